@@ -1,0 +1,5 @@
+"""`wres demo` (placeholder, being written)."""
+
+
+def demo() -> None:
+    """Placeholder."""

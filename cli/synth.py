@@ -1,0 +1,5 @@
+"""`wres synth` (placeholder, being written)."""
+
+
+def synth() -> None:
+    """Placeholder."""

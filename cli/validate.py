@@ -1,0 +1,5 @@
+"""`wres validate` (placeholder, being written)."""
+
+
+def validate() -> None:
+    """Placeholder."""

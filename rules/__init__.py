@@ -1,0 +1,1 @@
+"""wres rules: what may be published (policies, suppression, the disclosure audit)."""
