@@ -1,0 +1,169 @@
+"""Equality standards (WRES, later WDES) as data: indicator declarations the engine evaluates.
+
+A standard is a TOML file in ``engine/data/standards/``: which extract each indicator reads, what
+counts as an event and who is at risk, and which way round its ratio is. Nothing here computes;
+see SPEC section 2 for the meaning of each indicator.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from engine.errors import ConfigError
+from engine.schema import EXTRACTS
+
+
+class Measure(StrEnum):
+    """What an indicator publishes."""
+
+    SHARE = "share"
+    RATIO = "ratio"
+    PERCENTAGE = "percentage"
+    BOARD_GAP = "board_gap"
+
+
+class RatioOrder(StrEnum):
+    """Which rate is on top. Either way a ratio above 1 means disadvantage for the group."""
+
+    REFERENCE_OVER_GROUP = "reference/group"
+    GROUP_OVER_REFERENCE = "group/reference"
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    """One declared indicator."""
+
+    id: int
+    title: str
+    extract: str
+    measure: Measure
+    #: the boolean column whose true rows are the events (ratio, percentage)
+    event: str | None = None
+    #: the boolean column whose true rows are at risk; None means every row of the extract
+    at_risk: str | None = None
+    ratio: RatioOrder | None = None
+    #: a plain-English reading with {reference}, {group} and {value} placeholders
+    reading: str | None = None
+    #: also publish the figure without rows where this boolean column is true (indicator 2)
+    variant_without: str | None = None
+    #: also publish a pooled figure over this many consecutive years (indicator 3)
+    rolling_years: int | None = None
+    #: the columns that make the rows of a share indicator (indicator 1)
+    rows: tuple[str, ...] = ()
+    #: the board memberships of a board indicator (indicator 9)
+    members: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        where = f"indicator {self.id}"
+        if self.extract not in EXTRACTS:
+            msg = f"{where}: extract {self.extract!r} is not one of {sorted(EXTRACTS)}"
+            raise ConfigError(msg)
+        columns = {c.name for c in EXTRACTS[self.extract].columns}
+        for key in ("event", "at_risk", "variant_without"):
+            column = getattr(self, key)
+            if column is not None and column not in columns:
+                msg = f"{where}: {key} {column!r} is not a column of the {self.extract} extract"
+                raise ConfigError(msg)
+        for column in self.rows:
+            if column not in columns:
+                msg = f"{where}: row column {column!r} is not in the {self.extract} extract"
+                raise ConfigError(msg)
+        needs_event = self.measure in (Measure.RATIO, Measure.PERCENTAGE)
+        if needs_event and self.event is None:
+            msg = f"{where}: a {self.measure} indicator needs an `event` column"
+            raise ConfigError(msg)
+        if (self.measure is Measure.RATIO) != (self.ratio is not None):
+            msg = f"{where}: `ratio` is required for ratio indicators and only for them"
+            raise ConfigError(msg)
+        if self.rolling_years is not None and self.rolling_years < 2:
+            msg = f"{where}: rolling_years must be 2 or more"
+            raise ConfigError(msg)
+
+
+@dataclass(frozen=True, slots=True)
+class Standard:
+    """A set of indicators comparing a focal group with a reference group."""
+
+    name: str
+    short_name: str
+    characteristic: str
+    focal: str
+    reference: str
+    unknown: str
+    indicators: tuple[Indicator, ...]
+
+    def indicator(self, indicator_id: int) -> Indicator:
+        for ind in self.indicators:
+            if ind.id == indicator_id:
+                return ind
+        known = [i.id for i in self.indicators]
+        msg = f"{self.short_name} has no indicator {indicator_id}; its indicators are {known}"
+        raise ConfigError(msg)
+
+
+_STANDARD_KEYS = ("name", "short_name", "characteristic", "focal", "reference", "unknown")
+_INDICATOR_KEYS = tuple(Indicator.__dataclass_fields__)
+
+
+def _indicator(entry: dict[str, Any], source: str) -> Indicator:
+    unknown = sorted(set(entry) - set(_INDICATOR_KEYS))
+    if unknown:
+        msg = (
+            f"{source}: unknown indicator key(s) {unknown}; valid keys are {list(_INDICATOR_KEYS)}"
+        )
+        raise ConfigError(msg)
+    try:
+        values = dict(entry)
+        values["measure"] = Measure(values["measure"])
+        if "ratio" in values:
+            values["ratio"] = RatioOrder(values["ratio"])
+        for key in ("rows", "members"):
+            if key in values:
+                values[key] = tuple(values[key])
+        return Indicator(**values)
+    except (KeyError, TypeError, ValueError) as err:
+        msg = f"{source}: indicator {entry.get('id', '?')} is not valid ({err})"
+        raise ConfigError(msg) from None
+
+
+def standard_from_toml(text: str, source: str) -> Standard:
+    """Parse and validate a standard's declarations."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        msg = f"{source}: not valid TOML ({err})"
+        raise ConfigError(msg) from None
+    unknown = sorted(set(data) - {*_STANDARD_KEYS, "indicators"})
+    if unknown:
+        msg = (
+            f"{source}: unknown key(s) {unknown}; valid keys are {[*_STANDARD_KEYS, 'indicators']}"
+        )
+        raise ConfigError(msg)
+    missing = [k for k in _STANDARD_KEYS if k not in data]
+    if missing:
+        msg = f"{source}: missing key(s) {missing}"
+        raise ConfigError(msg)
+    indicators = tuple(_indicator(e, source) for e in data.get("indicators", []))
+    ids = [i.id for i in indicators]
+    if len(set(ids)) != len(ids) or not ids:
+        msg = f"{source}: indicator ids must be present and unique, got {ids}"
+        raise ConfigError(msg)
+    return Standard(**{k: str(data[k]) for k in _STANDARD_KEYS}, indicators=indicators)
+
+
+STANDARD_NAMES: tuple[str, ...] = ("wres",)
+
+
+@cache
+def load_standard(name: str) -> Standard:
+    """A shipped standard by name (``wres``)."""
+    if name not in STANDARD_NAMES:
+        msg = f"unknown standard {name!r}; shipped standards are {list(STANDARD_NAMES)}"
+        raise ConfigError(msg)
+    resource = resources.files("engine.data.standards").joinpath(f"{name}.toml")
+    return standard_from_toml(resource.read_text(encoding="utf-8"), f"{name} standard")
