@@ -1,0 +1,30 @@
+"""Synthetic WRES extracts with known, injected disparities (``wres synth``).
+
+The model and every default are described in docs/synthetic-data.md.
+"""
+
+from engine.synth.config import Drift, SynthConfig
+from engine.synth.generate import (
+    SynthResult,
+    TrustData,
+    generate_trust,
+    parse_years,
+    write_synthetic,
+)
+from engine.synth.organisations import MAX_TRUSTS, Trust
+from engine.synth.output import EXTRACT_NAMES, TRUTH_FILE, OutputFormat
+
+__all__ = [
+    "EXTRACT_NAMES",
+    "MAX_TRUSTS",
+    "TRUTH_FILE",
+    "Drift",
+    "OutputFormat",
+    "SynthConfig",
+    "SynthResult",
+    "Trust",
+    "TrustData",
+    "generate_trust",
+    "parse_years",
+    "write_synthetic",
+]
