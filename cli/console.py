@@ -26,8 +26,13 @@ def _colour_allowed(stream: object) -> bool:
 def stderr() -> Console:
     """A console on stderr for messages; plain text unless stderr is a terminal."""
     colour = _colour_allowed(sys.stderr)
+    # soft_wrap: a message naming file, row and column must stay on one line when piped.
     return Console(
-        file=sys.stderr, no_color=not colour, highlight=False, force_terminal=colour or None
+        file=sys.stderr,
+        no_color=not colour,
+        highlight=False,
+        force_terminal=colour or None,
+        soft_wrap=True,
     )
 
 
@@ -52,8 +57,9 @@ def _mapped_errors() -> Iterator[None]:
     except ConfigError as err:
         raise fail(str(err), ExitCode.USAGE_OR_CONFIG) from None
     except InternalError as err:
-        raise fail(f"internal error (a bug in wres, please report it): {err}",
-                   ExitCode.INTERNAL) from None
+        raise fail(
+            f"internal error (a bug in wres, please report it): {err}", ExitCode.INTERNAL
+        ) from None
 
 
 def handles_errors(func: Callable[P, R]) -> Callable[P, R]:

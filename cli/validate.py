@@ -1,5 +1,217 @@
-"""`wres validate` (placeholder, being written)."""
+"""`wres validate`: check record-level extracts and report where every row went."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cli.console import fail, handles_errors, stderr, stdout
+from cli.exit_codes import ExitCode
+from engine.errors import BadInputError, ConfigError, Problem
+from engine.ethnicity import UNKNOWN, load_scheme
+from engine.readers import check_mapping, read_extract
+from engine.reconciliation import Reconciliation
+from engine.schema import EXTRACTS, Kind
+
+_FILE = "FILE"
 
 
-def validate() -> None:
-    """Placeholder."""
+def parse_mapping(items: Sequence[str]) -> dict[str, str]:
+    """``["year=Reporting Year", ...]`` -> ``{"year": "Reporting Year"}``; ConfigError if bad."""
+    mapping: dict[str, str] = {}
+    for item in items:
+        key, sep, source = item.partition("=")
+        key, source = key.strip(), source.strip()
+        if not sep or not key or not source:
+            msg = f"--map {item!r}: write KEY=SOURCE, e.g. --map 'year=Reporting Year'"
+            raise ConfigError(msg)
+        if mapping.get(key, source) != source:
+            msg = f"--map gives two source columns for {key!r}: {mapping[key]!r} and {source!r}"
+            raise ConfigError(msg)
+        mapping[key] = source
+    check_mapping(mapping)
+    return mapping
+
+
+@handles_errors
+def validate(
+    *,
+    staff: Annotated[
+        Path | None,
+        typer.Option(metavar=_FILE, help="Staff extract: one row per staff member on 31 March."),
+    ] = None,
+    applications: Annotated[
+        Path | None,
+        typer.Option(metavar=_FILE, help="Applications extract: one row per application."),
+    ] = None,
+    survey: Annotated[
+        Path | None,
+        typer.Option(metavar=_FILE, help="Staff-survey extract: one row per respondent."),
+    ] = None,
+    board: Annotated[
+        Path | None,
+        typer.Option(metavar=_FILE, help="Board extract: one row per board member."),
+    ] = None,
+    column_map: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            metavar="KEY=SOURCE",
+            help=(
+                "Read column KEY from the file's column SOURCE, in every extract that has KEY "
+                "(repeatable), e.g. --map 'year=Reporting Year'."
+            ),
+        ),
+    ] = None,
+    ethnicity_config: Annotated[
+        Path | None,
+        typer.Option(
+            metavar=_FILE,
+            help="Ethnicity hierarchy (TOML, the format of engine/data/ethnicity.toml).",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the report as JSON on stdout.")
+    ] = False,
+) -> None:
+    """Check extracts and report how every row is counted; never prints a record.
+
+    Reads each extract given (CSV, Parquet or Excel), checks every row and prints, per extract:
+    rows read, rows by ethnicity (White, BME, Unknown and why), unknown values, rows excluded
+    and why, and the check "rows read = rows used + rows excluded". Every problem of a file is
+    listed on stderr with its file, row and column (exit code 3).
+
+    Example: wres validate --staff staff.csv --survey survey.parquet --map 'ethnicity=Ethnic Origin'
+    """
+    files = {
+        name: path
+        for name, path in (
+            ("staff", staff),
+            ("applications", applications),
+            ("survey", survey),
+            ("board", board),
+        )
+        if path is not None
+    }
+    if not files:
+        msg = "give at least one extract to validate: --staff, --applications, --survey or --board"
+        raise ConfigError(msg)
+    mapping = parse_mapping(column_map or [])
+    _note_unused(mapping, files)
+    scheme = load_scheme(ethnicity_config)
+
+    reports: dict[str, Reconciliation] = {}
+    problems: list[Problem] = []
+    for name, path in files.items():
+        try:
+            reports[name] = read_extract(path, name, mapping=mapping, scheme=scheme).report
+        except BadInputError as err:  # keep going: the analyst gets every file's problems at once
+            problems.extend(err.problems)
+
+    if as_json:
+        print_json(reports, problems)
+    else:
+        console = stdout()
+        for report in reports.values():
+            print_report(console, report)
+    if problems:
+        # All of them: each column already lists only its first rows, and a cut-off list would
+        # hide whole columns.
+        raise fail(BadInputError(problems).render(limit=len(problems)), ExitCode.BAD_INPUT)
+
+
+def _note_unused(mapping: dict[str, str], files: dict[str, Path]) -> None:
+    for key, source in mapping.items():
+        if not any(key in EXTRACTS[name].required + EXTRACTS[name].optional for name in files):
+            stderr().print(
+                f"note: --map {key}={source!r} is not used: no extract given has a column {key!r}",
+                markup=False,
+            )
+
+
+# --- output -------------------------------------------------------------------------------------
+
+
+def print_json(reports: dict[str, Reconciliation], problems: Sequence[Problem]) -> None:
+    """The machine-readable report: every count, and every problem when the input is bad."""
+    document: dict[str, Any] = {
+        "valid": not problems,
+        "extracts": {name: report.to_dict() for name, report in reports.items()},
+    }
+    if problems:
+        document["problems"] = [
+            {"file": str(p.file), "row": p.row, "column": p.column, "message": p.message}
+            for p in problems
+        ]
+    # print, not rich: rich would wrap long lines and break the JSON.
+    print(json.dumps(document, indent=2))
+
+
+def report_lines(report: Reconciliation) -> list[tuple[int, str, int]]:
+    """(indent, label, count) lines of one extract's report, in reading order."""
+    lines = [(0, "rows read", report.rows_read), (0, "rows used", report.rows_used)]
+    lines.append((0, "rows excluded", report.rows_excluded_total))
+    lines += [(1, reason, n) for reason, n in report.rows_excluded.items()]
+    lines.append((0, "ethnicity of the rows used", report.rows_used))
+    for status, n in report.ethnicity.items():
+        lines.append((1, status, n))
+        if status == UNKNOWN:
+            lines += [(2, reason, m) for reason, m in report.ethnicity_unknown.items()]
+    if report.unknown_values:
+        lines.append((0, "unknown or blank values in the rows used", -1))
+        spec = EXTRACTS[report.extract]
+        lines += [
+            (1, _unknown_label(column, spec.column(column).kind), n)
+            for column, n in report.unknown_values.items()
+        ]
+    if report.rows_by_year:
+        lines.append((0, "rows used by year", -1))
+        lines += [(1, str(year), n) for year, n in report.rows_by_year.items()]
+    return lines
+
+
+def _unknown_label(column: str, kind: Kind) -> str:
+    if kind is Kind.OPTIONAL_BOOL:
+        return f"{column} blank" + (" (not answered)" if column.startswith("q") else "")
+    return f"{column} Unknown"
+
+
+def equation(report: Reconciliation) -> str:
+    return (
+        f"rows read = rows used + rows excluded: {report.rows_read} = {report.rows_used} + "
+        f"{report.rows_excluded_total}"
+    )
+
+
+def _notes(report: Reconciliation) -> Iterable[str]:
+    if report.extract == "staff" and "bank" not in report.unknown_values:
+        yield "no bank column: bank staff cannot be excluded; check the extract holds none"
+
+
+def print_report(console: Console, report: Reconciliation) -> None:
+    """One extract's report: a table on a terminal, aligned plain text otherwise."""
+    title = f"{report.extract} extract: {', '.join(str(f) for f in report.files)}"
+    lines = report_lines(report)
+    if console.is_terminal:
+        table = Table(title=title, title_justify="left", show_header=False, box=None)
+        table.add_column("what")
+        table.add_column("rows", justify="right")
+        for indent, label, n in lines:
+            table.add_row("  " * indent + label, "" if n < 0 else f"{n:,}")
+        console.print(table)
+    else:
+        console.print(title, markup=False)
+        width = max(2 * indent + len(label) for indent, label, _ in lines) + 2
+        for indent, label, n in lines:
+            text = ("  " * indent + label).ljust(width)
+            console.print(f"  {text}{'' if n < 0 else n}".rstrip(), markup=False)
+    console.print(equation(report), markup=False)
+    for note in _notes(report):
+        console.print(f"note: {note}", markup=False)
+    console.print()

@@ -70,6 +70,34 @@ _SPACES = re.compile(r"\s+")
 _DASHES = re.compile(r"\s*[-\u2013\u2014:]\s*")
 
 
+#: Two-letter words that start with a category letter: "NO" or "IN" typed in capitals is not a
+#: local sub-code of N or I, so such values stay unrecognised rather than being misread.
+_TWO_LETTER_WORDS = frozenset(
+    [
+        "AN",
+        "AS",
+        "AT",
+        "BE",
+        "BY",
+        "DO",
+        "GO",
+        "HE",
+        "IF",
+        "IN",
+        "IS",
+        "IT",
+        "ME",
+        "MY",
+        "NO",
+        "OF",
+        "OK",
+        "ON",
+        "OR",
+        "SO",
+    ]
+)
+
+
 def _normalise_label(text: str) -> str:
     """Lower case, one space between words, ``" - "`` for any dash or colon separator."""
     return _DASHES.sub(" - ", _SPACES.sub(" ", text.strip().lower()))
@@ -107,7 +135,9 @@ class EthnicityScheme:
                 raise EthnicityConfigError(msg)
         for sub, cat in self.subcode_category.items():
             if cat not in self.broad_of:
-                msg = f"{self.source}: sub-code {sub!r} names category {cat!r}, which is not defined"
+                msg = (
+                    f"{self.source}: sub-code {sub!r} names category {cat!r}, which is not defined"
+                )
                 raise EthnicityConfigError(msg)
         targets = set(self.broad_of) | set(self.wres_of_broad) | {WHITE, BME}
         for alias, target in self.aliases.items():
@@ -168,7 +198,7 @@ class EthnicityScheme:
         norm = _normalise_label(text)
         if norm in self.unknown_words:
             return self._unknown(self.unknown_words[norm])
-        token, _, rest = text.partition(" ")
+        token = text.split(maxsplit=1)[0]  # any whitespace: ESR exports often hold a no-break space
         code = token.upper()
         if code.endswith((".", ":")):  # "A: White - British"
             code = code[:-1]
@@ -178,7 +208,12 @@ class EthnicityScheme:
             return self._of_category(code)
         # Two-character local codes are written in capitals ("CP", "C3"); requiring that keeps
         # words such as "No" or "In" at the start of a free-text value from reading as codes.
-        if len(code) == 2 and code.isalnum() and token.rstrip(".:") == code:
+        if (
+            len(code) == 2
+            and code.isalnum()
+            and token.rstrip(".:") == code
+            and code not in _TWO_LETTER_WORDS
+        ):
             if code in self.subcode_category:
                 return self._of_category(self.subcode_category[code])
             if code[0] in self.broad_of and not code.isdigit():
@@ -284,7 +319,9 @@ def scheme_from_toml(text: str, source: str) -> EthnicityScheme:
     sub_labels: dict[str, str] = {}
     for sub, entry in subcodes.items():
         if len(sub) != 2 or not isinstance(entry, dict) or not set(entry) <= {"label", "category"}:
-            msg = f"{source}: [subcodes] {sub}: two characters with {{ label = ..., category = ... }}"
+            msg = (
+                f"{source}: [subcodes] {sub}: two characters with {{ label = ..., category = ... }}"
+            )
             raise EthnicityConfigError(msg)
         sub_cat[sub] = str(entry.get("category", sub[0]))
         if "label" in entry:
@@ -292,7 +329,9 @@ def scheme_from_toml(text: str, source: str) -> EthnicityScheme:
     return EthnicityScheme(
         labels=MappingProxyType(labels),
         broad_of=MappingProxyType(broad_of),
-        wres_of_broad=MappingProxyType({k: str(v) for k, v in _table(data, "broad", source).items()}),
+        wres_of_broad=MappingProxyType(
+            {k: str(v) for k, v in _table(data, "broad", source).items()}
+        ),
         unknown_codes=MappingProxyType(
             {
                 k.upper(): _reason(str(v), f"{source}: [unknown_codes] {k}")
