@@ -47,6 +47,8 @@ class Indicator:
     #: the boolean column whose true rows are at risk; None means every row of the extract
     at_risk: str | None = None
     ratio: RatioOrder | None = None
+    #: what the published figure means, with {reference} and {group} placeholders
+    direction: str = ""
     #: a plain-English reading with {reference}, {group} and {value} placeholders
     reading: str | None = None
     #: also publish the figure without rows where this boolean column is true (indicator 2)

@@ -1,0 +1,201 @@
+"""One run, end to end: inputs -> count table -> indicators -> disclosure control -> a pack.
+
+The CLI gathers options and calls :func:`run`; nothing here prints or exits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from itertools import combinations
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+
+from engine import __version__
+from engine.counts import NotComputed, count_records
+from engine.counts_file import read_counts
+from engine.errors import ConfigError
+from engine.ethnicity import EthnicityScheme
+from engine.indicators import Settings, evaluate, output_dims, with_adjusted_p
+from engine.pack import Pack, file_sha256
+from engine.readers import read_extract
+from engine.reconciliation import Reconciliation
+from engine.schema import EXTRACTS
+from engine.standards import Standard
+from rules.policy import Policy
+from rules.suppression import apply_primary
+
+SECONDARY_NOT_APPLIED = (
+    "not applied: this release applies primary suppression only; totals and other cuts may "
+    "still allow a withheld count to be recovered by subtraction"
+)
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """Everything a run needs; built by the CLI or by a notebook."""
+
+    standard: Standard
+    scheme: EthnicityScheme
+    policy: Policy
+    settings: Settings = field(default_factory=Settings)
+    extracts: Mapping[str, Path] = field(default_factory=dict)
+    counts: Path | None = None
+    mapping: Mapping[str, str] = field(default_factory=dict)
+    by: Sequence[Sequence[str]] = ()
+    lattice: bool = False
+    adjust: Literal["bh", "holm"] = "bh"
+    command: Sequence[str] = ()
+
+
+def parse_by(values: Sequence[str]) -> list[list[str]]:
+    """``--by band,site`` (repeatable) -> [["band", "site"], ...], blanks and repeats removed."""
+    out = []
+    for value in values:
+        names = list(dict.fromkeys(n.strip() for n in value.split(",") if n.strip()))
+        if not names:
+            msg = f"--by {value!r} names no column; give e.g. --by band or --by band,site"
+            raise ConfigError(msg)
+        out.append(names)
+    return out
+
+
+def plan_cuts(by: Sequence[Sequence[str]], *, lattice: bool) -> list[tuple[str, ...]]:
+    """The cuts of a run: the total, then for each ``--by`` its roll-up (band, then
+    band x site); with ``lattice``, every subset of all the ``--by`` columns."""
+    cuts: list[tuple[str, ...]] = [()]
+    if lattice:
+        dims = list(dict.fromkeys(d for group in by for d in group))
+        for k in range(1, len(dims) + 1):
+            cuts.extend(combinations(dims, k))
+    else:
+        for group in by:
+            cuts.extend(tuple(group[:k]) for k in range(1, len(group) + 1))
+    return list(dict.fromkeys(cuts))
+
+
+def _check_dims(dims: Sequence[str], available: set[str], source: str) -> None:
+    unknown = [d for d in dims if d not in available]
+    if unknown:
+        msg = (
+            f"cannot cut by {', '.join(map(repr, unknown))}: not a column of {source}; "
+            f"available: {', '.join(sorted(available)) or 'none'}"
+        )
+        raise ConfigError(msg)
+
+
+def _from_records(
+    request: RunRequest, dims: Sequence[str]
+) -> tuple[pl.DataFrame, list[NotComputed], list[Reconciliation]]:
+    loaded = {
+        name: read_extract(path, name, mapping=request.mapping, scheme=request.scheme)
+        for name, path in request.extracts.items()
+    }
+    available = {c for item in loaded.values() for c in item.data.columns} & _CUT_COLUMNS
+    _check_dims(dims, available, "the extracts given")
+    table, missing = count_records(
+        {name: item.data for name, item in loaded.items()}, request.standard, dims
+    )
+    return table, missing, [item.report for item in loaded.values()]
+
+
+_CUT_COLUMNS = {
+    c.name
+    for e in EXTRACTS.values()
+    for c in e.columns
+    if not c.required or c.name in ("band", "staff_group")
+} - {"bank", "staff_id", "capability", "international"}
+
+
+def run(request: RunRequest) -> Pack:
+    """Compute, protect and package one run."""
+    if (request.counts is None) == (not request.extracts):
+        msg = "give record-level extracts (--staff, ...) or a counts file (--counts), not both"
+        raise ConfigError(msg)
+    cuts = plan_cuts(request.by, lattice=request.lattice)
+    dims = list(dict.fromkeys(d for cut in cuts for d in cut))
+    if request.counts is not None:
+        table, file_dims, report = read_counts(request.counts, request.standard, request.scheme)
+        _check_dims(dims, set(file_dims), f"the counts file {request.counts}")
+        present = set(table["indicator"].unique().to_list())
+        missing = [
+            NotComputed(i.id, "no rows for this indicator in the counts file")
+            for i in request.standard.indicators
+            if i.id not in present
+        ]
+        reports = [report]
+        # Columns of the file that are not asked for are summed over (the total).
+    else:
+        table, missing, reports = _from_records(request, dims)
+    evaluated = evaluate(table, request.standard, cuts, request.settings, request.scheme)
+    keys = ["indicator", "variant", "year", *output_dims(request.standard, cuts), "board", "group"]
+    protected = apply_primary(evaluated, request.policy, keys)
+    alpha = 1 - request.settings.confidence
+    published = with_adjusted_p(protected.table, method=request.adjust, alpha=alpha)
+    not_computed = pl.DataFrame(
+        [(m.indicator, m.reason) for m in missing],
+        schema={"indicator": pl.Int16, "reason": pl.String},
+        orient="row",
+    ).unique(maintain_order=True)
+    return Pack(
+        indicators=published,
+        decisions=protected.decisions,
+        reconciliations=tuple(reports),
+        not_computed=not_computed,
+        manifest=_manifest(request, cuts),
+    )
+
+
+def _manifest(request: RunRequest, cuts: Sequence[Sequence[str]]) -> dict[str, Any]:
+    settings = {
+        "standard": request.standard.short_name,
+        "ethnicity_level": str(request.settings.level),
+        "reference_group": request.settings.reference,
+        "ci_method": request.settings.ci_method,
+        "confidence_level": request.settings.confidence,
+        "test": request.settings.test,
+        "adjustment": request.adjust,
+        "cuts": [list(c) for c in cuts],
+        "column_mapping": dict(sorted(request.mapping.items())),
+        "ethnicity_configuration": request.scheme.source,
+        "policy_sha256": request.policy.sha256,
+    }
+    config_hash = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+    inputs = dict(request.extracts)
+    if request.counts is not None:
+        inputs["counts"] = request.counts
+    return {
+        "wres_version": __version__,
+        "settings": settings,
+        "config_sha256": config_hash,
+        "policy": {
+            "name": request.policy.name,
+            "sha256": request.policy.sha256,
+            "rules": {
+                "primary": asdict(request.policy.primary),
+                "rounding": asdict(request.policy.rounding),
+                "secondary": asdict(request.policy.secondary),
+            },
+        },
+        "secondary_protection": SECONDARY_NOT_APPLIED,
+        "inputs": {
+            name: {"file": str(path), "sha256": file_sha256(path)}
+            for name, path in sorted(inputs.items())
+        },
+        "seed": _synthetic_seed(inputs.values()),
+        "command": list(request.command),
+    }
+
+
+def _synthetic_seed(paths: Iterable[Path]) -> int | None:
+    """The seed of synthetic inputs, read from the truth file ``wres synth`` writes beside them."""
+    for path in paths:
+        truth = path.parent / "synth_truth.json"
+        if truth.is_file():
+            seed = json.loads(truth.read_text(encoding="utf-8")).get("seed")
+            return int(seed) if seed is not None else None
+    return None

@@ -1,0 +1,166 @@
+"""Primary suppression: withhold small counts, their complements and all figures from them.
+
+Applied to the evaluated indicator table before anything is written. A count ``x`` of ``n`` is
+withheld when ``x`` is in the policy's suppressed range, when its complement ``n - x`` is (for
+"98 of 100" the 2 who did not is as disclosive as the 98), or when the group base ``n`` itself is
+too small to report. A rate, percentage, ratio, interval or p-value is withheld when any count it
+is computed from is withheld. Rounding applies to published counts only: rates and ratios come
+from true counts. Every withheld cell is recorded with its rule id and reason, never its value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import polars as pl
+
+from rules.policy import Policy
+
+
+class Rule(StrEnum):
+    """Rule ids of the decisions file and the ``status`` column (a closed vocabulary)."""
+
+    SMALL_COUNT = "P1"
+    SMALL_COMPLEMENT = "P2"
+    ZERO_COUNT = "P3"
+    SMALL_BASE = "P4"
+    DERIVED = "D1"
+
+
+REASONS: dict[Rule, str] = {
+    Rule.SMALL_COUNT: "count in the suppressed range",
+    Rule.SMALL_COMPLEMENT: "complement (denominator minus count) in the suppressed range",
+    Rule.ZERO_COUNT: "zero count, sensitive under this policy",
+    Rule.SMALL_BASE: "group too small to report",
+    Rule.DERIVED: "computed from a withheld count",
+}
+
+#: (count, denominator) pairs of a row: the group's and the reference group's.
+PAIRS: tuple[tuple[str, str], ...] = (
+    ("numerator", "denominator"),
+    ("reference_numerator", "reference_denominator"),
+)
+#: Derived figures and the counts each is computed from.
+DERIVED: dict[str, tuple[str, ...]] = {
+    "rate": ("numerator", "denominator"),
+    "reference_rate": ("reference_numerator", "reference_denominator"),
+    **dict.fromkeys(
+        ("difference_pp", "relative_likelihood", "ci_low", "ci_high", "p_value"),
+        ("numerator", "denominator", "reference_numerator", "reference_denominator"),
+    ),
+}
+SUPPRESSED = "suppressed"
+
+
+@dataclass(frozen=True, slots=True)
+class Suppressed:
+    """The publishable table and the decisions behind it."""
+
+    table: pl.DataFrame
+    #: one row per withheld cell: the row's key columns, ``column``, ``rule``, ``reason``
+    decisions: pl.DataFrame
+
+
+def _in_range(count: pl.Expr, policy: Policy) -> pl.Expr:
+    """True where ``count`` may not be published under the count rule (nulls: False)."""
+    primary = policy.primary
+    small = (count >= 1) & (count <= primary.suppress_if_count_at_most)
+    if primary.suppress_zero_counts:
+        small = small | (count == 0)
+    return small.fill_null(value=False)
+
+
+def _rule_flags(policy: Policy) -> dict[str, pl.Expr]:
+    """For each count column, the rule that withholds it (null where published)."""
+    flags: dict[str, pl.Expr] = {}
+    for count, base in PAIRS:
+        x, n = pl.col(count), pl.col(base)
+        zero_rule = pl.lit(Rule.ZERO_COUNT if policy.primary.suppress_zero_counts else None)
+        small_base = (n >= 1) & (n <= policy.primary.suppress_if_base_at_most)
+        small_x = pl.when(x == 0).then(zero_rule).otherwise(pl.lit(Rule.SMALL_COUNT))
+        flags[base] = (
+            pl.when(small_base.fill_null(value=False))
+            .then(pl.lit(Rule.SMALL_BASE))
+            .when(_in_range(n, policy))
+            .then(pl.when(n == 0).then(zero_rule).otherwise(pl.lit(Rule.SMALL_COUNT)))
+            .otherwise(pl.lit(None, pl.String))
+        )
+        flags[count] = (
+            pl.when(small_base.fill_null(value=False))
+            .then(pl.lit(Rule.SMALL_BASE))
+            .when(_in_range(x, policy))
+            .then(small_x)
+            .when(_in_range(n - x, policy))
+            .then(pl.lit(Rule.SMALL_COMPLEMENT))
+            .otherwise(pl.lit(None, pl.String))
+        )
+    return flags
+
+
+def apply_primary(table: pl.DataFrame, policy: Policy, key_columns: Sequence[str]) -> Suppressed:
+    """Withhold what ``policy`` withholds; round published counts; record every decision."""
+    flags = _rule_flags(policy)
+    flagged = table.with_columns(*[expr.alias(f"_rule_{col}") for col, expr in flags.items()])
+    for name, sources in DERIVED.items():
+        withheld = pl.any_horizontal([pl.col(f"_rule_{s}").is_not_null() for s in sources])
+        computed = pl.col(name).is_not_null()
+        flagged = flagged.with_columns(
+            pl.when(withheld & computed).then(pl.lit(Rule.DERIVED)).alias(f"_rule_{name}")
+        )
+    rule_columns = [*flags, *DERIVED]
+    decisions = _decisions(flagged, rule_columns, key_columns)
+    published = flagged.with_columns(
+        *[pl.when(pl.col(f"_rule_{c}").is_null()).then(pl.col(c)).alias(c) for c in rule_columns],
+    )
+    published = published.with_columns(
+        *[
+            pl.col(c).map_batches(lambda s: _round(s, policy), return_dtype=pl.Int64)
+            for c, _ in PAIRS
+        ],
+        *[
+            pl.col(n).map_batches(lambda s: _round(s, policy), return_dtype=pl.Int64)
+            for _, n in PAIRS
+        ],
+    )
+    any_rule = pl.concat_list([pl.col(f"_rule_{c}") for c in rule_columns]).list.drop_nulls()
+    primary_rules = (
+        any_rule.list.set_difference(pl.lit([str(Rule.DERIVED)])).list.unique().list.sort()
+    )
+    status = (
+        pl.when(any_rule.list.len() > 0)
+        .then(pl.lit(f"{SUPPRESSED}: ") + primary_rules.list.join(", ").fill_null(""))
+        .otherwise(pl.col("status"))
+    )
+    # A withheld figure cannot be significant or inside a range: those follow the ratio.
+    published = published.with_columns(
+        status=status,
+        non_adverse_range=pl.when(pl.col("relative_likelihood").is_not_null()).then(
+            pl.col("non_adverse_range")
+        ),
+        ci_method=pl.when(pl.col("ci_low").is_not_null()).then(pl.col("ci_method")),
+        test=pl.when(pl.col("p_value").is_not_null()).then(pl.col("test")),
+    )
+    return Suppressed(published.drop([f"_rule_{c}" for c in rule_columns]), decisions)
+
+
+def _round(series: pl.Series, policy: Policy) -> pl.Series:
+    base = policy.rounding.round_counts_to_nearest
+    if base <= 1:
+        return series
+    return ((series + base // 2) // base) * base
+
+
+def _decisions(flagged: pl.DataFrame, columns: Sequence[str], keys: Sequence[str]) -> pl.DataFrame:
+    parts = [
+        flagged.filter(pl.col(f"_rule_{c}").is_not_null()).select(
+            *keys, column=pl.lit(c), rule=pl.col(f"_rule_{c}")
+        )
+        for c in columns
+    ]
+    out = pl.concat(parts) if parts else pl.DataFrame()
+    reasons = {str(rule): text for rule, text in REASONS.items()}
+    return out.with_columns(
+        reason=pl.col("rule").replace_strict(reasons, return_dtype=pl.String)
+    ).sort([*keys, "column"], nulls_last=False)
