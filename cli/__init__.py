@@ -1,1 +1,1 @@
-"""wres command line: typer commands, one module per command; formatting and exit codes live here."""
+"""wres command line: typer commands, one module per command; formatting and exit codes here."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import demo, synth, validate
+from cli import demo, run, synth, validate
 
 app = typer.Typer(
     name="wres",
@@ -22,6 +22,7 @@ app = typer.Typer(
 app.command("demo")(demo.demo)
 app.command("synth")(synth.synth)
 app.command("validate")(validate.validate)
+app.command("run")(run.run_command)
 
 
 def main() -> None:

@@ -1,0 +1,132 @@
+"""`wres run`: compute the indicators and write the publication pack."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+
+from cli.console import handles_errors, stderr
+from cli.summary import print_summary
+from cli.validate import parse_mapping
+from engine.errors import ConfigError
+from engine.ethnicity import Level, load_scheme
+from engine.indicators import REFERENCES, Settings
+from engine.pack import write_pack
+from engine.pipeline import RunRequest, parse_by, run
+from engine.standards import load_standard
+from rules.policy import load_policy
+
+_FILE = "FILE"
+
+
+def _reference(value: str) -> Literal["White", "White British"]:
+    if value == "White":
+        return "White"
+    if value == "White British":
+        return "White British"
+    msg = f"--reference {value!r}: use one of {', '.join(map(repr, REFERENCES))}"
+    raise ConfigError(msg)
+
+
+@handles_errors
+def run_command(
+    *,
+    staff: Annotated[Path | None, typer.Option(metavar=_FILE, help="Staff extract.")] = None,
+    applications: Annotated[
+        Path | None, typer.Option(metavar=_FILE, help="Applications extract.")
+    ] = None,
+    survey: Annotated[
+        Path | None, typer.Option(metavar=_FILE, help="Staff-survey extract.")
+    ] = None,
+    board: Annotated[Path | None, typer.Option(metavar=_FILE, help="Board extract.")] = None,
+    counts: Annotated[
+        Path | None,
+        typer.Option(
+            metavar=_FILE,
+            help="Pre-aggregated counts (indicator,year,ethnicity,numerator,denominator,...), "
+            "instead of record-level extracts.",
+        ),
+    ] = None,
+    out: Annotated[
+        Path, typer.Option(file_okay=False, help="Folder for publish/ and restricted/.")
+    ] = Path("wres-out"),
+    by: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="COLUMN[,COLUMN...]",
+            help="Cut by these columns as a roll-up (band, then band x site); repeatable.",
+        ),
+    ] = None,
+    lattice: Annotated[
+        bool, typer.Option("--lattice", help="Every subset of the --by columns, with totals.")
+    ] = False,
+    ethnicity_level: Annotated[
+        Level, typer.Option(help="wres: White vs BME; broad: groups vs White; detailed: 16.")
+    ] = Level.WRES,
+    reference: Annotated[
+        str, typer.Option(help="Reference group: 'White' or 'White British'.")
+    ] = "White",
+    policy: Annotated[
+        str,
+        typer.Option(
+            metavar="NAME|FILE",
+            help="Disclosure policy: wres-default, nhs-digital, ons-10-5, staff-survey or a TOML.",
+        ),
+    ] = "wres-default",
+    level: Annotated[
+        float, typer.Option(min=0.5, max=0.999, help="Confidence level of the intervals.")
+    ] = 0.95,
+    column_map: Annotated[
+        list[str] | None,
+        typer.Option("--map", metavar="KEY=SOURCE", help="Read column KEY from SOURCE."),
+    ] = None,
+    ethnicity_config: Annotated[
+        Path | None, typer.Option(metavar=_FILE, help="Ethnicity hierarchy (TOML).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stdout.")] = False,
+) -> None:
+    """Compute the WRES indicators and write a safe-to-publish pack.
+
+    Reads record-level extracts (any subset of --staff, --applications, --survey, --board) or a
+    counts file (--counts), computes every indicator for every year, cut and ethnic group, withholds
+    what the disclosure policy withholds, and writes OUT/publish/ (indicators.csv and .parquet) and
+    OUT/restricted/ (decisions, reconciliation, manifest). Indicators whose extract is missing are
+    listed as not computed.
+
+    Example: wres run --staff staff.parquet --applications applications.parquet --by site --out pack
+    """
+    extracts = {
+        name: path
+        for name, path in (
+            ("staff", staff),
+            ("applications", applications),
+            ("survey", survey),
+            ("board", board),
+        )
+        if path is not None
+    }
+    request = RunRequest(
+        standard=load_standard("wres"),
+        scheme=load_scheme(ethnicity_config),
+        policy=load_policy(policy),
+        settings=Settings(level=ethnicity_level, reference=_reference(reference), confidence=level),
+        extracts=extracts,
+        counts=counts,
+        mapping=parse_mapping(column_map or []),
+        by=parse_by(by or []),
+        lattice=lattice,
+        command=["wres", *sys.argv[1:]],
+    )
+    pack = run(request)
+    paths = write_pack(out, pack)
+    if not quiet:
+        print_summary(pack.indicators, request.standard)
+    stderr().print(
+        f"wrote {paths['indicators'].parent} and {paths['manifest'].parent}", markup=False
+    )
+    if pack.not_computed.height:
+        for indicator, reason in pack.not_computed.iter_rows():
+            stderr().print(f"indicator {indicator} not computed: {reason}", markup=False)
