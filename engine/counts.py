@@ -141,6 +141,14 @@ def count_records(
                 )
                 continue
             parts.extend(_count_board(ind, extracts["board"], extracts["staff"], dims))
+            board, staff = extracts["board"].columns, extracts["staff"].columns
+            missing.extend(
+                NotComputed(
+                    ind.id, f"the board and staff extracts do not both have {d!r}; cut not computed"
+                )
+                for d in dims
+                if d not in board or d not in staff
+            )
             continue
         counted, skipped = _count_one(ind, extracts[ind.extract], dims)
         parts.extend(counted)
