@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -29,6 +28,20 @@ def _reference(value: str) -> Literal["White", "White British"]:
         return "White British"
     msg = f"--reference {value!r}: use one of {', '.join(map(repr, REFERENCES))}"
     raise ConfigError(msg)
+
+
+def _command(options: list[tuple[str, object]]) -> list[str]:
+    """The command as the options were understood, defaults included, for the manifest.
+
+    Built from the parsed options rather than ``sys.argv``, which holds the host program's
+    arguments when wres is called from Python (a notebook, a test runner).
+    """
+    command = ["wres", "run"]
+    for flag, value in options:
+        if value is None or value is False:
+            continue
+        command.extend([flag] if value is True else [flag, str(value)])
+    return command
 
 
 @handles_errors
@@ -118,7 +131,24 @@ def run_command(
         mapping=parse_mapping(column_map or []),
         by=parse_by(by or []),
         lattice=lattice,
-        command=["wres", *sys.argv[1:]],
+        command=_command(
+            [
+                ("--staff", staff),
+                ("--applications", applications),
+                ("--survey", survey),
+                ("--board", board),
+                ("--counts", counts),
+                ("--out", out),
+                *[("--by", b) for b in by or []],
+                ("--lattice", lattice),
+                ("--ethnicity-level", ethnicity_level.value),
+                ("--reference", reference),
+                ("--policy", policy),
+                ("--level", level),
+                *[("--map", m) for m in column_map or []],
+                ("--ethnicity-config", ethnicity_config),
+            ]
+        ),
     )
     pack = run(request)
     paths = write_pack(out, pack)

@@ -62,7 +62,10 @@ def print_summary(indicators: pl.DataFrame, standard: Standard) -> None:
         if ind.id == 9:
             mine = mine.filter(pl.col("board") == "voting")
         if mine.height == 0:
-            table.add_row(str(ind.id), "not computed", ind.title)
+            # At the broad and detailed levels there is no BME row, only its parts.
+            computed = rows.filter(pl.col("indicator") == ind.id).height > 0
+            figure = "by group: see publish/indicators.csv" if computed else "not computed"
+            table.add_row(str(ind.id), figure, ind.title)
             continue
         row = mine.row(0, named=True)
         meaning = str(row["direction"]) if ind.measure is Measure.RATIO else ind.title

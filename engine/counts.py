@@ -77,7 +77,7 @@ def _finish(
 
 
 def _count_one(
-    ind: Indicator, data: pl.DataFrame, dims: Sequence[str]
+    ind: Indicator, data: pl.DataFrame, dims: Sequence[str], table_dims: Sequence[str]
 ) -> tuple[list[pl.LazyFrame], list[NotComputed]]:
     present = [d for d in indicator_dims(ind, dims) if d in data.columns]
     skipped = [
@@ -88,16 +88,17 @@ def _count_one(
     lazy = data.lazy()
     parts: list[pl.LazyFrame] = []
     if ind.measure is Measure.SHARE:
-        parts.append(_finish(_group(lazy, present, None), ind.id, "", None, dims))
+        parts.append(_finish(_group(lazy, present, None), ind.id, "", None, table_dims))
     elif ind.measure in (Measure.RATIO, Measure.PERCENTAGE):
         assert ind.event is not None  # checked when the standard was loaded
         rows = lazy if ind.at_risk is None else lazy.filter(pl.col(ind.at_risk))
         rows = rows.filter(pl.col(ind.event).is_not_null())  # unanswered survey questions
-        parts.append(_finish(_group(rows, present, ind.event), ind.id, "", None, dims))
+        parts.append(_finish(_group(rows, present, ind.event), ind.id, "", None, table_dims))
         if ind.variant_without and ind.variant_without in data.columns:
             kept = rows.filter(~pl.col(ind.variant_without).fill_null(value=False))
             variant = f"excluding {ind.variant_without}"
-            parts.append(_finish(_group(kept, present, ind.event), ind.id, variant, None, dims))
+            counted = _group(kept, present, ind.event)
+            parts.append(_finish(counted, ind.id, variant, None, table_dims))
     return parts, skipped
 
 
@@ -109,7 +110,11 @@ _MEMBERSHIP: Mapping[str, pl.Expr] = {
 
 
 def _count_board(
-    ind: Indicator, board: pl.DataFrame, staff: pl.DataFrame, dims: Sequence[str]
+    ind: Indicator,
+    board: pl.DataFrame,
+    staff: pl.DataFrame,
+    dims: Sequence[str],
+    table_dims: Sequence[str],
 ) -> list[pl.LazyFrame]:
     # Board and workforce are compared within the same organisation and year, so indicator 9 is
     # cut only by dimensions both extracts carry.
@@ -118,16 +123,21 @@ def _count_board(
     for member in ind.members:
         rows = board.lazy().filter(_MEMBERSHIP[member])
         counted = _group(rows, shared, None)
-        parts.append(_finish(counted, ind.id, "", member, dims))
+        parts.append(_finish(counted, ind.id, "", member, table_dims))
     workforce = _group(staff.lazy(), shared, None)
-    parts.append(_finish(workforce, ind.id, "", WORKFORCE, dims))
+    parts.append(_finish(workforce, ind.id, "", WORKFORCE, table_dims))
     return parts
 
 
 def count_records(
     extracts: Mapping[str, pl.DataFrame], standard: Standard, dims: Sequence[str]
 ) -> tuple[pl.DataFrame, list[NotComputed]]:
-    """The count table of every indicator whose extract is given, and what was not computed."""
+    """The count table of every indicator whose extract is given, and what was not computed.
+
+    Its columns are the cut dimensions ``dims`` and the rows every indicator always has (1: staff
+    group and band), so that indicator 1 has its band rows without ``--by band``.
+    """
+    table_dims = list(dict.fromkeys([*dims, *(d for ind in standard.indicators for d in ind.rows)]))
     parts: list[pl.LazyFrame] = []
     missing: list[NotComputed] = []
     for ind in standard.indicators:
@@ -140,7 +150,7 @@ def count_records(
                     NotComputed(ind.id, "the workforce comparison needs the staff extract")
                 )
                 continue
-            parts.extend(_count_board(ind, extracts["board"], extracts["staff"], dims))
+            parts.extend(_count_board(ind, extracts["board"], extracts["staff"], dims, table_dims))
             board, staff = extracts["board"].columns, extracts["staff"].columns
             missing.extend(
                 NotComputed(
@@ -150,11 +160,11 @@ def count_records(
                 if d not in board or d not in staff
             )
             continue
-        counted, skipped = _count_one(ind, extracts[ind.extract], dims)
+        counted, skipped = _count_one(ind, extracts[ind.extract], dims, table_dims)
         parts.extend(counted)
         missing.extend(skipped)
     if not parts:
-        return pl.DataFrame(schema=count_schema(dims)), missing
+        return pl.DataFrame(schema=count_schema(table_dims)), missing
     table = pl.concat(pl.collect_all(parts))
     table = table.with_columns(
         variant=pl.when(pl.col("variant") == "").then(pl.lit(STANDARD_VARIANT)).otherwise("variant")

@@ -97,7 +97,18 @@ def _check_values(
 def _check_keys(frame: pl.DataFrame, keys: Sequence[str], log: ProblemLog) -> None:
     """Duplicate rows for one key, and a group given beside one of its parts."""
     dup = frame.select([*keys, "ethnicity"]).is_duplicated()
-    _report(log, frame["_row"], dup, "ethnicity", "duplicate row: the same key appears twice")
+    # "A" and "White - British" are one group spelt twice; Unknown rows of different spellings
+    # (not stated, not known, unrecognised) are parts of Unknown and are summed.
+    group = ["ethnic_category", "ethnic_broad", "ethnic_wres"]
+    known = frame["ethnic_wres"] != "Unknown"
+    same_group = frame.select([*keys, *group]).is_duplicated() & known
+    _report(
+        log,
+        frame["_row"],
+        dup | same_group,
+        "ethnicity",
+        "duplicate row: the same key appears twice",
+    )
     wres_rows = frame.filter(
         pl.col("ethnic_broad").is_null() & (pl.col("ethnic_wres") != "Unknown")
     )
@@ -133,7 +144,9 @@ def read_counts(
     rows = pl.int_range(FIRST_ROW, FIRST_ROW + data.height, eager=True)
     checked = _check_values(data, rows, standard, log)
     ethnic = scheme.classify_series(checked["ethnicity"])
-    table = checked.with_columns(ethnic, *[pl.col(d).cast(pl.String) for d in dims], _row=rows)
+    table = checked.with_columns(
+        *ethnic.get_columns(), *[pl.col(d).cast(pl.String) for d in dims], _row=rows
+    )
     keys = ["indicator", "year", "board", *dims]
     _check_keys(table, keys, log)
     if log:

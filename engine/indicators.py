@@ -22,7 +22,8 @@ from engine.stats import adjust, p_value, relative_likelihood
 
 #: The label of a rolled-up cut dimension (SPEC section 10).
 ALL = "All"
-NON_ADVERSE = (0.80, 1.25)
+#: The non-adverse range 0.80-1.25, inclusive, as exact fractions (numerator, denominator).
+NON_ADVERSE = ((4, 5), (5, 4))
 
 Reference = Literal["White", "White British"]
 REFERENCES: tuple[str, ...] = ("White", "White British")
@@ -92,10 +93,21 @@ def _aggregate(
     with_group = table.with_columns(
         group=_group_expr(settings.level, scheme), _ref=_is_reference(settings.reference)
     )
-    groups = with_group.group_by([*keys, "group"]).agg(
+    counted = with_group.group_by([*keys, "group"]).agg(
         numerator=pl.col("numerator").sum(),
         denominator=pl.col("denominator").sum(),
         _all_ref=pl.col("_ref").all(),
+    )
+    # Every group of the indicator gets a row in every cell, with zero counts where it has
+    # nobody: a missing row would hide a figure (a board with no BME member is indicator 9's
+    # most telling value) and would disclose a zero that a policy withholds.
+    seen = counted.group_by("group").agg(pl.col("_all_ref").all())
+    groups = (
+        counted.select(keys)
+        .unique()
+        .join(seen, how="cross")
+        .join(counted.drop("_all_ref"), on=[*keys, "group"], how="left", nulls_equal=True)
+        .with_columns(pl.col("numerator", "denominator").fill_null(0))
     )
     refs = (
         with_group.filter(pl.col("_ref"))
@@ -192,7 +204,9 @@ def _statistics(frame: pl.DataFrame, ind: Indicator, settings: Settings) -> pl.D
     return out.with_columns(
         ci_method=pl.lit("katz-log" if ratio else None, pl.String),
         test=pl.when(pl.col("p_value").is_not_null()).then(pl.lit(settings.test)),
-        non_adverse_range=_non_adverse(pl.col("relative_likelihood")),
+        non_adverse_range=pl.when(pl.col("relative_likelihood").is_not_null()).then(
+            _non_adverse(a, n1, c, n2, ind)
+        ),
         status=pl.when(pl.col("group") == UNKNOWN)
         .then(pl.lit(Status.NOT_COMPARED if ind.measure is not Measure.SHARE else Status.PUBLISHED))
         .when(pl.lit(ratio) & pl.col("relative_likelihood").is_null())
@@ -203,17 +217,27 @@ def _statistics(frame: pl.DataFrame, ind: Indicator, settings: Settings) -> pl.D
     )
 
 
-def _non_adverse(ratio: pl.Expr) -> pl.Expr:
-    low, high = NON_ADVERSE
-    return (
-        pl.when(ratio.is_null())
-        .then(pl.lit(None, pl.String))
-        .when(ratio < low)
-        .then(pl.lit("below"))
-        .when(ratio > high)
-        .then(pl.lit("above"))
-        .otherwise(pl.lit("inside"))
+def _non_adverse(
+    a: np.ndarray, n1: np.ndarray, c: np.ndarray, n2: np.ndarray, ind: Indicator
+) -> pl.Series:
+    """inside / below / above the non-adverse range, compared exactly on whole numbers.
+
+    The range is inclusive, and a ratio that is exactly 0.80 as a fraction of counts can be
+    0.7999999999999999 in floating point, so the test is done on cross products of the counts.
+    Only meaningful where the ratio is calculable; the caller masks the other rows.
+    """
+    a_, n1_, c_, n2_ = (x.astype(np.int64) for x in (a, n1, c, n2))
+    if ind.ratio is RatioOrder.REFERENCE_OVER_GROUP:
+        top, bottom = c_ * n1_, n2_ * a_
+    else:
+        top, bottom = a_ * n2_, n1_ * c_
+    (low_num, low_den), (high_num, high_den) = NON_ADVERSE
+    flag = np.where(
+        top * low_den < bottom * low_num,
+        "below",
+        np.where(top * high_den > bottom * high_num, "above", "inside"),
     )
+    return pl.Series("non_adverse_range", flag, dtype=pl.String)
 
 
 #: Columns of ``indicators.csv`` after the cut columns (SPEC section 8 and the extras named).
@@ -313,8 +337,13 @@ def _with_direction(frame: pl.DataFrame, standard: Standard) -> pl.DataFrame:
     }
     template = pl.col("indicator").replace_strict(texts, return_dtype=pl.String)
     filled = template.str.replace_all("\0r", pl.col("reference_group").fill_null(""), literal=True)
+    # A row compared with nobody (Unknown ethnicity) has no direction: the text would name an
+    # empty reference group ("White" missing from "... than  staff").
+    compared = pl.col("reference_group").is_not_null() | ~template.str.contains("\0r", literal=True)
     return frame.with_columns(
-        direction=filled.str.replace_all("\0g", pl.col("group"), literal=True)
+        direction=pl.when(compared).then(
+            filled.str.replace_all("\0g", pl.col("group"), literal=True)
+        )
     )
 
 

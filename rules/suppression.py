@@ -114,13 +114,18 @@ def apply_primary(table: pl.DataFrame, policy: Policy, key_columns: Sequence[str
     published = flagged.with_columns(
         *[pl.when(pl.col(f"_rule_{c}").is_null()).then(pl.col(c)).alias(c) for c in rule_columns],
     )
+    primary = policy.primary
+    base_at_most = max(primary.suppress_if_count_at_most, primary.suppress_if_base_at_most)
     published = published.with_columns(
         *[
-            pl.col(c).map_batches(lambda s: _round(s, policy), return_dtype=pl.Int64)
+            pl.col(c).map_batches(
+                lambda s: _round(s, policy, primary.suppress_if_count_at_most),
+                return_dtype=pl.Int64,
+            )
             for c, _ in PAIRS
         ],
         *[
-            pl.col(n).map_batches(lambda s: _round(s, policy), return_dtype=pl.Int64)
+            pl.col(n).map_batches(lambda s: _round(s, policy, base_at_most), return_dtype=pl.Int64)
             for _, n in PAIRS
         ],
     )
@@ -145,11 +150,22 @@ def apply_primary(table: pl.DataFrame, policy: Policy, key_columns: Sequence[str
     return Suppressed(published.drop([f"_rule_{c}" for c in rule_columns]), decisions)
 
 
-def _round(series: pl.Series, policy: Policy) -> pl.Series:
+def _round(series: pl.Series, policy: Policy, at_most: int) -> pl.Series:
+    """Round published counts; ``at_most`` is the top of the range they must stay out of."""
     base = policy.rounding.round_counts_to_nearest
     if base <= 1:
         return series
-    return ((series + base // 2) // base) * base
+    true, rounded = pl.col(series.name), ((pl.col(series.name) + base // 2) // base) * base
+    # A published count must not be rounded into the suppressed range: with counts 1..6
+    # withheld, a published 5 (rounded from 7) would tell that the count is exactly 7. Such
+    # values go to the smallest multiple of ``base`` above the range instead.
+    lands_in_range = ((rounded >= 1) & (rounded <= at_most)) | (
+        (rounded == 0) & (true > 0) & pl.lit(policy.primary.suppress_zero_counts)
+    )
+    floor = (at_most // base + 1) * base
+    return series.to_frame().select(
+        pl.when(lands_in_range).then(pl.lit(floor, pl.Int64)).otherwise(rounded).alias(series.name)
+    )[series.name]
 
 
 def _decisions(flagged: pl.DataFrame, columns: Sequence[str], keys: Sequence[str]) -> pl.DataFrame:
