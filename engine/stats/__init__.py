@@ -1,11 +1,26 @@
-"""The statistical API (SPEC section 10): ``relative_likelihood``, ``p_value``, ``adjust``.
+"""The statistical API (SPEC section 10): ``relative_likelihood``, ``p_value``,
+``mantel_haenszel``, ``trend`` and ``adjust``.
 
-Arrays in, arrays out: every function takes one element per comparison, so a run with millions
-of comparisons makes one call. This first version is plain numpy and scipy; the numba core of a
-later issue keeps these names and signatures.
+Arrays in, arrays out: every function takes one element per comparison (or per stratum), so a
+run with millions of comparisons makes one call. The work is done by numba kernels in
+``engine/stats/_kernels``, compiled on first use and cached; these wrappers check the input.
 """
 
-from engine.stats.multiplicity import adjust
-from engine.stats.two_by_two import RatioEstimate, p_value, relative_likelihood
+from engine.stats.intervals import CI_METHODS, RatioEstimate, relative_likelihood
+from engine.stats.multiplicity import ADJUST_METHODS, adjust
+from engine.stats.pooled import PooledRatio, Trend, mantel_haenszel, trend
+from engine.stats.pvalues import TESTS, p_value
 
-__all__ = ["RatioEstimate", "adjust", "p_value", "relative_likelihood"]
+__all__ = [
+    "ADJUST_METHODS",
+    "CI_METHODS",
+    "TESTS",
+    "PooledRatio",
+    "RatioEstimate",
+    "Trend",
+    "adjust",
+    "mantel_haenszel",
+    "p_value",
+    "relative_likelihood",
+    "trend",
+]
