@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
+from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 import typer
@@ -60,6 +62,31 @@ def _mapped_errors() -> Iterator[None]:
         raise fail(
             f"internal error (a bug in wres, please report it): {err}", ExitCode.INTERNAL
         ) from None
+    except (typer.Exit, typer.Abort, typer.TyperException):
+        raise
+    except Exception as err:
+        if os.environ.get("WRES_DEBUG"):
+            raise
+        # Only the error's type and where it arose: its message and a traceback's local
+        # variables could quote staff records.
+        raise fail(
+            f"internal error (a bug in wres, please report it): {type(err).__name__} "
+            f"at {_where(err)}; rerun with WRES_DEBUG=1 for the traceback",
+            ExitCode.INTERNAL,
+        ) from None
+
+
+def _where(err: BaseException) -> str:
+    """The innermost frame of wres's own code in the error's traceback: module:line."""
+    frames = traceback.extract_tb(err.__traceback__)
+    ours = [f for f in frames if any(f"{os.sep}{p}{os.sep}" in f.filename for p in _PACKAGES)]
+    if not (ours or frames):
+        return "an unknown place"
+    frame = (ours or frames)[-1]
+    return f"{Path(frame.filename).parent.name}/{Path(frame.filename).name}:{frame.lineno}"
+
+
+_PACKAGES = ("engine", "rules", "cli")
 
 
 def handles_errors(func: Callable[P, R]) -> Callable[P, R]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -30,22 +31,44 @@ def _reference(value: str) -> Literal["White", "White British"]:
     raise ConfigError(msg)
 
 
-def _command(options: list[tuple[str, object]]) -> list[str]:
+def _command(ctx: typer.Context) -> list[str]:
     """The command as the options were understood, defaults included, for the manifest.
 
     Built from the parsed options rather than ``sys.argv``, which holds the host program's
     arguments when wres is called from Python (a notebook, a test runner).
     """
-    command = ["wres", "run"]
-    for flag, value in options:
-        if value is None or value is False:
-            continue
-        command.extend([flag] if value is True else [flag, str(value)])
+    command = ["wres", ctx.info_name or "run"]
+    flags = {p.name: p.opts[0] for p in ctx.command.params if p.opts}
+    for name, value in ctx.params.items():
+        values = value if isinstance(value, list | tuple) else [value]
+        for item in values:
+            if item is None or item is False:
+                continue
+            flag = flags[name]
+            command.extend([flag] if item is True else [flag, str(getattr(item, "value", item))])
     return command
+
+
+class CiChoice(StrEnum):
+    SCORE = "score"
+    MN = "mn"
+    KATZ = "katz"
+
+
+class TestChoice(StrEnum):
+    CHI2 = "chi2"
+    MIDP = "midp"
+    FISHER = "fisher"
+
+
+class AdjustChoice(StrEnum):
+    BH = "bh"
+    HOLM = "holm"
 
 
 @handles_errors
 def run_command(
+    ctx: typer.Context,
     *,
     staff: Annotated[Path | None, typer.Option(metavar=_FILE, help="Staff extract.")] = None,
     applications: Annotated[
@@ -92,6 +115,20 @@ def run_command(
     level: Annotated[
         float, typer.Option(min=0.5, max=0.999, help="Confidence level of the intervals.")
     ] = 0.95,
+    ci_method: Annotated[
+        CiChoice,
+        typer.Option(
+            help="Interval for the ratio: score (Koopman), mn (Miettinen-Nurminen), katz."
+        ),
+    ] = CiChoice.SCORE,
+    test: Annotated[
+        TestChoice,
+        typer.Option(help="Test of equal rates: chi2 (Pearson, matches score), midp, fisher."),
+    ] = TestChoice.CHI2,
+    adjust: Annotated[
+        AdjustChoice,
+        typer.Option(help="Multiplicity adjustment within each indicator: bh or holm."),
+    ] = AdjustChoice.BH,
     column_map: Annotated[
         list[str] | None,
         typer.Option("--map", metavar="KEY=SOURCE", help="Read column KEY from SOURCE."),
@@ -125,35 +162,25 @@ def run_command(
         standard=load_standard("wres"),
         scheme=load_scheme(ethnicity_config),
         policy=load_policy(policy),
-        settings=Settings(level=ethnicity_level, reference=_reference(reference), confidence=level),
+        settings=Settings(
+            level=ethnicity_level,
+            reference=_reference(reference),
+            ci_method=ci_method.value,
+            confidence=level,
+            test=test.value,
+        ),
         extracts=extracts,
         counts=counts,
         mapping=parse_mapping(column_map or []),
         by=parse_by(by or []),
         lattice=lattice,
-        command=_command(
-            [
-                ("--staff", staff),
-                ("--applications", applications),
-                ("--survey", survey),
-                ("--board", board),
-                ("--counts", counts),
-                ("--out", out),
-                *[("--by", b) for b in by or []],
-                ("--lattice", lattice),
-                ("--ethnicity-level", ethnicity_level.value),
-                ("--reference", reference),
-                ("--policy", policy),
-                ("--level", level),
-                *[("--map", m) for m in column_map or []],
-                ("--ethnicity-config", ethnicity_config),
-            ]
-        ),
+        adjust=adjust.value,
+        command=_command(ctx),
     )
     pack = run(request)
     paths = write_pack(out, pack)
     if not quiet:
-        print_summary(pack.indicators, request.standard)
+        print_summary(pack.indicators, request.standard, level)
     stderr().print(
         f"wrote {paths['indicators'].parent} and {paths['manifest'].parent}", markup=False
     )

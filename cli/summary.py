@@ -28,14 +28,14 @@ def _percent(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}%"
 
 
-def _figure(row: dict[str, object], measure: Measure) -> str:
+def _figure(row: dict[str, object], measure: Measure, level: float) -> str:
     status = str(row["status"])
     if status.startswith("suppressed") or status == "not calculable":
         return status
     if measure is Measure.RATIO:
         rl, low, high = row["relative_likelihood"], row["ci_low"], row["ci_high"]
         assert isinstance(rl, float)
-        interval = "" if low is None else f" (95% CI {low:.2f}-{high:.2f})"
+        interval = "" if low is None else f" ({100 * level:g}% CI {low:.2f}-{high:.2f})"
         return f"{rl:.2f}{interval}"
     if measure is Measure.BOARD_GAP:
         diff = row["difference_pp"]
@@ -47,7 +47,7 @@ def _figure(row: dict[str, object], measure: Measure) -> str:
     return _percent(rate)  # type: ignore[arg-type]
 
 
-def print_summary(indicators: pl.DataFrame, standard: Standard) -> None:
+def print_summary(indicators: pl.DataFrame, standard: Standard, level: float = 0.95) -> None:
     """Print the latest year's headline figures of the focal group (BME) on stdout."""
     rows = _headline_rows(indicators)
     if rows.height == 0:
@@ -69,5 +69,5 @@ def print_summary(indicators: pl.DataFrame, standard: Standard) -> None:
             continue
         row = mine.row(0, named=True)
         meaning = str(row["direction"]) if ind.measure is Measure.RATIO else ind.title
-        table.add_row(str(ind.id), _figure(row, ind.measure), meaning)
+        table.add_row(str(ind.id), _figure(row, ind.measure, level), meaning)
     stdout().print(table)

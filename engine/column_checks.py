@@ -101,7 +101,7 @@ class _Distinct:
         return pl.Series(values=outputs, dtype=dtype).gather(cells.kept(self.codes))
 
     def rows_with(self, indices: Sequence[int]) -> pl.Series:
-        return self.codes.is_in(pl.Series(indices, dtype=pl.UInt32))
+        return self.codes.is_in(pl.Series(indices, dtype=pl.UInt32).implode())
 
     def value_at(self, row_index: int) -> str:
         return self.values[int(self.codes[row_index])]

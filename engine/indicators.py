@@ -19,6 +19,8 @@ from engine.counts import STANDARD_VARIANT, WORKFORCE
 from engine.ethnicity import UNKNOWN, WHITE, EthnicityScheme, Level
 from engine.standards import Indicator, Measure, RatioOrder, Standard
 from engine.stats import adjust, p_value, relative_likelihood
+from engine.stats.intervals import CiMethod
+from engine.stats.pvalues import TestName
 
 #: The label of a rolled-up cut dimension (SPEC section 10).
 ALL = "All"
@@ -35,9 +37,9 @@ class Settings:
 
     level: Level = Level.WRES
     reference: Reference = "White"
-    ci_method: Literal["katz"] = "katz"
+    ci_method: CiMethod = "score"
     confidence: float = 0.95
-    test: Literal["fisher"] = "fisher"
+    test: TestName = "chi2"
 
 
 class Status:
@@ -87,12 +89,26 @@ def _aggregate(
     dims: Sequence[str],
     settings: Settings,
     scheme: EthnicityScheme,
+    *,
+    compared: bool,
 ) -> pl.DataFrame:
-    """Sum the table over everything not in ``cut``; add group and reference counts."""
+    """Sum the table over everything not in ``cut``; add group and reference counts.
+
+    ``compared``: the indicator compares groups with the reference (ratios, percentages)."""
     keys = ["indicator", "variant", "year", "board", *cut]
-    with_group = table.with_columns(
-        group=_group_expr(settings.level, scheme), _ref=_is_reference(settings.reference)
-    )
+    group, is_ref = _group_expr(settings.level, scheme), _is_reference(settings.reference)
+    if compared and settings.reference == "White British" and settings.level is not Level.DETAILED:
+        # The White (or broad White) group contains the White British reference: comparing the
+        # two would compare people with themselves, so the group is White other than British.
+        white = pl.col("ethnic_wres") == WHITE
+        group = (
+            pl.when(is_ref)
+            .then(pl.lit("White British"))
+            .when(white)
+            .then(group + " (excluding White British)")
+            .otherwise(group)
+        )
+    with_group = table.with_columns(group=group, _ref=is_ref)
     counted = with_group.group_by([*keys, "group"]).agg(
         numerator=pl.col("numerator").sum(),
         denominator=pl.col("denominator").sum(),
@@ -180,13 +196,18 @@ def _statistics(frame: pl.DataFrame, ind: Indicator, settings: Settings) -> pl.D
     columns: dict[str, np.ndarray] = {"rate": rate, "reference_rate": reference_rate}
     columns["difference_pp"] = np.where(comparable, (rate - reference_rate) * 100, np.nan)
     estimate = low = high = np.full(len(a), np.nan)
+    method = None
     if ind.measure is Measure.RATIO and len(a):
-        if ind.ratio is RatioOrder.REFERENCE_OVER_GROUP:
-            rr = relative_likelihood(c, n2, a, n1, ci=settings.ci_method, level=settings.confidence)
-        else:
-            rr = relative_likelihood(a, n1, c, n2, ci=settings.ci_method, level=settings.confidence)
+        top, bottom = ((c, n2), (a, n1))
+        if ind.ratio is RatioOrder.GROUP_OVER_REFERENCE:
+            top, bottom = bottom, top
+        rr = relative_likelihood(*top, *bottom, ci=settings.ci_method, level=settings.confidence)
+        method = rr.method
+        # A ratio that is not calculable publishes no interval either (its bounds would be
+        # 0 to infinity, or run to infinity).
+        calculable = comparable & ~np.isnan(rr.estimate)
         estimate, low, high = (
-            np.where(comparable, x, np.nan) for x in (rr.estimate, rr.ci_low, rr.ci_high)
+            np.where(calculable, x, np.nan) for x in (rr.estimate, rr.ci_low, rr.ci_high)
         )
     columns |= {"relative_likelihood": estimate, "ci_low": low, "ci_high": high}
     tested = comparable & (ind.measure in (Measure.RATIO, Measure.PERCENTAGE)) & (n1 > 0) & (n2 > 0)
@@ -202,7 +223,7 @@ def _statistics(frame: pl.DataFrame, ind: Indicator, settings: Settings) -> pl.D
     )
     ratio = ind.measure is Measure.RATIO
     return out.with_columns(
-        ci_method=pl.lit("katz-log" if ratio else None, pl.String),
+        ci_method=pl.when(pl.col("ci_low").is_not_null()).then(pl.lit(method, pl.String)),
         test=pl.when(pl.col("p_value").is_not_null()).then(pl.lit(settings.test)),
         non_adverse_range=pl.when(pl.col("relative_likelihood").is_not_null()).then(
             _non_adverse(a, n1, c, n2, ind)
@@ -304,7 +325,8 @@ def evaluate(
             if any(own[d].null_count() == own.height for d in cut):
                 continue  # this indicator's extract has no such column
             keys = ["indicator", "variant", "year", "board", *cut]
-            frame = _aggregate(own, cut, dims, settings, scheme)
+            compared = ind.measure in (Measure.RATIO, Measure.PERCENTAGE)
+            frame = _aggregate(own, cut, dims, settings, scheme, compared=compared)
             rows = _measure_rows(frame, ind, keys, settings)
             parts.append(
                 _statistics(rows, ind, settings).with_columns(measure=pl.lit(str(ind.measure)))

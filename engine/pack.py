@@ -29,6 +29,8 @@ class Pack:
     """What a run hands over for writing."""
 
     indicators: pl.DataFrame
+    #: Mantel-Haenszel and trend results over the years, per comparison and cut
+    pooled: pl.DataFrame
     decisions: pl.DataFrame
     reconciliations: tuple[Reconciliation, ...]
     not_computed: pl.DataFrame
@@ -76,6 +78,8 @@ def write_pack(out: Path, pack: Pack) -> dict[str, Path]:
         restricted.mkdir()
         _write_csv(pack.indicators, publish / "indicators.csv")
         pack.indicators.write_parquet(publish / "indicators.parquet", statistics=False)
+        _write_csv(pack.pooled, publish / "pooled.csv")
+        pack.pooled.write_parquet(publish / "pooled.parquet", statistics=False)
         _write_csv(pack.decisions, restricted / "decisions.csv")
         _write_csv(reconciliation_rows(pack.reconciliations), restricted / "reconciliation.csv")
         _write_csv(pack.not_computed, restricted / "not_computed.csv")
@@ -87,6 +91,7 @@ def write_pack(out: Path, pack: Pack) -> dict[str, Path]:
     return {
         "indicators": out / PUBLISH / "indicators.csv",
         "indicators_parquet": out / PUBLISH / "indicators.parquet",
+        "pooled": out / PUBLISH / "pooled.csv",
         "decisions": out / RESTRICTED / "decisions.csv",
         "reconciliation": out / RESTRICTED / "reconciliation.csv",
         "manifest": out / RESTRICTED / "manifest.json",

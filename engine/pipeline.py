@@ -22,6 +22,7 @@ from engine.errors import ConfigError
 from engine.ethnicity import EthnicityScheme
 from engine.indicators import Settings, evaluate, output_dims, with_adjusted_p
 from engine.pack import Pack, file_sha256
+from engine.pooling import pooled_over_years
 from engine.readers import read_extract
 from engine.reconciliation import Reconciliation
 from engine.schema import EXTRACTS
@@ -136,6 +137,14 @@ def run(request: RunRequest) -> Pack:
     protected = apply_primary(evaluated, request.policy, keys)
     alpha = 1 - request.settings.confidence
     published = with_adjusted_p(protected.table, method=request.adjust, alpha=alpha)
+    pooled = pooled_over_years(
+        evaluated,
+        protected.table,
+        request.standard,
+        output_dims(request.standard, cuts),
+        confidence=request.settings.confidence,
+        adjust_method=request.adjust,
+    )
     not_computed = pl.DataFrame(
         [(m.indicator, m.reason) for m in missing],
         schema={"indicator": pl.Int16, "reason": pl.String},
@@ -143,6 +152,7 @@ def run(request: RunRequest) -> Pack:
     ).unique(maintain_order=True)
     return Pack(
         indicators=published,
+        pooled=pooled,
         decisions=protected.decisions,
         reconciliations=tuple(reports),
         not_computed=not_computed,

@@ -180,7 +180,7 @@ def find_duplicate_staff(
     clashes = ordered.filter(ordered == ordered.shift(1))
     if clashes.len() == 0:
         return
-    candidates = frame.filter(hashes.is_in(clashes.unique()))
+    candidates = frame.filter(hashes.is_in(clashes.unique().implode()))
     repeated = candidates.filter(candidates.select(keys).is_duplicated())
     if repeated.height == 0:
         return

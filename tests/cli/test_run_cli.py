@@ -8,6 +8,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from scipy.stats import fisher_exact
+from scipy.stats.contingency import relative_risk
 from typer.testing import CliRunner, Result
 
 from cli.app import app
@@ -354,3 +356,32 @@ def test_demo_writes_data_publish_and_restricted(tmp_path: Path) -> None:
     manifest = json.loads((out / "restricted" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["policy"]["name"] == "wres-default"
     assert manifest["seed"] == 1
+
+
+def test_katz_interval_and_fisher_test_on_request(tmp_path: Path, no_suppression: Path) -> None:
+    counts = counts_file(
+        tmp_path / "counts.csv", "3,RXX,2024,BME,12,400", "3,RXX,2024,White,20,1300"
+    )
+    out = tmp_path / "pack"
+    result = wres(
+        "run", "--counts", counts, "--policy", no_suppression, "--ci-method", "katz",
+        "--test", "fisher", "--level", "0.9", "--out", out,
+    )  # fmt: skip
+    assert result.exit_code == ExitCode.OK, result.output
+    r = (
+        indicators(out)
+        .filter(pl.col("indicator") == 3, pl.col("group") == "BME")
+        .row(0, named=True)
+    )
+    ci = relative_risk(12, 400, 20, 1300).confidence_interval(confidence_level=0.9)
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx((ci.low, ci.high), rel=1e-9)
+    assert r["ci_method"] == "katz-log"
+    assert r["p_value"] == pytest.approx(fisher_exact([[12, 388], [20, 1280]]).pvalue, rel=1e-9)
+    assert r["test"] == "fisher"
+
+
+def test_unknown_interval_method_is_a_usage_error(tmp_path: Path) -> None:
+    counts = counts_file(tmp_path / "counts.csv", "3,RXX,2024,BME,12,400")
+    result = wres("run", "--counts", counts, "--ci-method", "wilson", "--out", tmp_path / "o")
+    assert result.exit_code == ExitCode.USAGE_OR_CONFIG
+    assert "wilson" in result.output

@@ -13,8 +13,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from scipy.stats import contingency, fisher_exact
+from scipy.stats import chi2_contingency
+from statsmodels.stats.proportion import confint_proportions_2indep
+from typer.testing import CliRunner
 
+from cli.app import app
 from engine.ethnicity import Level, default_scheme
 from engine.indicators import Settings
 from engine.pipeline import RunRequest, run
@@ -251,18 +254,30 @@ def test_indicator_4_is_white_rate_over_bme_rate(trust: pl.DataFrame) -> None:
     assert r["non_adverse_range"] == "above"
 
 
-def test_ratio_interval_and_p_value_match_scipy(trust: pl.DataFrame) -> None:
+def _score_interval(a: int, n1: int, c: int, n2: int) -> tuple[float, float]:
+    """Koopman's score interval for (a/n1)/(c/n2): statsmodels without the MN correction."""
+    low, high = confint_proportions_2indep(
+        a, n1, c, n2, method="score", compare="ratio", correction=False
+    )
+    return float(low), float(high)
+
+
+def _pearson_p(a: int, n1: int, c: int, n2: int) -> float:
+    table = [[a, n1 - a], [c, n2 - c]]
+    return float(chi2_contingency(table, correction=False).pvalue)
+
+
+def test_ratio_score_interval_and_chi2_p_value_by_default(trust: pl.DataFrame) -> None:
     r = row(trust, 3, "BME")
-    ref = contingency.relative_risk(5, 20, 4, 40)
-    ci = ref.confidence_interval(confidence_level=0.95)
-    assert r["ci_low"] == pytest.approx(ci.low, rel=1e-9)
-    assert r["ci_high"] == pytest.approx(ci.high, rel=1e-9)
-    assert r["ci_method"] == "katz-log"
-    assert r["p_value"] == pytest.approx(fisher_exact([[5, 15], [4, 36]]).pvalue, rel=1e-9)
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx(_score_interval(5, 20, 4, 40), rel=1e-6)
+    assert r["ci_method"] == "score (Koopman)"
+    assert r["p_value"] == pytest.approx(_pearson_p(5, 20, 4, 40), rel=1e-9)
+    assert r["test"] == "chi2"
     # indicator 2 has White on top: the interval is that of White against BME
     r2 = row(trust, 2, "BME")
-    ci2 = contingency.relative_risk(30, 100, 22, 80).confidence_interval(0.95)
-    assert (r2["ci_low"], r2["ci_high"]) == pytest.approx((ci2.low, ci2.high), rel=1e-9)
+    assert (r2["ci_low"], r2["ci_high"]) == pytest.approx(
+        _score_interval(30, 100, 22, 80), rel=1e-6
+    )
 
 
 def test_unknown_ethnicity_is_its_own_row_compared_with_nobody(trust: pl.DataFrame) -> None:
@@ -347,8 +362,7 @@ def test_survey_percentages_per_group(
     assert r["reference_rate"] == pytest.approx(white[0] / white[1])
     assert r["difference_pp"] == pytest.approx(100 * (bme[0] / bme[1] - white[0] / white[1]))
     assert r["relative_likelihood"] is None  # a percentage indicator publishes no ratio
-    p = fisher_exact([[bme[0], bme[1] - bme[0]], [white[0], white[1] - white[0]]]).pvalue
-    assert r["p_value"] == pytest.approx(p, rel=1e-9)
+    assert r["p_value"] == pytest.approx(_pearson_p(*bme, *white), rel=1e-9)
 
 
 # --- indicator 9: board minus workforce, in percentage points -------------------------------------
@@ -466,3 +480,35 @@ def test_percentages_and_shares_have_no_non_adverse_flag(trust: pl.DataFrame) ->
     other = trust.filter(pl.col("indicator").is_in([1, 5, 6, 7, 8, 9]))
     assert other["non_adverse_range"].null_count() == other.height
     assert math.isfinite(float(row(trust, 5, "BME")["rate"]))  # type: ignore[arg-type]
+
+
+def test_white_british_reference_is_not_compared_with_the_white_group_containing_it(
+    tmp_path: Path,
+) -> None:
+    rows = [
+        "4,RXX,2024,A,400,800",  # White British: the reference
+        "4,RXX,2024,C,90,200",  # other White
+        "4,RXX,2024,H,100,250",  # Indian (BME)
+    ]
+    counts = tmp_path / "counts.csv"
+    counts.write_text(
+        "indicator,organisation,year,ethnicity,numerator,denominator\n" + "\n".join(rows) + "\n",
+        encoding="utf-8",
+    )
+    policy = tmp_path / "p.toml"
+    policy.write_text("[primary]\nsuppress_if_count_at_most = 0\n", encoding="utf-8")
+    out = tmp_path / "pack"
+    result = CliRunner().invoke(
+        app,
+        ["run", "--counts", str(counts), "--reference", "White British", "--policy", str(policy),
+         "--out", str(out), "-q"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    table = pl.read_csv(out / "publish" / "indicators.csv", infer_schema_length=None)
+    by_group = {r["group"]: r for r in table.filter(pl.col("indicator") == 4).iter_rows(named=True)}
+    assert set(by_group) == {"White (excluding White British)", "BME"}
+    other = by_group["White (excluding White British)"]
+    assert (other["numerator"], other["denominator"]) == (90, 200)
+    assert (other["reference_numerator"], other["reference_denominator"]) == (400, 800)
+    # indicator 4 puts the reference on top: (400/800) / (90/200)
+    assert other["relative_likelihood"] == pytest.approx((400 / 800) / (90 / 200), rel=1e-12)
