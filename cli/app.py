@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
 from cli import demo, run, synth, validate
+from cli.config import DEFAULT_FILE, read_settings
+from cli.console import handles_errors, stderr
 
 app = typer.Typer(
     name="wres",
@@ -18,6 +23,33 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
 )
+
+
+@app.callback()
+@handles_errors
+def settings_file(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            metavar="FILE",
+            help="Settings file (TOML) with a table per command, e.g. [run]; "
+            "./wres.toml is read when present. Command-line options override it.",
+        ),
+    ] = None,
+) -> None:
+    """Read the settings file and make its values the commands' defaults."""
+    path = config if config is not None else (DEFAULT_FILE if DEFAULT_FILE.is_file() else None)
+    if path is None or not isinstance(ctx.command, typer.core.TyperGroup):
+        return
+    commands = {
+        name: [(p.name or "", list(p.opts)) for p in command.params]
+        for name, command in ctx.command.commands.items()
+    }
+    ctx.default_map = read_settings(path, commands)
+    stderr().print(f"settings from {path}", markup=False)
+
 
 app.command("demo")(demo.demo)
 app.command("synth")(synth.synth)
