@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 
 import typer
 
-from cli.console import handles_errors, stderr
-from cli.summary import print_summary
+from cli.console import handles_errors
+from cli.summary import report_run
 from cli.validate import parse_mapping
 from engine.errors import ConfigError
 from engine.ethnicity import Level, load_scheme
@@ -136,7 +136,15 @@ def run_command(
     ethnicity_config: Annotated[
         Path | None, typer.Option(metavar=_FILE, help="Ethnicity hierarchy (TOML).")
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stdout.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No summary table and no messages.")
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also the reconciliation of every input.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a machine-readable summary on stdout.")
+    ] = False,
 ) -> None:
     """Compute the WRES indicators and write a safe-to-publish pack.
 
@@ -179,11 +187,6 @@ def run_command(
     )
     pack = run(request)
     paths = write_pack(out, pack)
-    if not quiet:
-        print_summary(pack.indicators, request.standard, level)
-    stderr().print(
-        f"wrote {paths['indicators'].parent} and {paths['manifest'].parent}", markup=False
+    report_run(
+        pack, paths, request.standard, level=level, as_json=as_json, quiet=quiet, verbose=verbose
     )
-    if pack.not_computed.height:
-        for indicator, reason in pack.not_computed.iter_rows():
-            stderr().print(f"indicator {indicator} not computed: {reason}", markup=False)

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
 import polars as pl
 from rich.table import Table
 
-from cli.console import stdout
+from cli.console import stderr, stdout
+from engine import __version__
 from engine.counts import STANDARD_VARIANT
 from engine.indicators import ALL
+from engine.pack import Pack
 from engine.standards import Measure, Standard
 
 
@@ -71,3 +79,58 @@ def print_summary(indicators: pl.DataFrame, standard: Standard, level: float = 0
         meaning = str(row["direction"]) if ind.measure is Measure.RATIO else ind.title
         table.add_row(str(ind.id), _figure(row, ind.measure, level), meaning)
     stdout().print(table)
+
+
+def summary_document(pack: Pack, paths: Mapping[str, Path], standard: Standard) -> dict[str, Any]:
+    """The ``--json`` summary of a run (schema in docs/outputs.md)."""
+    statuses = pack.indicators.group_by("status").len().sort("status")
+    headline = _headline_rows(pack.indicators)
+    figures = [
+        "indicator", "variant", "year", "board", "group", "reference_group", "rate",
+        "reference_rate", "difference_pp", "relative_likelihood", "ci_low", "ci_high",
+        "p_value", "p_adjusted", "significant", "non_adverse_range", "status",
+    ]  # fmt: skip
+    return {
+        "wres_version": __version__,
+        "standard": standard.short_name,
+        "rows": pack.indicators.height,
+        "status_counts": dict(statuses.iter_rows()),
+        "headline": headline.select(figures).to_dicts() if headline.height else [],
+        "not_computed": pack.not_computed.to_dicts(),
+        "secondary_protection": pack.manifest.get("secondary_protection"),
+        "outputs": {name: str(path) for name, path in sorted(paths.items())},
+    }
+
+
+def report_run(
+    pack: Pack,
+    paths: Mapping[str, Path],
+    standard: Standard,
+    *,
+    level: float,
+    as_json: bool,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """What a run tells its user: data on stdout, messages on stderr."""
+    if as_json:
+        document = summary_document(pack, paths, standard)
+        sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
+    elif not quiet:
+        print_summary(pack.indicators, standard, level)
+    if quiet:
+        return
+    messages = stderr()
+    if verbose:
+        for report in pack.reconciliations:
+            messages.print(
+                f"{report.extract}: {report.rows_read:,} rows read = {report.rows_used:,} used "
+                f"+ {report.rows_excluded_total:,} excluded "
+                f"({', '.join(f'{k}: {v:,}' for k, v in report.rows_excluded.items()) or 'none'})",
+                markup=False,
+            )
+    messages.print(
+        f"wrote {paths['indicators'].parent} and {paths['manifest'].parent}", markup=False
+    )
+    for indicator, reason in pack.not_computed.iter_rows():
+        messages.print(f"indicator {indicator} not computed: {reason}", markup=False)
