@@ -18,6 +18,7 @@ from typing import Any
 
 import polars as pl
 
+from engine.publication import write_publication
 from engine.reconciliation import Reconciliation
 
 PUBLISH = "publish"
@@ -80,6 +81,8 @@ def write_pack(out: Path, pack: Pack) -> dict[str, Path]:
         pack.indicators.write_parquet(publish / "indicators.parquet", statistics=False)
         _write_csv(pack.pooled, publish / "pooled.csv")
         pack.pooled.write_parquet(publish / "pooled.parquet", statistics=False)
+        # the workbook and the report, from the same published tables, in the same swap
+        written = write_publication(publish, pack.indicators, pack.pooled, pack.manifest)
         _write_csv(pack.decisions, restricted / "decisions.csv")
         _write_csv(reconciliation_rows(pack.reconciliations), restricted / "reconciliation.csv")
         _write_csv(pack.not_computed, restricted / "not_computed.csv")
@@ -92,6 +95,7 @@ def write_pack(out: Path, pack: Pack) -> dict[str, Path]:
         "indicators": out / PUBLISH / "indicators.csv",
         "indicators_parquet": out / PUBLISH / "indicators.parquet",
         "pooled": out / PUBLISH / "pooled.csv",
+        **{name: out / PUBLISH / path.name for name, path in written.items()},
         "decisions": out / RESTRICTED / "decisions.csv",
         "reconciliation": out / RESTRICTED / "reconciliation.csv",
         "manifest": out / RESTRICTED / "manifest.json",

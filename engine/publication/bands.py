@@ -1,0 +1,168 @@
+"""The report's band-representation section (indicator 1 of the WRES).
+
+Each band's headcount split between groups for the latest year, grouped by staff group as the
+annual return lists them, then the whole workforce year by year. A band with a withheld share
+is drawn as an outline with the published shares in words: a bar would show the withheld
+remainder by its length.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import polars as pl
+
+from engine.publication import charts
+from engine.publication.charts import ShareRow
+from engine.publication.markup import Page, esc, figure, finite, percent, table
+from engine.publication.readings import (
+    classes_for,
+    direction,
+    workforce_reading,
+)
+from engine.publication.tables import (
+    ALL,
+    UNKNOWN,
+    Published,
+    natural_key,
+    rule_codes,
+    totals,
+)
+
+Row = Mapping[str, Any]
+
+
+def _heading(page: Page, indicator_id: int, name: str) -> str:
+    title = page.ctx.title(indicator_id)
+    return (
+        f'<section id="indicator-{indicator_id}"><h2>{esc(name)}</h2>'
+        f'<p class="lede">Indicator {indicator_id}: {esc(title)}</p>'
+    )
+
+
+def _direction_html(page: Page, data: Published, indicator_id: int, groups: Sequence[str]) -> str:
+    text = direction(page, indicator_id, data.reference, groups)
+    return f'<p class="direction">{esc(text)}</p>' if text else ""
+
+
+def _compared(data: Published, frame: pl.DataFrame) -> list[str]:
+    return [g for g in data.groups(frame) if g not in (UNKNOWN, data.reference)]
+
+
+# --- indicator 1 --------------------------------------------------------------------------------
+
+
+def _share_row(label: str, cells: Sequence[Row | None], *, strong: bool = False) -> ShareRow:
+    shares = [None if c is None else finite(c.get("rate")) for c in cells]
+    missing = [c for c in cells if c is None or finite(c.get("rate")) is None]
+    if not missing:
+        return ShareRow(label, shares, strong=strong)
+    codes = sorted({x for c in missing if c is not None for x in rule_codes(c.get("status"))})
+    names = ", ".join(str(c["group"]) for c in missing if c is not None)
+    reason = f"{names} withheld ({', '.join(codes)})" if codes else "not available"
+    # the published shares as text: a bar would show the withheld remainder by its length
+    known = [
+        f"{c['group']} {percent(v)}"
+        for c, v in zip(cells, shares, strict=True)
+        if c is not None and v is not None
+    ]
+    if known:
+        reason = ", ".join(known) + "; " + reason
+    return ShareRow(label, shares, gap=reason, strong=strong)
+
+
+def share_section(page: Page, data: Published, indicator_id: int) -> str:
+    rows = data.rows(indicator_id)
+    keep = [c for c in ("staff_group", "band") if c in data.dims]
+    frame = totals(rows, data.dims, keep=keep)
+    latest = data.years[-1]
+    groups = data.groups(frame)
+    classes = classes_for(groups, data.reference)
+    cells = {
+        (r["year"], r.get("staff_group", ALL), r.get("band", ALL), r["group"]): r
+        for r in frame.to_dicts()
+    }
+
+    def line(year: int, sg: str, band: str, label: str, *, strong: bool = False) -> ShareRow:
+        return _share_row(label, [cells.get((year, sg, band, g)) for g in groups], strong=strong)
+
+    staff_groups = sorted({k[1] for k in cells if k[1] != ALL}, key=natural_key)
+    bars: list[ShareRow] = []
+    body: list[tuple[str, ...]] = []
+    for sg in staff_groups:
+        bars.append(ShareRow(sg, heading=True))
+        bands = sorted(
+            {k[2] for k in cells if k[0] == latest and k[1] == sg and k[2] != ALL}, key=natural_key
+        )
+        for band in [*bands, ALL]:
+            label = f"{sg}: total" if band == ALL else band
+            bars.append(line(latest, sg, band, label, strong=band == ALL))
+            body.append(
+                _share_cells(page, sg, label, [cells.get((latest, sg, band, g)) for g in groups])
+            )
+    bars.append(line(latest, ALL, ALL, "All staff", strong=True))
+    body.append(
+        _share_cells(page, "All staff", "Total", [cells.get((latest, ALL, ALL, g)) for g in groups])
+    )
+    headers = ("Staff group", "Band or grade", *(f"{g} %" for g in groups), "Headcount")
+    numeric = (False, False, *([True] * len(groups)), True)
+    ident = page.chart_id()
+    svg = charts.stacked_shares(
+        bars,
+        groups,
+        classes,
+        ident=ident,
+        title=f"Staff by band and ethnic group, {latest}",
+        desc="Each bar splits a band's headcount between ethnic groups; bars with a withheld "
+        "share are drawn as an outline with the reason.",
+    )
+    years = data.years
+    over = [line(y, ALL, ALL, str(y)) for y in years]
+    over_svg = charts.stacked_shares(
+        over,
+        groups,
+        classes,
+        ident=page.chart_id(),
+        title="The whole workforce by ethnic group, by year",
+        desc="Each bar splits a year's whole workforce between ethnic groups.",
+    )
+    over_body = [
+        _share_cells(page, str(y), "Total", [cells.get((y, ALL, ALL, g)) for g in groups])[1:]
+        for y in years
+    ]
+    total_row = [cells.get((latest, ALL, ALL, g)) for g in groups]
+    parts = [
+        _heading(page, indicator_id, "Workforce by band"),
+        f"<p class=reading>{esc(workforce_reading(page, latest, groups, total_row))}</p>",
+        figure(
+            svg,
+            f"Share of each band's headcount by ethnic group, {latest} (organisation "
+            "total). Unknown ethnicity is counted in every band's total.",
+            table(headers, body, numeric=numeric),
+        ),
+        figure(
+            over_svg,
+            "The whole workforce by ethnic group, each year.",
+            table(
+                ("Year", *(f"{g} %" for g in groups), "Headcount"),
+                over_body,
+                numeric=(False, *([True] * len(groups)), True),
+            ),
+        ),
+        "</section>",
+    ]
+    return "".join(parts)
+
+
+def _share_cells(
+    page: Page, first: str, label: str, cells: Sequence[Row | None]
+) -> tuple[str, ...]:
+    shares = [page.value(c, "rate", "pct") if c is not None else "" for c in cells]
+    present = [c for c in cells if c is not None]
+    with_total = next((c for c in present if c.get("denominator") is not None), None)
+    if with_total is not None:
+        total = page.value(with_total, "denominator", "int")
+    else:
+        total = page.gap(present[0].get("status")) if present else ""
+    return (esc(first), esc(label), *shares, total)

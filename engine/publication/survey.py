@@ -1,0 +1,230 @@
+"""The report's survey and board sections (indicators 5-8 and 9 of the WRES).
+
+The survey indicators are shown together: each group's percentage for the latest year on one
+axis, then each indicator over the years. The board indicator shows the percentage-point gap
+between the board and the workforce for each kind of membership.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import polars as pl
+
+from engine.publication import charts
+from engine.publication.charts import DotRow, Estimate, Series
+from engine.publication.markup import Page, esc, figure, finite, table
+from engine.publication.readings import (
+    board_reading,
+    classes_for,
+    direction,
+    percentage_reading,
+)
+from engine.publication.tables import UNKNOWN, Published, natural_key, totals
+
+Row = Mapping[str, Any]
+
+
+def _compared(data: Published, frame: pl.DataFrame) -> list[str]:
+    return [g for g in data.groups(frame) if g not in (UNKNOWN, data.reference)]
+
+
+# --- indicators 5-8 -----------------------------------------------------------------------------
+
+
+def survey_section(page: Page, data: Published, ids: Sequence[int]) -> str:
+    latest = data.years[-1]
+    ref = data.reference
+    frames = {i: totals(data.rows(i), data.dims) for i in ids}
+    groups = sorted({g for f in frames.values() for g in _compared(data, f)}, key=natural_key)
+    shown = [ref, *groups]
+    classes = classes_for(shown, ref)
+    titles = "".join(
+        f"<li><strong>Indicator {i}</strong>: {esc(page.ctx.title(i))}</li>" for i in ids
+    )
+    parts = [
+        '<section id="survey"><h2>Staff survey</h2>',
+        f'<p class="lede">Indicators {ids[0]}-{ids[-1]}: the percentage of respondents answering '
+        "yes, by ethnic group.</p>",
+        f"<ul class=titles>{titles}</ul>",
+    ]
+    dot_rows: list[DotRow] = []
+    readings: list[str] = []
+    body: list[tuple[str, ...]] = []
+    for i in ids:
+        latest_rows = {r["group"]: r for r in frames[i].filter(pl.col("year") == latest).to_dicts()}
+        values: list[float | None] = []
+        gaps: list[str | None] = []
+        cells: list[str] = []
+        ref_source = next((latest_rows[g] for g in groups if g in latest_rows), None)
+        for g in shown:
+            row = ref_source if g == ref else latest_rows.get(g)
+            column = "reference_rate" if g == ref else "rate"
+            value = None if row is None else finite(row.get(column))
+            values.append(value)
+            gaps.append(
+                None
+                if value is not None or row is None
+                else page.ctx.short_reason(row.get("status"))
+            )
+            cells.append("" if row is None else page.value(row, column, "pct"))
+        dot_rows.append(DotRow(f"Indicator {i}", values, gaps))
+        for g in groups:
+            row = latest_rows.get(g)
+            if row is not None:
+                reading = esc(percentage_reading(page, i, row))
+                readings.append(f"<li><strong>Indicator {i}.</strong> {reading}</li>")
+                body.append(
+                    (
+                        f"Indicator {i}",
+                        *cells,
+                        page.value(row, "difference_pp", "pp"),
+                        page.value(row, "p_adjusted", "p"),
+                    )
+                )
+    svg = charts.dot_rows(
+        dot_rows,
+        shown,
+        classes,
+        ident=page.chart_id(),
+        title=f"Staff survey indicators by ethnic group, {latest}",
+        desc="Percentage answering yes for each group, one row per indicator.",
+    )
+    head = ("Indicator", *(f"{g} %" for g in shown), "Difference (points)", "Adjusted p")
+    parts.append(f"<h3>{latest}</h3><ul class=readings>{''.join(readings)}</ul>")
+    parts.append(
+        figure(
+            svg,
+            f"Percentage of respondents answering yes, {latest}.",
+            table(head, body, numeric=(False, *([True] * (len(shown) + 2)))),
+        )
+    )
+    parts.append("<h3>Over the years</h3>")
+    parts.extend(_survey_trend(page, data, i, frames[i], (shown, classes)) for i in ids)
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _survey_trend(
+    page: Page,
+    data: Published,
+    indicator_id: int,
+    frame: pl.DataFrame,
+    legend: tuple[Sequence[str], Sequence[str]],
+) -> str:
+    shown, classes = legend
+    ref = data.reference
+    by_year: dict[int, dict[str, Row]] = {}
+    for r in frame.to_dicts():
+        by_year.setdefault(int(r["year"]), {})[str(r["group"])] = r
+    series = []
+    for g, cls in zip(shown, classes, strict=True):
+        pts: dict[int, Estimate] = {}
+        for y, found in by_year.items():
+            row = (
+                next((found[k] for k in found if k not in (UNKNOWN, ref)), None)
+                if g == ref
+                else found.get(g)
+            )
+            if row is None:
+                continue
+            value = finite(row.get("reference_rate" if g == ref else "rate"))
+            pts[y] = Estimate(
+                str(y),
+                value,
+                gap=None if value is not None else page.ctx.short_reason(row.get("status")),
+            )
+        series.append(Series(g, cls, pts))
+    svg = charts.over_years(
+        series,
+        data.years,
+        ident=page.chart_id(),
+        title=f"Indicator {indicator_id} by year and ethnic group",
+        desc="Percentage answering yes each year, one line per group; gaps mark withheld years.",
+        axis_label="% answering yes",
+        ratio=False,
+        height=250,
+    )
+    return f"<h4>Indicator {indicator_id}: {esc(page.ctx.title(indicator_id))}</h4>" + figure(
+        svg, "Percentage answering yes each year; gaps mark withheld years."
+    )
+
+
+# --- indicator 9 --------------------------------------------------------------------------------
+
+
+def board_section(page: Page, data: Published, indicator_id: int) -> str:
+    frame = totals(data.rows(indicator_id), data.dims)
+    latest = data.years[-1]
+    groups = _compared(data, frame)
+    ref = data.reference
+    ind = page.ctx.indicator(indicator_id)
+    order = list(ind.members) if ind is not None else []
+    rows = sorted(
+        frame.to_dicts(),
+        key=lambda r: (
+            -int(r["year"]),
+            order.index(r["board"]) if r["board"] in order else 99,
+            natural_key(r["group"]),
+        ),
+    )
+    items = []
+    readings = []
+    for r in rows:
+        if r["year"] != latest or r["group"] == UNKNOWN:
+            continue
+        label = f"{str(r['board']).capitalize()} members" + (
+            "" if len(groups) == 1 else f" / {r['group']}"
+        )
+        value = finite(r.get("difference_pp"))
+        items.append(
+            Estimate(
+                label,
+                value,
+                gap=None if value is not None else page.ctx.short_reason(r.get("status")),
+            )
+        )
+        readings.append(f"<li>{esc(board_reading(page, r))}</li>")
+    svg = charts.gap_bars(
+        items,
+        ident=page.chart_id(),
+        title=f"Board compared with the workforce, {latest}",
+        desc="Group share of board members minus its share of the workforce, in percentage points.",
+        axis_label="Percentage points (board minus workforce)",
+    )
+    head = (
+        "Year",
+        "Board membership",
+        "Group",
+        "% of board",
+        "% of workforce",
+        "Difference (points)",
+    )
+    body = [
+        (
+            str(r["year"]),
+            esc(r["board"]),
+            esc(r["group"]),
+            page.value(r, "rate", "pct"),
+            page.value(r, "reference_rate", "pct"),
+            page.value(r, "difference_pp", "pp"),
+        )
+        for r in rows
+        if r["group"] != UNKNOWN
+    ]
+    return "".join(
+        [
+            f'<section id="indicator-{indicator_id}"><h2>Board representation</h2>'
+            f'<p class="lede">Indicator {indicator_id}: {esc(page.ctx.title(indicator_id))}</p>',
+            f'<p class="direction">{esc(direction(page, indicator_id, ref, groups))}</p>',
+            f"<h3>{latest}</h3><ul class=readings>{''.join(readings)}</ul>",
+            figure(
+                svg,
+                f"Board membership compared with the overall workforce, {latest}; every "
+                "year is in the table.",
+                table(head, body, numeric=(False, False, False, True, True, True)),
+            ),
+            "</section>",
+        ]
+    )

@@ -1,0 +1,457 @@
+"""The published tables as the workbook and the report read them.
+
+Both outputs are built from a run's published tables (``indicators``, ``pooled``) and its
+manifest only, never from the engine's internals: a value withheld by disclosure control is
+already empty there and becomes a marker here. Nothing in this package computes a figure from
+counts; it selects, orders and formats published ones, so it cannot publish anything new.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import polars as pl
+
+from engine.errors import ConfigError
+from engine.schema import AFC_BANDS, MEDICAL_GRADES, STAFF_GROUPS
+from engine.standards import STANDARD_NAMES, Indicator, Standard, load_standard
+
+#: The label of a rolled-up cut dimension in ``indicators.csv`` (SPEC section 10).
+ALL = "All"
+#: The variant every indicator has; others are e.g. "excluding international", "2-year rolling".
+STANDARD_VARIANT = "standard"
+UNKNOWN = "Unknown"
+#: NHS England's non-adverse range for a relative likelihood, inclusive.
+NON_ADVERSE = (0.80, 1.25)
+
+
+class Marker(StrEnum):
+    """What stands in an empty published cell (the GSS shorthand for statistical tables)."""
+
+    #: withheld by disclosure control ("confidential")
+    WITHHELD = "[c]"
+    #: not calculable (a rate it would be divided by is zero)
+    NOT_CALCULABLE = "[x]"
+
+
+_COMPARED = (
+    "numerator",
+    "denominator",
+    "rate",
+    "reference_numerator",
+    "reference_denominator",
+    "reference_rate",
+    "difference_pp",
+)
+#: The columns each measure publishes for a compared group: an empty one is withheld or not
+#: calculable; any other empty column simply does not apply to that measure.
+APPLICABLE: Mapping[str, frozenset[str]] = {
+    "share": frozenset(("numerator", "denominator", "rate")),
+    "ratio": frozenset(
+        (
+            *_COMPARED,
+            "relative_likelihood",
+            "ci_low",
+            "ci_high",
+            "p_value",
+            "p_adjusted",
+            "significant",
+            "non_adverse_range",
+        )
+    ),
+    "percentage": frozenset((*_COMPARED, "p_value", "p_adjusted", "significant")),
+    "board_gap": frozenset(_COMPARED),
+}
+#: Unknown ethnicity is never compared: only its own counts and rate apply.
+_NOT_COMPARED = frozenset(("numerator", "denominator", "rate"))
+#: The figures of a row of ``pooled.csv``.
+_POOLED = frozenset(
+    (
+        "pooled_relative_likelihood",
+        "ci_low",
+        "ci_high",
+        "heterogeneity_q",
+        "heterogeneity_df",
+        "heterogeneity_p",
+        "trend_ratio_per_year",
+        "trend_slope",
+        "trend_se",
+        "trend_p",
+        "trend_p_adjusted",
+    )
+)
+
+#: How the columns of an indicator's event and people at risk read in headings.
+EVENT_WORDS: Mapping[str, str] = {
+    "appointed": "appointed",
+    "disciplinary": "entering formal disciplinary process",
+    "capability": "entering formal capability process",
+    "training": "accessing non-mandatory training",
+}
+AT_RISK_WORDS: Mapping[str, str] = {
+    "shortlisted": "shortlisted",
+    "staff": "headcount",
+    "survey": "respondents",
+    "applications": "applicants",
+    "board": "board members",
+}
+
+
+def is_withheld(status: str | None) -> bool:
+    return status is not None and status.startswith(("suppressed", "withheld"))
+
+
+def rule_codes(status: str | None) -> tuple[str, ...]:
+    """``"suppressed: P1, P2"`` -> ``("P1", "P2")``."""
+    if not is_withheld(status) or status is None or ":" not in status:
+        return ()
+    return tuple(c.strip() for c in status.split(":", 1)[1].split(",") if c.strip())
+
+
+def applicable(measure: str | None, group: str | None) -> frozenset[str]:
+    if measure is None:  # a row of pooled.csv
+        return _POOLED
+    if group == UNKNOWN:
+        return _NOT_COMPARED
+    return APPLICABLE.get(measure, _NOT_COMPARED)
+
+
+def marker_for(row: Mapping[str, Any], column: str) -> Marker | None:
+    """The marker of an empty cell of ``row``, or None when the column does not apply."""
+    if row.get(column) is not None:
+        return None
+    measure = row.get("measure")
+    if column not in applicable(None if measure is None else str(measure), row.get("group")):
+        return None
+    status = row.get("status")
+    if is_withheld(status):
+        return Marker.WITHHELD
+    if status == "not calculable":
+        return Marker.NOT_CALCULABLE
+    return None
+
+
+def title_case(column: str) -> str:
+    """``staff_group`` -> ``Staff group``."""
+    words = column.replace("_", " ")
+    return words[:1].upper() + words[1:]
+
+
+def natural_key(value: object) -> tuple[tuple[int, int | str], ...]:
+    """Sort key putting RBH2 before RBH10 and the return's bands in the return's order."""
+    text = "" if value is None else str(value)
+    if text in _BAND_RANK:
+        return ((0, _BAND_RANK[text]),)
+    if text == ALL:
+        return ((2, 0),)
+    parts = re.split(r"(\d+)", text)
+    return tuple((1, int(p)) if p.isdigit() else (1, p.casefold()) for p in parts if p)
+
+
+_BAND_RANK = {b: i for i, b in enumerate((*STAFF_GROUPS, *AFC_BANDS, *MEDICAL_GRADES))}
+
+
+# --- what the manifest says -------------------------------------------------------------------
+
+
+def _standard_named(short_name: str) -> Standard | None:
+    for name in STANDARD_NAMES:
+        try:
+            standard = load_standard(name)
+        except ConfigError:  # pragma: no cover - a shipped file that does not load
+            continue
+        if standard.short_name.casefold() == short_name.casefold():
+            return standard
+    return None
+
+
+def _lines(label: str, value: object) -> list[tuple[str, str]]:
+    """A manifest entry as (label, text) lines, whatever its shape (text, table, list)."""
+    if isinstance(value, Mapping):
+        out: list[tuple[str, str]] = []
+        for key in sorted(value, key=str):
+            out.extend(_lines(f"{label}: {title_case(str(key)).lower()}", value[key]))
+        return out
+    if isinstance(value, list | tuple):
+        return [(label, "; ".join(str(v) for v in value) or "none")]
+    if isinstance(value, bool):
+        return [(label, "yes" if value else "no")]
+    return [(label, "not recorded" if value is None else str(value))]
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the outputs need from the manifest: the standard, methods, policy and audit."""
+
+    standard: Standard | None
+    settings: Mapping[str, Any]
+    policy_name: str
+    policy_rules: Mapping[str, Mapping[str, Any]]
+    #: the attacker-audit summary: every line the manifest holds about secondary protection
+    protection: tuple[tuple[str, str], ...]
+    #: what a withheld cell shows in the workbook: the policy's marker, else "[c]"
+    withheld_marker: str
+    provenance: tuple[tuple[str, str], ...]
+
+    @property
+    def level(self) -> float:
+        return float(self.settings.get("confidence_level", 0.95))
+
+    @property
+    def level_text(self) -> str:
+        return f"{100 * self.level:g}%"
+
+    @property
+    def name(self) -> str:
+        if self.standard is not None:
+            return self.standard.name
+        return str(self.settings.get("standard", "Equality standard"))
+
+    @property
+    def short_name(self) -> str:
+        return str(self.settings.get("standard", "wres"))
+
+    @property
+    def protection_applied(self) -> bool:
+        return not any(
+            text.startswith(("not applied", "not recorded")) for _, text in self.protection
+        )
+
+    def indicator(self, indicator_id: int) -> Indicator | None:
+        if self.standard is None:
+            return None
+        return next((i for i in self.standard.indicators if i.id == indicator_id), None)
+
+    def title(self, indicator_id: int) -> str:
+        found = self.indicator(indicator_id)
+        return found.title if found is not None else f"Indicator {indicator_id}"
+
+    def _threshold(self, section: str, key: str, default: int) -> int:
+        value = self.policy_rules.get(section, {}).get(key, default)
+        return int(value) if isinstance(value, int | float) else default
+
+    def rule_text(self, code: str) -> str:
+        """What a rule code withholds, in the words of the run's policy."""
+        count = self._threshold("primary", "suppress_if_count_at_most", 0)
+        base = self._threshold("primary", "suppress_if_base_at_most", 0)
+        texts = {
+            "P1": f"a count from 1 to {count} is withheld",
+            "P2": f"a count whose complement (the denominator minus the count) is from 1 to "
+            f"{count} is withheld, since it would reveal the complement",
+            "P3": "a zero count is withheld (the policy treats zeros as sensitive)",
+            "P4": f"a group of 1 to {base} people is not reported",
+            "D1": "a rate, ratio, interval, difference or p-value computed from a withheld "
+            "count is withheld",
+        }
+        return texts.get(code, f"withheld under rule {code} of the {self.policy_name} policy")
+
+    def reason(self, status: str | None) -> str:
+        """A withheld row's status as a sentence naming each rule."""
+        codes = rule_codes(status)
+        if not codes:
+            return f"Withheld by the {self.policy_name} disclosure policy ({status})."
+        parts = "; ".join(f"{c}: {self.rule_text(c)}" for c in codes)
+        return f"Withheld by the {self.policy_name} disclosure policy. {parts}."
+
+    def short_reason(self, status: str | None) -> str:
+        """``withheld (P1, P2)``, ``not calculable`` or the status as it is."""
+        if is_withheld(status):
+            codes = rule_codes(status)
+            return f"withheld ({', '.join(codes)})" if codes else "withheld"
+        return "not calculable" if status == "not calculable" else str(status)
+
+    def methods(self) -> list[tuple[str, str]]:
+        s = self.settings
+        cuts = s.get("cuts")
+        cut_text = "; ".join(
+            " x ".join(title_case(str(d)) for d in cut) if cut else "organisation total"
+            for cut in (cuts if isinstance(cuts, list) else [])
+        )
+        return [
+            ("Standard", self.name),
+            ("Ethnicity level", str(s.get("ethnicity_level", "not recorded"))),
+            ("Reference group", str(s.get("reference_group", "not recorded"))),
+            ("Confidence level", self.level_text),
+            ("Interval for the ratio", _named(_CI_NAMES, s.get("ci_method"))),
+            ("Test of equal rates", _named(_TEST_NAMES, s.get("test"))),
+            (
+                "Multiplicity adjustment",
+                {"bh": "Benjamini-Hochberg (false discovery rate)", "holm": "Holm"}.get(
+                    str(s.get("adjustment")), str(s.get("adjustment", "not recorded"))
+                )
+                + " within each indicator; 'significant' uses the adjusted p-value",
+            ),
+            ("Cuts", cut_text or "not recorded"),
+            (
+                "Non-adverse range",
+                "0.80-1.25 inclusive (NHS England's screening range, the four-fifths rule "
+                "applied both ways)",
+            ),
+        ]
+
+    def policy_lines(self) -> list[tuple[str, str]]:
+        lines = [("Policy", self.policy_name)]
+        for section in sorted(self.policy_rules):
+            for key, value in sorted(self.policy_rules[section].items()):
+                lines.append((f"[{section}] {key}", _setting_text(value)))
+        return lines
+
+    def rule_lines(self, codes: Iterable[str]) -> list[tuple[str, str]]:
+        return [(code, self.rule_text(code)) for code in codes]
+
+
+_CI_NAMES = {
+    "score": "asymptotic score interval (Koopman)",
+    "mn": "Miettinen-Nurminen score interval",
+    "katz": "Katz log interval",
+}
+_TEST_NAMES = {
+    "chi2": "Pearson's chi-squared test",
+    "midp": "mid-p exact test",
+    "fisher": "Fisher's exact test (two-sided)",
+}
+
+
+def _named(names: Mapping[str, str], value: object) -> str:
+    if value is None:
+        return "not recorded"
+    return f"{names[str(value)]} ({value})" if str(value) in names else str(value)
+
+
+def _setting_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def context_from_manifest(manifest: Mapping[str, Any]) -> Context:
+    settings = manifest.get("settings", {})
+    settings = settings if isinstance(settings, Mapping) else {}
+    policy = manifest.get("policy", {})
+    policy = policy if isinstance(policy, Mapping) else {}
+    rules = policy.get("rules", {})
+    rules = (
+        {k: v for k, v in rules.items() if isinstance(v, Mapping)}
+        if isinstance(rules, Mapping)
+        else {}
+    )
+    protection: list[tuple[str, str]] = []
+    for key in sorted(manifest):
+        if key == "secondary_protection" or "audit" in key:
+            protection.extend(_lines(title_case(key), manifest[key]))
+    if not protection:
+        protection = [("Secondary protection", "not recorded in the manifest")]
+    provenance = [
+        ("wres version", str(manifest.get("wres_version", "not recorded"))),
+        ("Settings SHA-256", str(manifest.get("config_sha256", "not recorded"))),
+        ("Policy SHA-256", str(policy.get("sha256", "not recorded"))),
+    ]
+    markers = [
+        str(section["marker"])
+        for name in ("secondary", "primary")
+        if isinstance(section := rules.get(name), Mapping) and section.get("marker")
+    ]
+    return Context(
+        withheld_marker=markers[0] if markers else str(Marker.WITHHELD),
+        standard=_standard_named(str(settings.get("standard", ""))),
+        settings=settings,
+        policy_name=str(policy.get("name", "unnamed")),
+        policy_rules=rules,
+        protection=tuple(protection),
+        provenance=tuple(provenance),
+    )
+
+
+# --- the tables ---------------------------------------------------------------------------------
+
+
+def cut_columns(indicators: pl.DataFrame) -> list[str]:
+    """The cut dimensions: the columns between ``year`` and ``board`` (SPEC section 8)."""
+    columns = indicators.columns
+    if "year" not in columns or "board" not in columns:
+        return []
+    return columns[columns.index("year") + 1 : columns.index("board")]
+
+
+def totals(frame: pl.DataFrame, dims: Sequence[str], keep: Sequence[str] = ()) -> pl.DataFrame:
+    """Rows of the organisation total: every cut column ``All`` except those in ``keep``."""
+    fixed = [pl.col(c) == ALL for c in dims if c not in keep]
+    return frame.filter(pl.all_horizontal(fixed)) if fixed else frame
+
+
+def with_cut(frame: pl.DataFrame, dims: Sequence[str], ignore: Sequence[str] = ()) -> pl.DataFrame:
+    """Add ``cut`` (the dimensions that are not All, e.g. ``band, site``) and ``cell`` (their
+    values, e.g. ``Band 5 / RBH01``)."""
+    used = [c for c in dims if c not in ignore]
+    if not used:
+        return frame.with_columns(cut=pl.lit(""), cell=pl.lit(""))
+    names = [pl.when(pl.col(c) != ALL).then(pl.lit(title_case(c))) for c in used]
+    values = [pl.when(pl.col(c) != ALL).then(pl.col(c)) for c in used]
+    return frame.with_columns(
+        cut=pl.concat_str(names, separator=" x ", ignore_nulls=True),
+        cell=pl.concat_str(values, separator=" / ", ignore_nulls=True),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """A run's published tables and what the manifest says about them."""
+
+    indicators: pl.DataFrame
+    pooled: pl.DataFrame
+    context: Context
+    #: the reference group of the comparisons (White, or White British)
+    reference: str
+
+    @property
+    def dims(self) -> list[str]:
+        return cut_columns(self.indicators)
+
+    @property
+    def years(self) -> list[int]:
+        if "year" not in self.indicators.columns or self.indicators.height == 0:
+            return []
+        return sorted(int(y) for y in self.indicators["year"].unique().to_list())
+
+    def indicator_ids(self) -> list[int]:
+        if self.indicators.height == 0:
+            return []
+        return sorted(int(i) for i in self.indicators["indicator"].unique().to_list())
+
+    def rows(self, indicator_id: int) -> pl.DataFrame:
+        return self.indicators.filter(pl.col("indicator") == indicator_id)
+
+    def measure(self, indicator_id: int) -> str:
+        rows = self.rows(indicator_id)
+        return str(rows["measure"][0]) if rows.height else ""
+
+    def groups(self, frame: pl.DataFrame) -> list[str]:
+        """The reference group first, then the compared groups, Unknown last."""
+        names = [str(g) for g in frame["group"].unique().to_list()]
+        ref = self.reference
+        return sorted(names, key=lambda g: (g != ref, g == UNKNOWN, natural_key(g)))
+
+    def rule_codes_used(self) -> list[str]:
+        statuses = self.indicators["status"].unique().to_list() if self.indicators.height else []
+        codes = {c for s in statuses for c in rule_codes(s)}
+        return sorted(codes, key=natural_key)
+
+
+def published(
+    indicators: pl.DataFrame, pooled: pl.DataFrame, manifest: Mapping[str, Any]
+) -> Published:
+    """Prepare the tables: each distinct row once, in a stable order."""
+    # A cut can produce the same row twice (indicator 1's staff group x band rows are also in
+    # a band cut); the outputs show each once.
+    unique = indicators.unique(maintain_order=True)
+    context = context_from_manifest(manifest)
+    refs: list[str] = []
+    if "reference_group" in unique.columns:
+        refs = [str(r) for r in unique["reference_group"].drop_nulls().unique().to_list()]
+    refs = sorted(r for r in refs if r != "workforce")
+    reference = refs[0] if refs else str(context.settings.get("reference_group", "White"))
+    return Published(unique, pooled, context, reference)

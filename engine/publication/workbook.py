@@ -1,0 +1,556 @@
+"""``publish/wres.xlsx``: the annual return's tables, the disaggregated results and the notes.
+
+Sheets: Contents, Notes (policy, rule codes, methods, the attacker-audit summary), one sheet per
+indicator laid out as the annual WRES return presents it (organisation total, every year), then
+``All results`` (every row of ``indicators.csv``) and ``Pooled over years`` (``pooled.csv``) as
+filterable tables. Every number is a value published in those two tables, stored as a number
+with a format; an empty published cell shows a marker (withheld: the policy's marker, ``*`` by
+default, or ``[c]``; ``[x]`` not calculable), with a comment naming the rule on the indicator
+sheets. Byte-deterministic: a fixed creation date, and xlsxwriter stamps its zip members with a
+fixed date.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from engine.publication.tables import (
+    ALL,
+    AT_RISK_WORDS,
+    EVENT_WORDS,
+    STANDARD_VARIANT,
+    Marker,
+    Published,
+    marker_for,
+    natural_key,
+    totals,
+)
+
+#: The creation date written into the file's properties, so the same run gives the same bytes.
+FIXED_CREATED = datetime(2000, 1, 1, tzinfo=UTC)
+#: The most rows the All results sheet holds (Excel's limit is 1,048,576).
+MAX_RESULT_ROWS = 100_000
+NHS_BLUE = "#005EB8"
+
+#: How each kind of column is shown: Excel number format (None for text) and width.
+_FORMATS: Mapping[str, str] = {
+    "int": "#,##0",
+    "year": "0",
+    "pct": "0.0%",
+    "ratio": "0.00",
+    "ratio3": "0.000",
+    "p": "[<0.001]0.00E+00;0.000",
+    "pp": "+0.0;-0.0;0.0",
+    "float": "0.000",
+    "float4": "0.0000",
+}
+_KIND_OF_COLUMN: Mapping[str, str] = {
+    "indicator": "int",
+    "year": "year",
+    "numerator": "int",
+    "denominator": "int",
+    "reference_numerator": "int",
+    "reference_denominator": "int",
+    "rate": "pct",
+    "reference_rate": "pct",
+    "difference_pp": "pp",
+    "relative_likelihood": "ratio",
+    "ci_low": "ratio",
+    "ci_high": "ratio",
+    "p_value": "p",
+    "p_adjusted": "p",
+    "significant": "flag",
+    "first_year": "year",
+    "last_year": "year",
+    "years_used": "int",
+    "years_withheld": "int",
+    "pooled_relative_likelihood": "ratio",
+    "heterogeneity_q": "float",
+    "heterogeneity_df": "int",
+    "heterogeneity_p": "p",
+    "trend_ratio_per_year": "ratio3",
+    "trend_slope": "float4",
+    "trend_se": "float4",
+    "trend_p": "p",
+    "trend_p_adjusted": "p",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    header: str
+    source: str
+    kind: str = "text"
+    width: float = 12
+
+
+class _Book:
+    """One workbook being written, with its formats."""
+
+    def __init__(self, path: Path, data: Published) -> None:
+        self.data = data
+        self.ctx = data.context
+        self.book = xlsxwriter.Workbook(
+            str(path),
+            {
+                "constant_memory": False,
+                # data strings are text, never formulas or links (a site named "=cmd" stays text)
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+            },
+        )
+        self.book.set_properties(
+            {
+                "title": f"{self.ctx.name}: indicators",
+                "subject": "Safe-to-publish tables written by wres",
+                "author": "wres",
+                "company": "",
+                "created": FIXED_CREATED,
+            }
+        )
+        add = self.book.add_format
+        self.title = add({"bold": True, "font_size": 14, "font_color": NHS_BLUE})
+        self.subtitle = add({"italic": True, "font_color": "#425563", "text_wrap": False})
+        self.header = add(
+            {
+                "bold": True,
+                "font_color": "#FFFFFF",
+                "bg_color": NHS_BLUE,
+                "text_wrap": True,
+                "valign": "top",
+                "border": 1,
+                "border_color": "#D8DDE0",
+            }
+        )
+        self.text = add({"valign": "top"})
+        self.wrap = add({"text_wrap": True, "valign": "top"})
+        self.bold = add({"bold": True, "valign": "top"})
+        self.left = add({"align": "left", "valign": "top"})
+        self.warning = add({"bold": True, "font_color": "#D5281B", "text_wrap": True})
+        self.link = add({"font_color": NHS_BLUE, "underline": 1})
+        self.marker = add({"font_color": "#768692", "align": "right", "italic": True})
+        self.number = {kind: add({"num_format": fmt}) for kind, fmt in _FORMATS.items()}
+
+    # --- cells --------------------------------------------------------------------------------
+
+    def cell(
+        self,
+        sheet: Worksheet,
+        r: int,
+        c: int,
+        row: Mapping[str, Any],
+        column: Column,
+        *,
+        comment: bool,
+    ) -> None:
+        value = row.get(column.source)
+        if isinstance(value, float) and not math.isfinite(value):
+            value = None
+        if value is None:
+            marker = marker_for(row, column.source)
+            if marker is not None:
+                self.write_marker(sheet, r, c, marker, row.get("status"), comment=comment)
+            return
+        if column.kind == "text":
+            sheet.write_string(r, c, str(value), self.text)
+        elif column.kind == "flag":
+            sheet.write_string(r, c, "yes" if value else "no", self.text)
+        else:
+            sheet.write_number(r, c, value, self.number[column.kind])
+
+    def write_marker(
+        self, sheet: Worksheet, r: int, c: int, marker: Marker, status: object, *, comment: bool
+    ) -> None:
+        text = self.ctx.withheld_marker if marker is Marker.WITHHELD else str(marker)
+        sheet.write_string(r, c, text, self.marker)
+        if not comment:
+            return
+        if marker is Marker.WITHHELD:
+            note = self.ctx.reason(None if status is None else str(status))
+        else:
+            note = "Not calculable: the rate it would be divided by is zero."
+        sheet.write_comment(r, c, note, {"author": "wres", "x_scale": 2.2, "y_scale": 1.6})
+
+    def table_sheet(
+        self,
+        name: str,
+        title: str,
+        subtitle: str,
+        columns: Sequence[Column],
+        rows: Iterator[Mapping[str, Any]],
+        *,
+        comments: bool,
+    ) -> int:
+        """A titled, filterable table with a frozen header; returns the number of data rows."""
+        sheet = self.book.add_worksheet(name)
+        sheet.write_string(0, 0, title, self.title)
+        sheet.write_string(1, 0, subtitle, self.subtitle)
+        for c, column in enumerate(columns):
+            sheet.set_column(c, c, column.width)
+        for c, column in enumerate(columns):
+            sheet.write_string(3, c, column.header, self.header)
+        sheet.set_row(3, 45)
+        sheet.freeze_panes(4, 0)
+        r = 3
+        for row in rows:
+            r += 1
+            for c, column in enumerate(columns):
+                self.cell(sheet, r, c, row, column, comment=comments)
+        sheet.autofilter(3, 0, max(r, 4), len(columns) - 1)
+        return r - 3
+
+
+def _column(name: str) -> Column:
+    kind = _KIND_OF_COLUMN.get(name, "text")
+    width = {"text": 14, "flag": 11, "year": 8}.get(kind, 12)
+    if name in ("status", "direction", "ci_method", "trend_method"):
+        width = 24 if name == "status" else 40
+    return Column(name, name, kind, width)
+
+
+# --- the annual return's sheets -------------------------------------------------------------
+
+
+def _labels(book: _Book, indicator_id: int) -> tuple[str, str]:
+    """What an indicator's numerator and denominator count, in words."""
+    ind = book.ctx.indicator(indicator_id)
+    if ind is None:
+        return "events", "at risk"
+    event = EVENT_WORDS.get(ind.event or "", "answering yes" if ind.extract == "survey" else "")
+    at_risk = AT_RISK_WORDS.get(ind.at_risk or ind.extract, ind.at_risk or ind.extract)
+    return event or str(ind.event), at_risk
+
+
+def _ratio_columns(book: _Book, indicator_id: int, measure: str) -> list[Column]:
+    event, at_risk = _labels(book, indicator_id)
+    ref = book.data.reference or "Reference"
+    level = book.ctx.level_text
+    columns = [
+        Column("Variant", "variant", "text", 22),
+        Column("Year", "year", "year", 8),
+        Column("Group", "group", "text", 16),
+        Column(f"Group: {at_risk}", "denominator", "int"),
+        Column(f"Group: {event}", "numerator", "int"),
+        Column("Group: rate", "rate", "pct", 10),
+        Column(f"{ref}: {at_risk}", "reference_denominator", "int"),
+        Column(f"{ref}: {event}", "reference_numerator", "int"),
+        Column(f"{ref}: rate", "reference_rate", "pct", 10),
+    ]
+    if measure == "ratio":
+        columns += [
+            Column("Relative likelihood", "relative_likelihood", "ratio"),
+            Column(f"{level} CI low", "ci_low", "ratio", 10),
+            Column(f"{level} CI high", "ci_high", "ratio", 10),
+        ]
+    else:
+        columns.append(Column("Difference (percentage points)", "difference_pp", "pp"))
+    columns += [
+        Column("p-value", "p_value", "p", 10),
+        Column("Adjusted p-value", "p_adjusted", "p", 10),
+        Column("Significant after adjustment", "significant", "flag", 13),
+    ]
+    if measure == "ratio":
+        columns.append(Column("Non-adverse range 0.80-1.25", "non_adverse_range", "text", 12))
+    columns.append(Column("Status", "status", "text", 24))
+    return columns
+
+
+def _board_columns(book: _Book) -> list[Column]:
+    return [
+        Column("Year", "year", "year", 8),
+        Column("Board membership", "board", "text", 16),
+        Column("Group", "group", "text", 12),
+        Column("Board members", "denominator", "int"),
+        Column("Group: board members", "numerator", "int"),
+        Column("Group: % of board", "rate", "pct"),
+        Column("Workforce headcount", "reference_denominator", "int"),
+        Column("Group: workforce", "reference_numerator", "int"),
+        Column("Group: % of workforce", "reference_rate", "pct"),
+        Column("Difference (percentage points)", "difference_pp", "pp"),
+        Column("Status", "status", "text", 24),
+    ]
+
+
+def _sorted_rows(book: _Book, indicator_id: int, keys: Sequence[str]) -> Iterator[dict[str, Any]]:
+    rows = totals(book.data.rows(indicator_id), book.data.dims).to_dicts()
+
+    def key(row: Mapping[str, Any]) -> tuple[Any, ...]:
+        parts: list[Any] = []
+        for k in keys:
+            if k == "variant":
+                parts.append((row[k] != STANDARD_VARIANT, natural_key(row[k])))
+            elif k == "year":
+                parts.append(-int(row[k]))
+            else:
+                parts.append(natural_key(row[k]))
+        return tuple(parts)
+
+    yield from sorted(rows, key=key)
+
+
+def _share_sheet(book: _Book, indicator_id: int, name: str) -> None:
+    """Indicator 1 as the return lays it out: staff group x band rows, a column per group."""
+    data = book.data
+    frame = totals(data.rows(indicator_id), data.dims, keep=("staff_group", "band"))
+    frame = frame.filter((pl.col("staff_group") != ALL) | (pl.col("band") == ALL))
+    groups = data.groups(frame)
+    cells = {(r["year"], r["staff_group"], r["band"], r["group"]): r for r in frame.to_dicts()}
+    lines = sorted(
+        {(y, sg, band) for (y, sg, band, _) in cells},
+        key=lambda k: (-k[0], k[1] == ALL, natural_key(k[1]), k[2] == ALL, natural_key(k[2])),
+    )
+    n = len(groups)
+    columns = [
+        Column("Year", "year", "year", 8),
+        Column("Staff group", "staff_group", "text", 16),
+        Column("Band or grade", "band", "text", 26),
+        *(Column(f"{g}: headcount", "numerator", "int", 11) for g in groups),
+        Column("Total headcount", "denominator", "int", 11),
+        *(Column(f"{g}: % of row", "rate", "pct", 10) for g in groups),
+    ]
+    sheet = book.book.add_worksheet(name)
+    sheet.write_string(
+        0, 0, f"Indicator {indicator_id}: {book.ctx.title(indicator_id)}", book.title
+    )
+    sheet.write_string(
+        1,
+        0,
+        "Organisation total, latest year first: each group's headcount and its share of the "
+        "row's headcount (Unknown included in the total).",
+        book.subtitle,
+    )
+    for c, column in enumerate(columns):
+        sheet.set_column(c, c, column.width)
+    for c, column in enumerate(columns):
+        sheet.write_string(3, c, column.header, book.header)
+    sheet.set_row(3, 30)
+    sheet.freeze_panes(4, 3)
+    r = 3
+    for year, staff_group, band in lines:
+        r += 1
+        emphasis = book.bold if band == ALL else book.text
+        sheet.write_number(r, 0, year, book.number["year"])
+        sheet.write_string(r, 1, "All staff" if staff_group == ALL else staff_group, emphasis)
+        sheet.write_string(r, 2, "Total" if band == ALL else band, emphasis)
+        present = [cells[k] for g in groups if (k := (year, staff_group, band, g)) in cells]
+        for i, g in enumerate(groups):
+            row = cells.get((year, staff_group, band, g))
+            if row is not None:
+                book.cell(sheet, r, 3 + i, row, columns[3 + i], comment=True)
+        total = next((p for p in present if p["denominator"] is not None), present[0])
+        book.cell(sheet, r, 3 + n, total, columns[3 + n], comment=True)
+        for i, g in enumerate(groups):
+            row = cells.get((year, staff_group, band, g))
+            if row is not None:
+                book.cell(sheet, r, 4 + n + i, row, columns[4 + n + i], comment=True)
+    sheet.autofilter(3, 0, max(r, 4), len(columns) - 1)
+
+
+def _indicator_sheet(book: _Book, indicator_id: int, name: str) -> None:
+    measure = book.data.measure(indicator_id)
+    if measure == "share":
+        _share_sheet(book, indicator_id, name)
+        return
+    ind = book.ctx.indicator(indicator_id)
+    direction = ""
+    if ind is not None and ind.direction:
+        ref = book.data.reference or "reference"
+        groups = [g for g in book.data.groups(book.data.rows(indicator_id)) if g != "Unknown"]
+        direction = ind.direction.format(reference=ref, group=" / ".join(groups) or "group")
+    if measure == "board_gap":
+        columns = _board_columns(book)
+        keys: Sequence[str] = ("year", "board", "group")
+        note = "Organisation total, latest year first. " + direction
+    else:
+        columns = _ratio_columns(book, indicator_id, measure)
+        keys = ("variant", "year", "group") if measure == "ratio" else ("year", "group")
+        note = "Organisation total, latest year first. " + direction
+        if measure != "ratio":
+            columns = [c for c in columns if c.source != "variant"]
+    book.table_sheet(
+        name,
+        f"Indicator {indicator_id}: {book.ctx.title(indicator_id)}",
+        note.strip(),
+        columns,
+        _sorted_rows(book, indicator_id, keys),
+        comments=True,
+    )
+
+
+# --- contents and notes -------------------------------------------------------------------------
+
+
+def _key_value_sheet(
+    book: _Book, name: str, title: str, sections: Sequence[tuple[str, Sequence[tuple[str, str]]]]
+) -> None:
+    sheet = book.book.add_worksheet(name)
+    sheet.set_column(0, 0, 34)
+    sheet.set_column(1, 1, 110)
+    sheet.write_string(0, 0, title, book.title)
+    r = 1
+    for heading, lines in sections:
+        r += 2
+        sheet.write_string(r, 0, heading, book.header)
+        sheet.write_string(r, 1, "", book.header)
+        for label, text in lines:
+            r += 1
+            sheet.write_string(r, 0, label, book.bold)
+            if text.isdigit():  # a setting such as suppress_if_count_at_most = 7
+                sheet.write_number(r, 1, int(text), book.left)
+            else:
+                sheet.write_string(r, 1, text, book.wrap)
+
+
+def _notes(book: _Book) -> None:
+    ctx = book.ctx
+    codes = sorted(
+        {*book.data.rule_codes_used(), "P1", "P2", "D1"}, key=lambda c: (c[0], natural_key(c))
+    )
+    markers = [
+        (
+            ctx.withheld_marker,
+            "withheld by disclosure control; the cell's comment and the row's status name the rule",
+        ),
+        (str(Marker.NOT_CALCULABLE), "not calculable: the rate it would be divided by is zero"),
+        ("blank", "the column does not apply to this row (e.g. no ratio for a percentage)"),
+    ]
+    _key_value_sheet(
+        book,
+        "Notes",
+        f"{ctx.name}: notes",
+        [
+            ("Disclosure audit (attacker's check)", ctx.protection),
+            ("Disclosure policy", ctx.policy_lines()),
+            ("Rule codes in the status column", ctx.rule_lines(codes)),
+            ("Markers", markers),
+            ("Methods", ctx.methods()),
+            ("Provenance", ctx.provenance),
+        ],
+    )
+
+
+def _contents(book: _Book, sheets: Sequence[tuple[str, str]]) -> None:
+    ctx, data = book.ctx, book.data
+    years = data.years
+    span = f"{years[0]}-{years[-1]}" if years else "no years"
+    sheet = book.book.add_worksheet("Contents")
+    sheet.set_column(0, 0, 22)
+    sheet.set_column(1, 1, 120)
+    sheet.write_string(0, 0, f"{ctx.name} ({ctx.short_name}): {span}", book.title)
+    sheet.write_string(
+        1,
+        0,
+        "Written by wres from the run's published tables (indicators.csv, pooled.csv): every "
+        "figure here is published there.",
+        book.subtitle,
+    )
+    protection = "; ".join(text for _, text in ctx.protection)
+    fmt = book.bold if ctx.protection_applied else book.warning
+    sheet.write_string(2, 0, "Disclosure audit", book.bold)
+    sheet.write_string(2, 1, protection, fmt)
+    sheet.write_string(4, 0, "Sheet", book.header)
+    sheet.write_string(4, 1, "What it holds", book.header)
+    for r, (name, what) in enumerate(sheets, start=5):
+        sheet.write_url(r, 0, f"internal:'{name}'!A1", book.link, string=name)
+        sheet.write_string(r, 1, what, book.text)
+    sheet.freeze_panes(5, 0)
+
+
+def _results(data: Published) -> tuple[pl.DataFrame, str]:
+    """The rows of the All results sheet and a note when they are not all of them.
+
+    Beyond ``MAX_RESULT_ROWS`` (a national lattice can publish millions of rows, which Excel
+    cannot hold and xlsxwriter takes minutes to write) the sheet keeps the rows with the fewest
+    cut dimensions that fit; every row stays in indicators.csv and indicators.parquet.
+    """
+    frame = data.indicators
+    if frame.height <= MAX_RESULT_ROWS:
+        return frame, ""
+    dims = data.dims
+    depth = pl.sum_horizontal([(pl.col(c) != ALL).cast(pl.Int32) for c in dims])
+    sizes = frame.group_by(depth.alias("depth")).len().sort("depth")
+    kept_depth, total = -1, 0
+    for d, n in sizes.iter_rows():
+        if total + n > MAX_RESULT_ROWS:
+            break
+        kept_depth, total = d, total + n
+    if kept_depth < 0:
+        kept = frame.head(MAX_RESULT_ROWS)
+        return kept, f"The first {kept.height:,} of {frame.height:,} rows."
+    kept = frame.filter(depth <= kept_depth)
+    return kept, (
+        f"The {kept.height:,} rows with at most {kept_depth} cut dimensions, of {frame.height:,}; "
+        "every row is in indicators.csv and indicators.parquet."
+    )
+
+
+def write_workbook(path: Path, data: Published) -> Path:
+    """Write ``path`` (``publish/wres.xlsx``) from the published tables."""
+    book = _Book(path, data)
+    ids = data.indicator_ids()
+    results, shortened = _results(data)
+    sheets: list[tuple[str, str]] = [
+        ("Notes", "disclosure audit, policy, rule codes, markers, methods and provenance")
+    ]
+    sheets += [(f"Indicator {i}", book.ctx.title(i)) for i in ids]
+    sheets.append(
+        (
+            "All results",
+            " ".join(
+                (
+                    "every published row (indicators.csv): all years, cuts and groups, with "
+                    "intervals, p-values and flags; use the filters.",
+                    shortened,
+                )
+            ).strip(),
+        )
+    )
+    if data.pooled.height:
+        sheets.append(
+            (
+                "Pooled over years",
+                "Mantel-Haenszel relative likelihood pooled over the years, "
+                "homogeneity and trend, per comparison and cut (pooled.csv)",
+            )
+        )
+    _contents(book, sheets)
+    _notes(book)
+    for i in ids:
+        _indicator_sheet(book, i, f"Indicator {i}")
+    columns = [_column(c) for c in data.indicators.columns]
+    book.table_sheet(
+        "All results",
+        "All results",
+        " ".join(
+            (
+                f"Every published row. {book.ctx.withheld_marker} withheld (the status column "
+                "names the rule), [x] not calculable; blank: does not apply.",
+                shortened,
+            )
+        ).strip(),
+        columns,
+        results.iter_rows(named=True),
+        comments=False,
+    )
+    if data.pooled.height:
+        pooled = data.pooled
+        book.table_sheet(
+            "Pooled over years",
+            "Pooled over years",
+            "Only years whose counts are all published enter a pooled figure.",
+            [_column(c) for c in pooled.columns],
+            pooled.iter_rows(named=True),
+            comments=False,
+        )
+    book.book.close()
+    return path
