@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cli import demo, run, synth, validate
+from cli import audit, demo, protect, run, synth, validate
 from cli.config import DEFAULT_FILE, read_settings
 from cli.console import handles_errors, stderr
 
@@ -55,6 +55,8 @@ app.command("demo")(demo.demo)
 app.command("synth")(synth.synth)
 app.command("validate")(validate.validate)
 app.command("run")(run.run_command)
+app.command("protect")(protect.protect_command)
+app.command("audit")(audit.audit_command)
 
 
 def main() -> None:

@@ -71,9 +71,20 @@ class SecondaryRule:
     #: An attacker who combines every published figure must be left with at least this many
     #: possible integer values for each withheld small count (2: never exactly recoverable).
     min_attacker_interval: int = 7
+    #: What secondary suppression minimises: "cells" (the number of withheld cells, then the
+    #: counts withheld, so small cells go before totals) or "values" (the counts withheld).
+    cost: str = "cells"
+    #: What a withheld count is published as: the same for every withheld cell, so the marker
+    #: does not tell a small count from a cell withheld to protect another. "[c]" is the
+    #: Government Analysis Function's symbol for confidential.
+    marker: str = "[c]"
 
     def __post_init__(self) -> None:
         _check_int("secondary.min_attacker_interval", self.min_attacker_interval, 1)
+        if self.cost not in COSTS:
+            msg = f"policy key secondary.cost = {self.cost!r}: must be one of {list(COSTS)}"
+            raise ConfigError(msg)
+        _check_marker("secondary.marker", self.marker)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +104,27 @@ class Policy:
 def _check_int(key: str, value: object, minimum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         msg = f"policy key {key} = {value!r}: must be a whole number >= {minimum}"
+        raise ConfigError(msg)
+
+
+#: Accepted values of ``[secondary] cost``.
+COSTS: tuple[str, ...] = ("cells", "values")
+
+
+def _check_marker(key: str, value: object) -> None:
+    """A marker must read as text, never as a count, and fit in one CSV field as it is."""
+    text = value if isinstance(value, str) else ""
+    if (
+        not text
+        or len(text) > 16
+        or text != text.strip()
+        or any(ch in text for ch in ',"\n\r')
+        or text.lstrip("+-").isdigit()
+    ):
+        msg = (
+            f"policy key {key} = {value!r}: must be 1-16 characters of text that is not a "
+            'number, without commas, quotes or surrounding spaces (e.g. "*" or "[c]")'
+        )
         raise ConfigError(msg)
 
 

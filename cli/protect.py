@@ -1,0 +1,196 @@
+"""`wres protect`: secondary suppression for any count table, with the audit's certificate."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import polars as pl
+import typer
+
+from cli.console import fail, handles_errors, stderr, stdout
+from cli.exit_codes import ExitCode
+from engine.errors import ConfigError
+from engine.protection.long_format import STATUS_COLUMN, LongTable, read_long_table
+from rules.policy import load_policy
+from rules.secondary import Protection, protect
+from rules.table import DEFAULT_TOTAL
+
+PUBLISHED = "published"
+SUPPRESSED = "suppressed"
+
+
+def parse_hierarchies(items: Sequence[str]) -> dict[str, Path]:
+    """``["ethnicity=eth.csv"]`` -> ``{"ethnicity": Path("eth.csv")}``; ConfigError if bad."""
+    out: dict[str, Path] = {}
+    for item in items:
+        name, sep, file = item.partition("=")
+        if not sep or not name.strip() or not file.strip():
+            msg = f"--hierarchy {item!r}: write DIMENSION=FILE, e.g. --hierarchy ethnicity=eth.csv"
+            raise ConfigError(msg)
+        if name.strip() in out:
+            msg = f"--hierarchy gives two files for {name.strip()!r}"
+            raise ConfigError(msg)
+        out[name.strip()] = Path(file.strip())
+    return out
+
+
+def parse_dimensions(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        msg = "--dimensions names no column; give e.g. --dimensions ethnicity,band,site"
+        raise ConfigError(msg)
+    return names
+
+
+def certificate_path(out: Path) -> Path:
+    """``protected.csv`` -> ``protected.certificate.csv``."""
+    return out.with_name(f"{out.stem}.certificate.csv")
+
+
+@handles_errors
+def protect_command(
+    table: Annotated[
+        Path,
+        typer.Argument(
+            metavar="TABLE.csv",
+            help="Long-format counts: dimension columns (totals labelled --total-label) and "
+            "one count column.",
+        ),
+    ],
+    *,
+    out: Annotated[
+        Path,
+        typer.Option(
+            metavar="OUT.csv",
+            help="The protected table; its certificate goes beside it as OUT.certificate.csv.",
+        ),
+    ],
+    count_column: Annotated[
+        str, typer.Option(metavar="NAME", help="The column holding the counts.")
+    ] = "count",
+    hierarchy: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="DIMENSION=FILE",
+            help="Nested groupings of a dimension: a child,parent CSV whose top parent is the "
+            "total label (repeatable).",
+        ),
+    ] = None,
+    policy: Annotated[
+        str,
+        typer.Option(
+            metavar="NAME|FILE",
+            help="Disclosure policy: wres-default, nhs-digital, ons-10-5, staff-survey or a TOML.",
+        ),
+    ] = "wres-default",
+    total_label: Annotated[
+        str, typer.Option(metavar="LABEL", help="The label of total rows.")
+    ] = DEFAULT_TOTAL,
+    dimensions: Annotated[
+        str | None,
+        typer.Option(
+            metavar="COLUMN[,COLUMN...]",
+            help="The dimension columns (default: every column but the counts and 'status').",
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a machine-readable summary on stdout.")
+    ] = False,
+) -> None:
+    """Withhold small counts and every cell that would let them be recovered.
+
+    Reads a long-format count table with all its totals, withholds the counts the policy
+    withholds (primary), then further cells (secondary) until an attacker who knows every
+    published figure, every total and the policy is left with at least the policy's
+    [secondary] min_attacker_interval possible values for each withheld cell that could be
+    small. Writes the same rows with every withheld count replaced by the policy's marker and
+    a status column (published or suppressed: the same for both kinds), and
+    OUT.certificate.csv beside it (for the information-governance officer, not for release):
+    each withheld cell's key, why it is withheld, the attacker's interval, the requirement and
+    pass or fail. Never writes or prints the true value of a withheld cell.
+
+    Example: wres protect staff.csv --count-column staff --hierarchy ethnicity=eth.csv --out out.csv
+    """
+    chosen = load_policy(policy)
+    read = read_long_table(
+        table,
+        count_column,
+        hierarchies=parse_hierarchies(hierarchy or []),
+        total=total_label,
+        dimensions=parse_dimensions(dimensions),
+    )
+    result = protect(read.tables, chosen)
+    cert_path = certificate_path(out)
+    if not result.certificate.ok:  # the fallback makes this unreachable; publish nothing
+        raise fail(
+            f"the disclosure audit failed for {len(result.certificate.failures)} cell(s); "
+            "nothing written",
+            ExitCode.DISCLOSURE_AUDIT_FAILED,
+        )
+    protected = _protected_frame(read, result, chosen.secondary.marker)
+    _write_atomically({out: protected, cert_path: result.certificate_frame()})
+    summary = _summary(read, result, chosen.name, out, cert_path)
+    if as_json:
+        print(json.dumps(summary, indent=2))
+    elif not quiet:
+        console = stdout()
+        for key, value in summary.items():
+            if not isinstance(value, dict | list):
+                console.print(f"{key.replace('_', ' ')}: {value}", markup=False)
+    if not quiet:
+        for note in result.notes:
+            stderr().print(f"note: {note}", markup=False)
+
+
+def _protected_frame(read: LongTable, result: Protection, marker: str) -> pl.DataFrame:
+    """The input rows in their order: withheld counts as the marker, a status column."""
+    cells = read.cell_of_record
+    hidden = result.hidden[cells]
+    figures = result.figures[cells]
+    column = [marker if h else str(int(f)) for h, f in zip(hidden, figures, strict=True)]
+    frame = read.frame.with_columns(pl.Series(read.count_column, column, dtype=pl.String))
+    status = np.where(hidden, SUPPRESSED, PUBLISHED)
+    return frame.with_columns(pl.Series(STATUS_COLUMN, status.tolist(), dtype=pl.String))
+
+
+def _write_atomically(files: dict[Path, pl.DataFrame]) -> None:
+    """Each file written beside its destination and renamed into place, all or none."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, frame in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temp = path.with_name(f".{path.name}.partial")
+            frame.write_csv(temp, null_value="")
+            staged.append((temp, path))
+        for temp, path in staged:
+            temp.replace(path)
+    finally:
+        for temp, _ in staged:
+            temp.unlink(missing_ok=True)
+
+
+def _summary(
+    read: LongTable, result: Protection, policy: str, out: Path, cert: Path
+) -> dict[str, Any]:
+    c = result.certificate
+    return {
+        "table": str(read.path),
+        "policy": policy,
+        "cells": int(read.tables.n_cells),
+        "withheld_primary": int(result.primary.sum()),
+        "withheld_secondary": int(result.secondary.sum()),
+        "withheld_by_fallback": int(sum(r == "S2" for r in result.rules)),
+        "audit": "pass" if c.ok else "FAIL",
+        "cells_below_requirement": len(c.failures),
+        "exact_intervals": int(c.exact.sum()),
+        "proved_by_witness_tables": int((~c.exact & c.passed & (c.required > 0)).sum()),
+        "protected_table": str(out),
+        "certificate": str(cert),
+    }

@@ -1,0 +1,321 @@
+"""Numba kernels of the pattern search. Plain loops over numpy arrays; no I/O, nothing of ours.
+
+Shapes and conventions (checked by ``engine.protection.patterns``, not here):
+
+- cells are numbered 0..n-1; ``coords[i, d]`` is the node of dimension ``d`` of cell ``i``;
+  ``cell_at[code]`` maps a full-cross code (``sum(coords * strides)``) to a cell, -1 if absent;
+- a 1-D pattern ``p`` is ``pat_nodes[pat_ptr[p]:pat_ptr[p + 1]]`` with signs ``pat_signs``;
+  the patterns through global node ``g`` (``node_offset[d] + node``) are
+  ``node_pats[node_ptr[g]:node_ptr[g + 1]]``, each with ``node_flip`` (+1 or -1) so that the
+  node itself has sign +1;
+- ``INF`` stands for "no limit".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+INF = np.int64(1) << np.int64(60)
+
+
+@njit(cache=True)
+def _cell(code: np.int64, cell_at: np.ndarray, sorted_codes: np.ndarray, order: np.ndarray) -> int:
+    if cell_at.shape[0] > 0:
+        return int(cell_at[code])
+    lo, hi = 0, sorted_codes.shape[0]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if sorted_codes[mid] < code:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo < sorted_codes.shape[0] and sorted_codes[lo] == code:
+        return int(order[lo])
+    return -1
+
+
+@njit(cache=True)
+def _support(  # noqa: PLR0917 - numba kernels take positional arrays only
+    cell: int,
+    choice: np.ndarray,
+    depth: int,
+    coords: np.ndarray,
+    strides: np.ndarray,
+    node_offset: np.ndarray,
+    node_ptr: np.ndarray,
+    node_pats: np.ndarray,
+    node_flip: np.ndarray,
+    pat_ptr: np.ndarray,
+    pat_nodes: np.ndarray,
+    pat_signs: np.ndarray,
+    cell_at: np.ndarray,
+    sorted_codes: np.ndarray,
+    order: np.ndarray,
+    out_cells: np.ndarray,
+    out_signs: np.ndarray,
+) -> int:
+    """Write the support of the product pattern around ``cell``; return its size.
+
+    Dimensions ``0..depth`` take the line pattern ``choice[d]`` of the cell's node; later ones
+    stay at the cell's own node (a part of every completion). Absent cells are written as -1
+    (they constrain nothing and cost nothing).
+    """
+    k = coords.shape[1]
+    start = np.empty(k, np.int64)
+    length = np.empty(k, np.int64)
+    flip = np.ones(k, np.int64)
+    base = np.int64(0)
+    total = 1
+    for d in range(k):
+        if d <= depth:
+            j = node_ptr[node_offset[d] + coords[cell, d]] + choice[d]
+            pid = node_pats[j]
+            flip[d] = node_flip[j]
+            start[d] = pat_ptr[pid]
+            length[d] = pat_ptr[pid + 1] - pat_ptr[pid]
+            total *= length[d]
+        else:
+            length[d] = 0
+            base += strides[d] * coords[cell, d]
+    entry = np.zeros(k, np.int64)
+    for s in range(total):
+        code = base
+        sign = 1
+        for d in range(depth + 1):
+            at = start[d] + entry[d]
+            code += strides[d] * pat_nodes[at]
+            sign *= pat_signs[at] * flip[d]
+        out_cells[s] = _cell(code, cell_at, sorted_codes, order)
+        out_signs[s] = sign
+        d = depth
+        while d >= 0:
+            entry[d] += 1
+            if entry[d] < length[d]:
+                break
+            entry[d] = 0
+            d -= 1
+    return total
+
+
+@njit(cache=True)
+def _evaluate(  # noqa: PLR0917 - numba kernels take positional arrays only
+    cells: np.ndarray,
+    signs: np.ndarray,
+    size: int,
+    hidden: np.ndarray,
+    eligible: np.ndarray,
+    cost: np.ndarray,
+    value: np.ndarray,
+    lower: np.ndarray,
+    cost_limit: np.int64,
+) -> tuple[bool, np.int64, np.int64, np.int64]:
+    """Cost of withholding a support (new cells only), and how far it moves up and down.
+
+    Invalid when a published cell on it may not be withheld, or the cost passes the limit."""
+    c = np.int64(0)
+    u = INF
+    dn = INF
+    for s in range(size):
+        q = cells[s]
+        if q < 0:
+            continue
+        if not hidden[q]:
+            if not eligible[q]:
+                return False, c, u, dn
+            c += cost[q]
+            if c > cost_limit:
+                return False, c, u, dn
+        slack = value[q] - lower[q]
+        if signs[s] > 0:
+            dn = min(dn, slack)
+        else:
+            u = min(u, slack)
+    return True, c, u, dn
+
+
+@njit(cache=True)
+def _apply(  # noqa: PLR0917 - numba kernels take positional arrays only
+    cells: np.ndarray,
+    signs: np.ndarray,
+    size: int,
+    hidden: np.ndarray,
+    is_primary: np.ndarray,
+    up: np.ndarray,
+    down: np.ndarray,
+    move_up: np.int64,
+    move_down: np.int64,
+) -> None:
+    """Withhold a support; credit each primary cell on it with the pattern's moves."""
+    for s in range(size):
+        q = cells[s]
+        if q < 0:
+            continue
+        hidden[q] = True
+        if is_primary[q]:
+            cell_up, cell_down = (move_up, move_down) if signs[s] > 0 else (move_down, move_up)
+            up[q] = max(up[q], cell_up)
+            down[q] = max(down[q], cell_down)
+
+
+@njit(cache=True)
+def search(  # noqa: PLR0917 - numba kernels take positional arrays only
+    primaries: np.ndarray,
+    need: np.ndarray,
+    coords: np.ndarray,
+    strides: np.ndarray,
+    node_offset: np.ndarray,
+    node_ptr: np.ndarray,
+    node_pats: np.ndarray,
+    node_flip: np.ndarray,
+    pat_ptr: np.ndarray,
+    pat_nodes: np.ndarray,
+    pat_signs: np.ndarray,
+    cell_at: np.ndarray,
+    sorted_codes: np.ndarray,
+    order: np.ndarray,
+    value: np.ndarray,
+    lower: np.ndarray,
+    cost: np.ndarray,
+    eligible: np.ndarray,
+    is_primary: np.ndarray,
+    hidden: np.ndarray,
+    up: np.ndarray,
+    down: np.ndarray,
+    max_support: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Protect each primary cell in turn with the cheapest product pattern.
+
+    ``hidden``, ``up`` and ``down`` are updated in place: a chosen pattern's cells are hidden,
+    and every primary cell on it is credited with how far it can move up and down (the
+    attacker's interval then holds ``[value - down, value + up]``). A cell is protected when
+    ``up + down >= need``. Depth-first over the dimensions: the partial product (later
+    dimensions at the cell's own node) is part of every completion, so its cost bounds theirs
+    from below and its range bounds theirs from above. Returns per primary: the chosen pattern
+    (index into each node's list, per dimension; -1 when none was needed), its upward and
+    downward range, and a status (0 already protected, 1 pattern chosen, 2 none found).
+    """
+    n = primaries.shape[0]
+    k = coords.shape[1]
+    chosen = np.full((n, k), -1, np.int64)
+    out_up = np.zeros(n, np.int64)
+    out_down = np.zeros(n, np.int64)
+    status = np.zeros(n, np.int64)
+    cells = np.empty(max_support, np.int64)
+    signs = np.empty(max_support, np.int64)
+    counts = np.empty(k, np.int64)
+    choice = np.zeros(k, np.int64)
+    best = np.zeros(k, np.int64)
+    for i in range(n):
+        p = primaries[i]
+        if up[p] + down[p] >= need[i]:
+            continue
+        for d in range(k):
+            g = node_offset[d] + coords[p, d]
+            counts[d] = node_ptr[g + 1] - node_ptr[g]
+            choice[d] = 0
+        best_cost, best_gain = INF, np.int64(-1)
+        best_up, best_down = np.int64(0), np.int64(0)
+        depth = 0
+        while depth >= 0:
+            if choice[depth] >= counts[depth]:  # this level is done: back up one
+                depth -= 1
+                if depth >= 0:
+                    choice[depth] += 1
+                continue
+            size = _support(
+                p, choice, depth, coords, strides, node_offset, node_ptr, node_pats, node_flip,
+                pat_ptr, pat_nodes, pat_signs, cell_at, sorted_codes, order, cells, signs,
+            )  # fmt: skip
+            valid, c, u, dn = _evaluate(
+                cells, signs, size, hidden, eligible, cost, value, lower, best_cost
+            )
+            gain = min(max(up[p], u) + max(down[p], dn), INF)
+            if not valid or gain < need[i] or (c == best_cost and gain <= best_gain):
+                choice[depth] += 1  # no completion can do better: prune
+            elif depth < k - 1:
+                depth += 1
+                choice[depth] = 0
+            else:
+                best_cost, best_gain, best_up, best_down = c, gain, u, dn
+                best[:] = choice
+                choice[depth] += 1
+        if best_gain < 0:
+            status[i] = 2
+            continue
+        status[i] = 1
+        chosen[i, :] = best
+        out_up[i] = best_up
+        out_down[i] = best_down
+        size = _support(
+            p, best, k - 1, coords, strides, node_offset, node_ptr, node_pats, node_flip,
+            pat_ptr, pat_nodes, pat_signs, cell_at, sorted_codes, order, cells, signs,
+        )  # fmt: skip
+        _apply(cells, signs, size, hidden, is_primary, up, down, best_up, best_down)
+    return chosen, out_up, out_down, status
+
+
+@njit(cache=True)
+def prune(  # noqa: PLR0917, PLR0912 - numba kernel: positional arrays, one pass
+    support_ptr: np.ndarray,
+    support_cells: np.ndarray,
+    support_signs: np.ndarray,
+    pattern_up: np.ndarray,
+    pattern_down: np.ndarray,
+    attempt_order: np.ndarray,
+    is_primary: np.ndarray,
+    need_of_cell: np.ndarray,
+    n_cells: int,
+) -> np.ndarray:
+    """Drop chosen patterns that other kept patterns make unnecessary; return which are kept.
+
+    A pattern is dropped when every primary cell on it keeps ``up + down >= need`` from the
+    patterns still kept. A cell stays hidden while a kept pattern holds it, so every kept
+    pattern stays fully hidden and its ranges stay valid.
+    """
+    n_pat = support_ptr.shape[0] - 1
+    kept = np.ones(n_pat, np.bool_)
+    # patterns through each primary cell: CSR over cells
+    through_count = np.zeros(n_cells + 1, np.int64)
+    for p in range(n_pat):
+        for s in range(support_ptr[p], support_ptr[p + 1]):
+            q = support_cells[s]
+            if q >= 0 and is_primary[q]:
+                through_count[q + 1] += 1
+    through_ptr = np.cumsum(through_count)
+    fill = through_ptr[:-1].copy()
+    through_pat = np.empty(through_ptr[-1], np.int64)
+    through_up = np.empty(through_ptr[-1], np.int64)
+    through_down = np.empty(through_ptr[-1], np.int64)
+    for p in range(n_pat):
+        for s in range(support_ptr[p], support_ptr[p + 1]):
+            q = support_cells[s]
+            if q >= 0 and is_primary[q]:
+                at = fill[q]
+                through_pat[at] = p
+                if support_signs[s] > 0:
+                    through_up[at] = pattern_up[p]
+                    through_down[at] = pattern_down[p]
+                else:
+                    through_up[at] = pattern_down[p]
+                    through_down[at] = pattern_up[p]
+                fill[q] += 1
+    for p in attempt_order:
+        removable = True
+        for s in range(support_ptr[p], support_ptr[p + 1]):
+            q = support_cells[s]
+            if q < 0 or not is_primary[q]:
+                continue
+            u = np.int64(0)
+            dn = np.int64(0)
+            for t in range(through_ptr[q], through_ptr[q + 1]):
+                other = through_pat[t]
+                if other != p and kept[other]:
+                    u = max(u, through_up[t])
+                    dn = max(dn, through_down[t])
+            if min(u + dn, INF) < need_of_cell[q]:
+                removable = False
+                break
+        if removable:
+            kept[p] = False
+    return kept

@@ -1,0 +1,329 @@
+"""Protection by moves: linear programmes that find how withheld cells can shift together.
+
+A *move* ``y`` changes cells without changing any relation (``A y = 0``), only withheld cells
+(``y_j = 0`` for published ones), and keeps every withheld cell at least its least value
+(``y_j >= -slack_j``). The attacker cannot tell the true table from the moved one, so the
+largest upward and downward moves of a primary cell are the attacker's interval around it (for
+an attacker who treats counts as continuous; the audit then checks the integer attacker).
+
+1. Each primary cell in turn, smallest first: if the moves known so far (from earlier
+   programmes) do not give it ``need`` room, its largest moves are computed; if still short,
+   the cheapest move that lifts it by what is missing is found over all withheld *and
+   withholdable* cells (Fischetti and Salazar's protection programme: cost per unit moved,
+   nothing for cells already withheld), and every cell that move touches is withheld.
+2. Cleanup: each withheld non-primary cell, most expensive first, is published again when every
+   primary cell keeps its room. Every primary keeps the moves that proved its room; only the
+   primaries whose moves use the cell are solved again (packed into one problem), so a cell that
+   no proof uses goes for free. This is what brings the pattern close to the optimum.
+
+Cost grows with (primaries x cells), so ``rules.secondary`` uses this for tables of modest size
+and the product-pattern search (``engine.protection.patterns``) above that.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: Moves smaller than this are no move.
+EPSILON = 1e-7
+#: Cost per unit moved of a cell already withheld, relative to the cheapest new cell.
+WITHHELD_COST = 1e-3
+#: Cost per unit moved in a largest-move programme: small beside the move itself, enough to
+#: prefer moves through few cells.
+SPARSITY_COST = 1e-4
+
+
+@dataclass(frozen=True, slots=True)
+class FlowResult:
+    hidden: BoolArray
+    #: programmes solved (for the benchmark's record)
+    programmes: int
+
+
+class _Moves:
+    """The system and the current withheld set, with the best known move per primary and
+    direction: ``room[q, 0]`` upward, ``room[q, 1]`` downward, and the cells each uses."""
+
+    def __init__(self, matrix: sp.csr_array, slack: FloatArray, hidden: BoolArray) -> None:
+        self.matrix = sp.csc_array(matrix)
+        self.slack = slack
+        self.hidden = hidden
+        self.room: dict[int, FloatArray] = {}
+        self.uses: dict[tuple[int, int], IntArray] = {}
+        self.programmes = 0
+
+    def credit(self, cells: IntArray, move: FloatArray, primary: BoolArray) -> None:
+        """Record a move as a proof for every primary cell it shifts."""
+        for cell, amount in zip(cells, move, strict=True):
+            if not primary[cell] or abs(amount) <= EPSILON:
+                continue
+            direction = 0 if amount > 0 else 1
+            room = self.room.setdefault(int(cell), np.zeros(2))
+            if abs(amount) > room[direction] + EPSILON:
+                room[direction] = abs(amount)
+                self.uses[(int(cell), direction)] = cells[np.abs(move) > EPSILON]
+
+    def largest(
+        self, jobs: list[tuple[int, int]], cap: float, excluded: int = -1
+    ) -> list[tuple[float, IntArray, FloatArray]]:
+        """The largest move of each (cell, direction), capped at ``cap``, with ``excluded``
+        published. A small cost per unit moved makes the move use few cells, so that few
+        proofs depend on any one cell."""
+        hidden = self.hidden.copy()
+        if excluded >= 0:
+            hidden[excluded] = False
+        cols = np.flatnonzero(hidden)
+        sub = sp.csr_array(self.matrix[:, cols])
+        rows = np.flatnonzero(np.diff(sub.indptr) > 0)
+        sub = sp.csr_array(sub[rows])
+        a_eq = sp.hstack([sub, -sub], format="csr")
+        k, m = len(cols), len(rows)
+        out = []
+        for cell, direction in jobs:
+            at = int(np.searchsorted(cols, cell))
+            c = np.full(2 * k, SPARSITY_COST)
+            upper = np.concatenate([np.full(k, np.inf), self.slack[cols]])
+            if direction == 0:  # lift y_up of the cell; its y_down stays 0
+                c[at] = -1.0
+                upper[at] = cap
+                upper[k + at] = 0.0
+            else:
+                c[k + at] = -1.0
+                upper[k + at] = min(upper[k + at], cap)
+                upper[at] = 0.0
+            self.programmes += 1
+            result = milp(
+                c,
+                bounds=Bounds(np.zeros(2 * k), upper),
+                constraints=[LinearConstraint(a_eq, np.zeros(m), np.zeros(m))] if m else [],
+            )
+            if result.status != 0 or result.x is None:
+                out.append((0.0, cols[:0], np.zeros(0)))
+                continue
+            x = np.asarray(result.x)
+            move = x[:k] - x[k:]
+            amount = move[at] if direction == 0 else -move[at]
+            used = np.abs(move) > EPSILON
+            out.append((float(amount), cols[used], move[used]))
+        return out
+
+
+def _cheapest_lift(
+    matrix: sp.csr_array,
+    *,
+    slack: FloatArray,
+    hidden: BoolArray,
+    hideable: BoolArray,
+    cost: FloatArray,
+    cell: int,
+    lift: float,
+) -> tuple[IntArray, FloatArray] | None:
+    """The cheapest move lifting ``cell`` by ``lift`` over withheld and withholdable cells."""
+    cols = np.flatnonzero(hidden | hideable)
+    k = len(cols)
+    sub = sp.csr_array(matrix[:, cols])
+    weight = np.where(hidden[cols], WITHHELD_COST, cost[cols])
+    at = int(np.searchsorted(cols, cell))
+    a_eq = sp.hstack([sub, -sub], format="csr")
+    pin = sp.csr_array(
+        (np.array([1.0, -1.0]), (np.array([0, 0]), np.array([at, k + at]))), shape=(1, 2 * k)
+    )
+    result = milp(
+        np.concatenate([weight, weight]),
+        bounds=Bounds(np.zeros(2 * k), np.concatenate([np.full(k, np.inf), slack[cols]])),
+        constraints=[
+            LinearConstraint(a_eq, np.zeros(a_eq.shape[0]), np.zeros(a_eq.shape[0])),
+            LinearConstraint(pin, lift, lift),
+        ],
+    )
+    if result.status != 0 or result.x is None:
+        return None
+    x = np.asarray(result.x)
+    move = x[:k] - x[k:]
+    used = np.abs(move) > EPSILON
+    return cols[used], move[used]
+
+
+def protect_by_moves(
+    matrix: sp.csr_array,
+    *,
+    values: IntArray,
+    lower: IntArray,
+    primaries: IntArray,
+    need: IntArray,
+    hideable: BoolArray,
+    cost: IntArray,
+    cleanup: bool = True,
+    cleanup_cost: IntArray | None = None,
+) -> FlowResult:
+    """Withhold cells until each primary (in the given order) has ``need`` room up plus down.
+
+    ``cost`` weighs each unit moved through a cell in the lifting programmes; the cleanup tries
+    the cells in decreasing ``cleanup_cost`` (default ``cost``)."""
+    n = matrix.shape[1]
+    primary = np.zeros(n, np.bool_)
+    primary[primaries] = True
+    slack = (values - lower).astype(np.float64)
+    hidden = primary.copy()
+    unit = cost.astype(np.float64) / float(cost[hideable].min() if hideable.any() else 1)
+    moves = _Moves(matrix, slack, hidden)
+    need_of = dict(zip(primaries.tolist(), need.astype(np.float64).tolist(), strict=True))
+
+    def room(q: int) -> float:
+        r = moves.room.get(q)
+        return 0.0 if r is None else float(r.sum())
+
+    for p, required in zip(primaries.tolist(), need.tolist(), strict=True):
+        if room(p) >= required - EPSILON:
+            continue
+        for amount, cells, move in moves.largest([(p, 0), (p, 1)], cap=float(required)):
+            if amount > EPSILON:
+                moves.credit(cells, move, primary)
+        if room(p) >= required - EPSILON:
+            continue
+        down = float(moves.room.get(p, np.zeros(2))[1])
+        found = _cheapest_lift(
+            matrix,
+            slack=slack,
+            hidden=hidden,
+            hideable=hideable,
+            cost=unit,
+            cell=p,
+            lift=required - down,
+        )
+        moves.programmes += 1
+        if found is None:
+            continue
+        cells, move = found
+        hidden[cells] = True
+        moves.credit(cells, move, primary)
+    if cleanup:
+        _cleanup(moves, primary, need_of, cost if cleanup_cost is None else cleanup_cost)
+    return FlowResult(hidden=hidden.copy(), programmes=moves.programmes)
+
+
+def _cleanup(
+    moves: _Moves,
+    primary: BoolArray,
+    need_of: dict[int, float],
+    cost: IntArray,
+) -> None:
+    """Publish again each withheld non-primary cell that no primary needs (see the module)."""
+    hidden = moves.hidden
+    by_row = sp.csr_array(moves.matrix)
+    candidates = np.flatnonzero(hidden & ~primary)
+    order = candidates[np.lexsort((candidates, -cost[candidates]))]
+    for j in order.tolist():
+        if _a_relation_falls_short(moves, by_row, primary, need_of, j):
+            continue
+        broken, short = _proofs_broken_by(moves, need_of, j)
+        found = _new_proofs(moves, need_of, short, j)
+        if found is None:
+            continue
+        hidden[j] = False
+        for q, dirs in broken.items():
+            for d in sorted(set(dirs) | set(short.get(q, []))):
+                amount, cells = found.get((q, d), (0.0, np.zeros(0, np.int64)))
+                moves.room[q][d] = amount
+                if amount > EPSILON:
+                    moves.uses[(q, d)] = cells
+                else:
+                    moves.uses.pop((q, d), None)
+
+
+def _new_proofs(
+    moves: _Moves, need_of: dict[int, float], short: dict[int, list[int]], excluded: int
+) -> dict[tuple[int, int], tuple[float, IntArray]] | None:
+    """New moves for the short primaries with ``excluded`` published, or None as soon as one
+    falls short. A move found for one primary is tried on the others before a programme."""
+    jobs = sorted(  # the primaries with least to spare first: a needed cell shows soonest
+        ((q, d) for q, dirs in short.items() for d in dirs),
+        key=lambda qd: (moves.room[qd[0]].sum() - need_of[qd[0]], qd),
+    )
+    found: dict[tuple[int, int], tuple[float, IntArray]] = {}
+    trial: list[tuple[IntArray, FloatArray]] = []
+    for q, d in jobs:
+        rest = 1 - d
+        if rest not in short[q]:
+            other = float(moves.room[q][rest])
+        else:
+            other = found[(q, rest)][0] if (q, rest) in found else 0.0
+        reused = _best_reuse(trial, q, d)
+        if reused is not None and reused[0] + other >= need_of[q] - EPSILON:
+            found[(q, d)] = reused
+            continue
+        ((amount, cells, move),) = moves.largest([(q, d)], cap=need_of[q], excluded=excluded)
+        trial.append((cells, move))
+        found[(q, d)] = (max(amount, 0.0), cells)
+        if rest in short[q] and (q, rest) not in found:
+            continue  # judged once both directions are known
+        if found[(q, d)][0] + other < need_of[q] - EPSILON:
+            return None
+    return found
+
+
+def _best_reuse(
+    trial: list[tuple[IntArray, FloatArray]], cell: int, direction: int
+) -> tuple[float, IntArray] | None:
+    """The largest move of ``cell`` in ``direction`` among moves already found in a trial."""
+    best: tuple[float, IntArray] | None = None
+    for cells, move in trial:
+        at = np.flatnonzero(cells == cell)
+        if not len(at):
+            continue
+        amount = float(move[at[0]]) * (1.0 if direction == 0 else -1.0)
+        if amount > EPSILON and (best is None or amount > best[0]):
+            best = (amount, cells)
+    return best
+
+
+def _a_relation_falls_short(
+    moves: _Moves,
+    by_row: sp.csr_array,
+    primary: BoolArray,
+    need_of: dict[int, float],
+    cell: int,
+) -> bool:
+    """Would publishing ``cell`` leave a relation whose withheld cells all count the same way
+    (so their sum is known) with too little room for a primary cell among them? Then the cell
+    is needed, without a programme: the primary moves at most by the others' slack."""
+    by_col = moves.matrix
+    for r in by_col.indices[by_col.indptr[cell] : by_col.indptr[cell + 1]]:
+        members = by_row.indices[by_row.indptr[r] : by_row.indptr[r + 1]]
+        coefs = by_row.data[by_row.indptr[r] : by_row.indptr[r + 1]]
+        keep = moves.hidden[members] & (members != cell)
+        others, signs = members[keep], coefs[keep]
+        if not len(others) or not primary[others].any():
+            continue
+        if (signs > 0).any() and (signs < 0).any():
+            continue  # a total and its part both withheld: no limit from this relation
+        room = float(moves.slack[others].sum())
+        if any(room < need_of[int(q)] - EPSILON for q in others[primary[others]]):
+            return True
+    return False
+
+
+def _proofs_broken_by(
+    moves: _Moves, need_of: dict[int, float], cell: int
+) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """The primaries whose proofs move ``cell`` (with those directions), and among them the
+    ones left short by their other proofs (with every direction lacking a proof)."""
+    broken: dict[int, list[int]] = {}
+    for (q, d), cells in moves.uses.items():
+        if cell in set(cells.tolist()):
+            broken.setdefault(q, []).append(d)
+    short = {}
+    for q, dirs in broken.items():
+        unproved = [d for d in (0, 1) if d in dirs or (q, d) not in moves.uses]
+        if sum(moves.room[q][d] for d in (0, 1) if d not in unproved) < need_of[q] - EPSILON:
+            short[q] = unproved
+    return broken, short

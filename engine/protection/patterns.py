@@ -1,0 +1,336 @@
+"""Suppression patterns: sets of cells that can all move together without changing any total.
+
+Along one dimension, a change ``v`` of the nodes keeps every relation ``total = sum(children)``
+when ``v(node) = sum(v(children))`` at every node with children. The smallest such changes
+(*line patterns*) are: a category up and another down, each with its groups up to (not
+including) the group they share (two sibling categories: just the two); or a category up with
+every group above it and the total. A *product pattern* takes one line pattern per dimension
+and moves cell ``(n_1, ..., n_k)`` by the product of their signs; it keeps every relation of the
+full cross of hierarchies. When all its cells are withheld, the attacker cannot tell the true
+table from the one moved by ``t`` along the pattern, for every integer ``t`` that keeps the
+withheld cells within what the attacker knows (at least 1 when zeros are published): so each
+cell on it is protected by that range. This generalises the hypercube method to hierarchies.
+
+The search (a numba kernel) takes the primary cells in turn and hides the cheapest product
+pattern that gives the cell the interval it needs, counting already-withheld cells as free and
+crediting every primary cell a chosen pattern passes through. A pattern of totals only (every
+line pattern a path to the total) always exists, so the search never fails on a full cross.
+Afterwards, patterns that the others make unnecessary are dropped (reverse deletion).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from engine.errors import InternalError
+from engine.protection import _kernels
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: Line patterns tried per node and dimension (the closest partners first); a path to the
+#: total is always among them.
+MAX_LINE_PATTERNS = 12
+#: Above this many cells in the full cross, cells are looked up by binary search.
+DENSE_LOOKUP_LIMIT = 20_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Tree:
+    """One dimension's hierarchy as the search needs it: parents (-1 for the total) and a
+    weight per node (a larger weight makes a better partner: more room to move)."""
+
+    parents: tuple[int, ...]
+    weights: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LinePatterns:
+    """CSR arrays of line patterns, and of the patterns through each node (global numbering)."""
+
+    pat_ptr: IntArray
+    pat_nodes: IntArray
+    pat_signs: IntArray
+    node_offset: IntArray
+    node_ptr: IntArray
+    node_pats: IntArray
+    node_flip: IntArray
+    longest: IntArray  # per dimension, the longest line pattern
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """The chosen patterns (kept after reverse deletion) and the cells they withhold."""
+
+    hidden: BoolArray
+    #: CSR over kept patterns: their cells (-1 for absent ones) and signs
+    support_ptr: IntArray
+    support_cells: IntArray
+    support_signs: IntArray
+    pattern_up: IntArray
+    pattern_down: IntArray
+    #: the primary cell each kept pattern was chosen for
+    pattern_primary: IntArray
+    #: primaries for which no pattern exists (needs a fallback)
+    unprotected: IntArray
+
+
+def _line_patterns_of(
+    tree: Tree, max_per_node: int
+) -> list[list[tuple[tuple[int, ...], tuple[int, ...]]]]:
+    """Per node, the line patterns through it as (nodes, signs) with the node's sign +1."""
+    n = len(tree.parents)
+    children: list[list[int]] = [[] for _ in range(n)]
+    for i, p in enumerate(tree.parents):
+        if p >= 0:
+            children[p].append(i)
+    leaves = [i for i in range(n) if not children[i]]
+
+    def path(node: int) -> list[int]:
+        out = [node]
+        while tree.parents[out[-1]] >= 0:
+            out.append(tree.parents[out[-1]])
+        return out
+
+    paths = {leaf: path(leaf) for leaf in leaves}
+    leaves_under: list[set[int]] = [set() for _ in range(n)]
+    for leaf in leaves:
+        for node in paths[leaf]:
+            leaves_under[node].add(leaf)
+    weight = tree.weights
+    out: list[list[tuple[tuple[int, ...], tuple[int, ...]]]] = []
+    for node in range(n):
+        ranked: list[tuple[tuple[float, ...], tuple[int, ...], tuple[int, ...]]] = []
+        under = sorted(leaves_under[node], key=lambda x: (-weight[x], x))
+        for leaf in under:
+            up = paths[leaf]
+            ranked.append(((1.0, -weight[leaf], len(up)), tuple(up), (1,) * len(up)))
+            for other in leaves:
+                if other in leaves_under[node]:
+                    continue
+                theirs = paths[other]
+                shared = set(up) & set(theirs)
+                mine = [x for x in up if x not in shared]
+                yours = [x for x in theirs if x not in shared]
+                nodes = (*mine, *yours)
+                signs = (1,) * len(mine) + (-1,) * len(yours)
+                # siblings first, then the largest partners: most room to move
+                key = (0.0 if len(nodes) == 2 else 2.0, -weight[other], len(nodes), other, leaf)
+                ranked.append((key, nodes, signs))
+        ranked.sort(key=lambda item: item[0])
+        keep = ranked[:max_per_node]
+        if not any(min(s) > 0 for _, _, s in keep):
+            keep[-1] = next(item for item in ranked if min(item[2]) > 0)
+        out.append([(nodes, signs) for _, nodes, signs in keep])
+    return out
+
+
+def line_patterns(trees: Sequence[Tree], max_per_node: int = MAX_LINE_PATTERNS) -> LinePatterns:
+    """Line patterns of every dimension, numbered globally."""
+    pat_ptr = [0]
+    pat_nodes: list[int] = []
+    pat_signs: list[int] = []
+    node_ptr = [0]
+    node_pats: list[int] = []
+    node_flip: list[int] = []
+    node_offset = []
+    longest = []
+    offset = 0
+    for tree in trees:
+        node_offset.append(offset)
+        offset += len(tree.parents)
+        per_node = _line_patterns_of(tree, max_per_node)
+        longest.append(max(len(nodes) for pats in per_node for nodes, _ in pats))
+        for pats in per_node:
+            for nodes, signs in pats:
+                node_pats.append(len(pat_ptr) - 1)
+                node_flip.append(1)
+                pat_nodes.extend(nodes)
+                pat_signs.extend(signs)
+                pat_ptr.append(len(pat_nodes))
+            node_ptr.append(len(node_pats))
+    return LinePatterns(
+        _ints(pat_ptr),
+        _ints(pat_nodes),
+        _ints(pat_signs),
+        _ints(node_offset),
+        _ints(node_ptr),
+        _ints(node_pats),
+        _ints(node_flip),
+        _ints(longest),
+    )
+
+
+def _ints(values: Sequence[int]) -> IntArray:
+    return np.asarray(values, dtype=np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class _Lookup:
+    """Cells by full-cross code: a dense array, or sorted codes for binary search."""
+
+    cell_at: IntArray
+    sorted_codes: IntArray
+    order: IntArray
+
+    @classmethod
+    def of(cls, coords: npt.NDArray[np.int32], strides: IntArray, sizes: IntArray) -> _Lookup:
+        codes = coords.astype(np.int64) @ strides
+        cross = int(np.prod(sizes))
+        none = np.zeros(0, np.int64)
+        if cross <= DENSE_LOOKUP_LIMIT:
+            cell_at = np.full(cross, -1, np.int64)
+            cell_at[codes] = np.arange(len(codes))
+            return cls(cell_at, none, none)
+        order = np.argsort(codes, kind="stable").astype(np.int64)
+        return cls(none, codes[order], order)
+
+
+def search_patterns(
+    *,
+    trees: Sequence[Tree],
+    coords: npt.NDArray[np.int32],
+    strides: IntArray,
+    primaries: IntArray,
+    need: IntArray,
+    value: IntArray,
+    lower: IntArray,
+    cost: IntArray,
+    eligible: BoolArray,
+    hidden: BoolArray,
+    max_per_node: int = MAX_LINE_PATTERNS,
+) -> SearchResult:
+    """Hide product patterns until every primary cell (in the given order) has ``need`` room.
+
+    ``need[i]`` is the range ``up + down`` that ``primaries[i]`` needs; ``lower`` the least
+    value the attacker allows a withheld cell; ``eligible`` the cells that may be withheld.
+    """
+    n_cells = coords.shape[0]
+    if not (len(primaries) == len(need) and value.shape == lower.shape == cost.shape == (n_cells,)):
+        msg = "search_patterns: arrays of different lengths (a bug in wres)"
+        raise InternalError(msg)
+    lines = line_patterns(trees, max_per_node)
+    coords = np.ascontiguousarray(coords, dtype=np.int32)
+    strides = strides.astype(np.int64)
+    lookup = _Lookup.of(coords, strides, np.array([len(t.parents) for t in trees], np.int64))
+    max_support = int(np.prod(lines.longest))
+    is_primary = np.zeros(n_cells, np.bool_)
+    is_primary[primaries] = True
+    initially = hidden | is_primary
+    work = initially.copy()
+    chosen, pat_up, pat_down, status = _kernels.search(
+        primaries.astype(np.int64),
+        need.astype(np.int64),
+        coords,
+        strides,
+        lines.node_offset,
+        lines.node_ptr,
+        lines.node_pats,
+        lines.node_flip,
+        lines.pat_ptr,
+        lines.pat_nodes,
+        lines.pat_signs,
+        lookup.cell_at,
+        lookup.sorted_codes,
+        lookup.order,
+        value.astype(np.int64),
+        lower.astype(np.int64),
+        cost.astype(np.int64),
+        eligible.astype(np.bool_),
+        is_primary,
+        work,
+        np.zeros(n_cells, np.int64),
+        np.zeros(n_cells, np.int64),
+        max_support,
+    )
+    picked = np.flatnonzero(status == 1)
+    supports = [
+        _support_of(int(primaries[i]), chosen[i], coords, strides, lines, lookup, max_support)
+        for i in picked
+    ]
+    need_of_cell = np.zeros(n_cells, np.int64)
+    need_of_cell[primaries] = need
+    kept = _reverse_delete(
+        supports, pat_up[picked], pat_down[picked], cost, is_primary, need_of_cell
+    )
+    new_hidden = initially.copy()
+    for j in kept:
+        cells = supports[j][0]
+        new_hidden[cells[cells >= 0]] = True
+    lengths = [len(supports[j][0]) for j in kept]
+    return SearchResult(
+        hidden=new_hidden,
+        support_ptr=np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]).astype(np.int64),
+        support_cells=_concat([supports[j][0] for j in kept]),
+        support_signs=_concat([supports[j][1] for j in kept]),
+        pattern_up=pat_up[picked][kept],
+        pattern_down=pat_down[picked][kept],
+        pattern_primary=primaries[picked][kept],
+        unprotected=primaries[status == 2],
+    )
+
+
+def _support_of(  # noqa: PLR0917 - mirrors the kernel it wraps
+    cell: int,
+    choice: IntArray,
+    coords: npt.NDArray[np.int32],
+    strides: IntArray,
+    lines: LinePatterns,
+    lookup: _Lookup,
+    max_support: int,
+) -> tuple[IntArray, IntArray]:
+    """The cells (-1 for absent ones) and signs of a chosen product pattern."""
+    cells = np.empty(max_support, np.int64)
+    signs = np.empty(max_support, np.int64)
+    size = _kernels._support(
+        cell,
+        choice,
+        coords.shape[1] - 1,
+        coords,
+        strides,
+        lines.node_offset,
+        lines.node_ptr,
+        lines.node_pats,
+        lines.node_flip,
+        lines.pat_ptr,
+        lines.pat_nodes,
+        lines.pat_signs,
+        lookup.cell_at,
+        lookup.sorted_codes,
+        lookup.order,
+        cells,
+        signs,
+    )
+    return cells[:size].copy(), signs[:size].copy()
+
+
+def _reverse_delete(  # noqa: PLR0917 - the arrays of one search
+    supports: Sequence[tuple[IntArray, IntArray]],
+    pattern_up: IntArray,
+    pattern_down: IntArray,
+    cost: IntArray,
+    is_primary: BoolArray,
+    need_of_cell: IntArray,
+) -> IntArray:
+    """The patterns kept after dropping those the others make unnecessary, the most
+    expensive first."""
+    if not supports:
+        return np.zeros(0, np.int64)
+    ptr = np.concatenate([[0], np.cumsum([len(c) for c, _ in supports])]).astype(np.int64)
+    cells = _concat([c for c, _ in supports])
+    signs = _concat([s for _, s in supports])
+    pattern_cost = np.array([cost[c[c >= 0]].sum() for c, _ in supports], dtype=np.int64)
+    attempt = np.lexsort((-np.arange(len(supports)), -pattern_cost)).astype(np.int64)
+    kept = _kernels.prune(
+        ptr, cells, signs, pattern_up, pattern_down, attempt, is_primary, need_of_cell,
+        len(is_primary),
+    )  # fmt: skip
+    return np.flatnonzero(kept).astype(np.int64)
+
+
+def _concat(parts: Sequence[IntArray]) -> IntArray:
+    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)

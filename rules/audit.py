@@ -1,0 +1,388 @@
+"""The attacker's audit: what can be inferred about every withheld cell, and is it enough?
+
+The attacker model (docs/disclosure.md states it for readers):
+
+- sees every published figure of the tables and knows the policy;
+- knows the relations between them: each total is the sum of its children along every
+  dimension and hierarchy, across every linked table;
+- knows counts are non-negative integers; when zeros are published (the policy does not
+  withhold them) a withheld cell is at least 1, since a zero would have been shown;
+- knows a rounded count lies within its rounding interval (and is not in the withheld range);
+- cannot tell a small count withheld on its own account from a cell withheld to protect
+  another: the marker is the same, so a withheld cell has no upper bound but the relations.
+  A marker that does say more (``<5`` in a table someone else published) is taken at its word:
+  the cell is at most 4.
+
+For each withheld cell the audit finds the smallest and the largest value consistent with all
+of that (``engine.protection.intervals``: HiGHS, with integrality where a component is small
+enough), and the number of integer values left. A cell that carries a requirement passes when
+that number is at least the requirement. The proof is either the exact interval, or *witness
+tables*: integer tables that agree with everything published yet differ in the cell by the
+required amount (the protection supplies them, and the audit checks them independently against
+every relation and bound). Nothing here returns or records a true value of a withheld cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+import scipy.sparse as sp
+
+from engine.errors import InternalError
+from engine.protection.intervals import EXACT_LIMIT, Intervals, attacker_intervals
+from rules.policy import Policy
+from rules.table import LinkedTables
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+UNBOUNDED = "unbounded"
+
+
+class Proof(StrEnum):
+    """How a withheld cell's result is established."""
+
+    #: the attacker's exact interval (HiGHS, integer optimum)
+    EXACT = "exact interval"
+    #: integer tables consistent with everything published, far enough apart in the cell
+    WITNESS = "witness tables"
+    #: neither: the cell is treated as failing
+    NONE = "not proved"
+
+
+@dataclass(frozen=True, eq=False)
+class Knowledge:
+    """What the attacker knows of each cell: an interval (a point for a published count)."""
+
+    lower: FloatArray
+    upper: FloatArray
+    #: withheld cells: the ones the audit reports on
+    hidden: BoolArray
+    #: cells not in the publication (unknown, never reported)
+    absent: BoolArray
+
+
+@dataclass(frozen=True, eq=False)
+class Witness:
+    """Another table the attacker cannot tell from the true one: the true counts plus
+    ``deltas`` on ``cells``; with ``ray``, plus ``t * deltas`` for every ``t >= 0``."""
+
+    cells: IntArray
+    deltas: IntArray
+    ray: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class Certificate:
+    """The audit's result for every withheld cell (in cell order). Never a true value."""
+
+    cells: IntArray
+    #: the attacker's interval when ``exact``; otherwise bounds that contain it
+    lower: FloatArray
+    upper: FloatArray
+    exact: BoolArray
+    #: integer values the attacker cannot rule out: proved at least this many (inf: no limit;
+    #: NaN: not proved, for a cell without a requirement whose interval was not solved)
+    possible: FloatArray
+    #: the number the policy requires (0: no requirement)
+    required: IntArray
+    passed: BoolArray
+    proof: tuple[Proof, ...]
+
+    def renumbered(self, new_index: IntArray) -> Certificate:
+        """The same certificate for cells renumbered ``i -> new_index[i]`` (in the new order)."""
+        cells = new_index[self.cells]
+        order = np.argsort(cells, kind="stable")
+        return Certificate(
+            cells=cells[order],
+            lower=self.lower[order],
+            upper=self.upper[order],
+            exact=self.exact[order],
+            possible=self.possible[order],
+            required=self.required[order],
+            passed=self.passed[order],
+            proof=tuple(self.proof[i] for i in order),
+        )
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.passed.all())
+
+    @property
+    def failures(self) -> IntArray:
+        return self.cells[~self.passed]
+
+    @property
+    def exact_disclosures(self) -> IntArray:
+        """Withheld cells the attacker recovers exactly."""
+        pinned: BoolArray = self.exact & (self.lower == self.upper)
+        return self.cells[pinned]
+
+    def frame(self, tables: LinkedTables) -> pl.DataFrame:
+        """One row per withheld cell: its key and the audit's columns (no true value)."""
+        upper = [UNBOUNDED if np.isinf(u) else str(int(u)) for u in self.upper]
+        possible = [
+            "" if np.isnan(p) else UNBOUNDED if np.isinf(p) else str(int(p)) for p in self.possible
+        ]
+        return pl.concat(
+            [
+                tables.keys_frame(self.cells),
+                pl.DataFrame(
+                    {
+                        "attacker_lower": self.lower.astype(np.int64),
+                        "attacker_upper": upper,
+                        "interval": ["exact" if e else "outer bound" for e in self.exact],
+                        "possible_values": possible,
+                        "required": self.required,
+                        "result": ["pass" if p else "FAIL" for p in self.passed],
+                        "proof": [str(p) for p in self.proof],
+                    }
+                ),
+            ],
+            how="horizontal",
+        )
+
+
+# --- the attacker model -----------------------------------------------------------------------
+
+
+def published_count(policy: Policy, count: int) -> int:
+    """The figure a count is published as: rounded to the policy's base (halves up); a count
+    that would round into the withheld range goes to the first multiple above it."""
+    base = policy.rounding.round_counts_to_nearest
+    if base <= 1:
+        return count
+    at_most = policy.primary.suppress_if_count_at_most
+    rounded = ((count + base // 2) // base) * base
+    lands = 1 <= rounded <= at_most or (
+        rounded == 0 and count > 0 and policy.primary.suppress_zero_counts
+    )
+    return (at_most // base + 1) * base if lands else rounded
+
+
+def rounding_interval(policy: Policy, figure: int) -> tuple[int, int]:
+    """The publishable counts that are published as ``figure`` (the attacker's interval)."""
+    base = policy.rounding.round_counts_to_nearest
+    if base <= 1:
+        return figure, figure
+    start = max(0, figure - base - policy.primary.suppress_if_count_at_most - base)
+    found = [
+        t
+        for t in range(start, figure + base + 1)
+        if not policy.primary.withholds_count(t) and published_count(policy, t) == figure
+    ]
+    if not found:
+        return figure, figure
+    return found[0], found[-1]
+
+
+def hidden_lower_bound(policy: Policy) -> int:
+    """The least value of a withheld cell: 1 when zeros are published, else 0."""
+    return 0 if policy.primary.suppress_zero_counts else 1
+
+
+def knowledge(
+    policy: Policy,
+    figures: IntArray,
+    hidden: BoolArray,
+    absent: BoolArray | None = None,
+    *,
+    hidden_upper: FloatArray | None = None,
+    rounded: bool = True,
+) -> Knowledge:
+    """The attacker's knowledge of each cell under ``policy``.
+
+    ``figures`` are the published figures (already rounded when ``rounded``: each is then known
+    only to lie in its rounding interval); ``hidden_upper`` what a marker says of a withheld
+    cell (``<5``: at most 4; inf when it says nothing).
+    """
+    n = len(figures)
+    absent = np.zeros(n, np.bool_) if absent is None else absent
+    if (hidden & absent).any():
+        msg = "a cell cannot be both withheld and absent (a bug in wres)"
+        raise InternalError(msg)
+    lower = figures.astype(np.float64).copy()
+    upper = lower.copy()
+    if rounded and policy.rounding.round_counts_to_nearest > 1:
+        published = ~hidden & ~absent
+        for value in np.unique(figures[published]):
+            lo, hi = rounding_interval(policy, int(value))
+            at = published & (figures == value)
+            lower[at], upper[at] = lo, hi
+    lower[hidden] = hidden_lower_bound(policy)
+    upper[hidden] = np.inf if hidden_upper is None else hidden_upper[hidden]
+    lower[absent], upper[absent] = 0.0, np.inf
+    return Knowledge(lower, upper, hidden.copy(), absent.copy())
+
+
+# --- witness tables ---------------------------------------------------------------------------
+
+
+def witness_ranges(
+    matrix: sp.csr_array, known: Knowledge, truth: IntArray, witnesses: Sequence[Witness]
+) -> tuple[FloatArray, FloatArray, int]:
+    """Check every witness against all relations and bounds; return how far each cell is
+    proved to move up and down, and how many witnesses were rejected."""
+    n = matrix.shape[1]
+    up = np.zeros(n)
+    down = np.zeros(n)
+    if not witnesses:
+        return up, down, 0
+    lengths = np.array([len(w.cells) for w in witnesses])
+    cells = np.concatenate([w.cells for w in witnesses]).astype(np.int64)
+    deltas = np.concatenate([w.deltas for w in witnesses]).astype(np.int64)
+    owner = np.repeat(np.arange(len(witnesses)), lengths)
+    is_ray = np.array([w.ray for w in witnesses])[owner]
+    moves = sp.csc_array((deltas.astype(np.float64), (cells, owner)), shape=(n, len(witnesses)))
+    residual = sp.csc_array(matrix @ moves)
+    residual.data[np.abs(residual.data) < 0.5] = 0.0
+    residual.eliminate_zeros()
+    broken = np.zeros(len(witnesses), np.bool_)
+    broken[np.repeat(np.arange(len(witnesses)), np.diff(residual.indptr))] = True
+    moved = deltas != 0
+    fixed = known.lower[cells] == known.upper[cells]
+    after = truth[cells] + deltas
+    out_of_bounds = np.where(
+        is_ray,
+        (deltas < 0) | ((deltas > 0) & ~np.isinf(known.upper[cells])),
+        (after < known.lower[cells]) | (after > known.upper[cells]),
+    )
+    bad_entry = (moved & fixed) | out_of_bounds
+    broken[owner[bad_entry]] = True
+    good = ~broken[owner]
+    rise = np.where(is_ray & (deltas > 0), np.inf, np.maximum(deltas, 0).astype(np.float64))
+    fall = np.where(is_ray, 0.0, np.maximum(-deltas, 0).astype(np.float64))
+    np.maximum.at(up, cells[good], rise[good])
+    np.maximum.at(down, cells[good], fall[good])
+    return up, down, int(broken.sum())
+
+
+# --- the audit --------------------------------------------------------------------------------
+
+
+def audit(
+    tables: LinkedTables,
+    known: Knowledge,
+    policy: Policy,
+    *,
+    truth: IntArray | None = None,
+    witnesses: Sequence[Witness] = (),
+    exhaustive: bool = True,
+    exact_limit: int = EXACT_LIMIT,
+) -> Certificate:
+    """Audit every withheld cell of ``tables`` against the attacker of ``known``.
+
+    The requirement: a withheld cell that the attacker cannot place above the policy's withheld
+    range (its attacker lower bound is at most ``[primary] suppress_if_count_at_most``) must
+    keep ``[secondary] min_attacker_interval`` possible values, or as many as its own marker
+    allows (``<5`` allows 4). Every small count withheld is such a cell; so is any other cell
+    the attacker cannot tell from one, since the marker is the same.
+
+    ``truth`` and ``witnesses`` (from the protection) prove cells without solving for them;
+    without ``exhaustive`` the exact interval of a cell so proved in a large component is not
+    computed (its bounds are then outer bounds, and its lower bound decides the requirement).
+    """
+    matrix = tables.constraints.matrix
+    hidden = known.hidden
+    reported = np.flatnonzero(hidden)
+    if truth is not None:
+        up, down, _rejected = witness_ranges(matrix, known, truth, witnesses)
+    else:
+        up = down = np.zeros(tables.n_cells)
+    at_most = policy.primary.suppress_if_count_at_most
+    if_small = np.minimum(
+        float(policy.secondary.min_attacker_interval), known.upper - known.lower + 1
+    )
+    t_all = None if truth is None else truth.astype(np.float64)
+
+    def needed(found: Intervals) -> BoolArray:
+        """Withheld cells that could be small and are not yet proved to keep enough values."""
+        could_be_small = found.lower <= at_most
+        if t_all is None:
+            return hidden & could_be_small
+        lo = np.where(found.exact_lower, found.lower, t_all - down)
+        hi = np.where(found.exact_upper, found.upper, t_all + up)
+        return hidden & could_be_small & (hi - lo + 1 < if_small)
+
+    intervals = attacker_intervals(
+        matrix,
+        known.lower,
+        known.upper,
+        hidden,
+        needed=None if exhaustive else needed,
+        witness=t_all,
+        exact_limit=exact_limit,
+    )
+    lower = intervals.lower[reported]
+    upper = intervals.upper[reported]
+    exact = intervals.exact_lower[reported] & intervals.exact_upper[reported]
+    if t_all is not None:
+        t = t_all[reported]
+        proved_lo = np.where(intervals.exact_lower[reported], lower, t - down[reported])
+        proved_hi = np.where(intervals.exact_upper[reported], upper, t + up[reported])
+    else:
+        proved_lo = np.where(intervals.exact_lower[reported], lower, np.nan)
+        proved_hi = np.where(intervals.exact_upper[reported], upper, np.nan)
+    with np.errstate(invalid="ignore"):
+        possible = proved_hi - proved_lo + 1
+    req = np.where(lower <= at_most, if_small[reported], 0.0).astype(np.int64)
+    proved = ~np.isnan(possible)
+    passed = (req == 0) | (proved & (np.nan_to_num(possible, nan=0.0) >= req))
+    proof = tuple(
+        Proof.EXACT if e else (Proof.WITNESS if p else Proof.NONE)
+        for e, p in zip(exact, proved, strict=True)
+    )
+    return Certificate(
+        cells=reported,
+        lower=lower,
+        upper=upper,
+        exact=exact,
+        possible=np.where(proved, possible, np.nan),
+        required=req,
+        passed=passed,
+        proof=proof,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class RevealedSum:
+    """A relation whose withheld cells all count the same way and whose other cells are all
+    published: the sum of those withheld cells is known exactly."""
+
+    row: int
+    cells: IntArray
+    total: int
+    #: the sum is small enough to narrow a possibly-small cell below the requirement
+    disclosive: bool
+
+
+def revealed_sums(tables: LinkedTables, known: Knowledge, policy: Policy) -> list[RevealedSum]:
+    """Sums of withheld cells that the published totals give away (for published tables:
+    the attacker can compute them, so they are reported as they are)."""
+    matrix = tables.constraints.matrix
+    variable = known.lower < known.upper
+    csr = sp.csr_array(matrix)
+    out = []
+    lo_hidden = hidden_lower_bound(policy)
+    need = policy.secondary.min_attacker_interval
+    for r in range(csr.shape[0]):
+        cols = csr.indices[csr.indptr[r] : csr.indptr[r + 1]]
+        coef = csr.data[csr.indptr[r] : csr.indptr[r + 1]]
+        vars_here = variable[cols]
+        if vars_here.sum() < 2 or not known.hidden[cols[vars_here]].all():
+            continue
+        signs = coef[vars_here]
+        if not (np.all(signs > 0) or np.all(signs < 0)):
+            continue
+        constant = float(coef[~vars_here] @ known.lower[cols[~vars_here]])
+        total = round(-constant / signs[0])
+        k = int(vars_here.sum())
+        room = total - k * lo_hidden + 1  # values each cell can take from this relation alone
+        out.append(RevealedSum(r, cols[vars_here], total, disclosive=room < need))
+    return out

@@ -1,0 +1,478 @@
+"""Secondary suppression: withhold further cells until no small count can be narrowed down.
+
+``protect(tables, policy)`` takes linked count tables (``rules.table.LinkedTables``) and
+returns which cells are withheld, why (rule id and reason per cell) and the audit's certificate.
+The requirement is the audit's (``rules.audit``): every withheld cell the attacker cannot place
+above the withheld range keeps ``[secondary] min_attacker_interval`` possible values.
+
+1. Primary cells: the counts the policy withholds on their own account (P1: 1..N; P3: zeros,
+   when the policy says zeros are sensitive), or the cells a caller marks (P0).
+2. Secondary cells (rule S1), smallest primary cells first, counting cells already withheld as
+   free; published zeros are never withheld (the attacker knows a withheld cell is at least 1):
+   - moves (``engine.protection.flows``), for tables up to ``moves_limit`` primaries x cells:
+     the cheapest joint move of withheld cells that lifts each cell far enough, by linear
+     programme, then a cleanup that publishes again every cell no proof needs; close to the
+     optimum;
+   - patterns (``engine.protection.patterns``), for larger ones: the cheapest product pattern
+     per cell (a hypercube generalised to hierarchies), then patterns the others make
+     unnecessary are dropped; fast at any size, and every pattern is a proof (witness tables).
+3. The audit is the judge: it checks the witness tables against every relation and bound
+   itself, and solves the exact interval of every cell they do not prove (relations beyond the
+   hierarchies, ``extra_rows``, can break a pattern).
+4. Repair: a failing cell gets the cheapest set of further cells that lets it move (a linear
+   programme over the whole system, S1), then the audit runs again.
+5. Fallback, so protection never fails (S2): a cell still failing after the repair rounds has
+   every cell of every relation through it withheld, repeatedly, until the audit passes. It
+   ends: once all the totals above a cell are withheld it can grow without limit.
+
+Cost (``[secondary] cost``): ``"cells"`` minimises the number of withheld cells and, among
+equal numbers, the counts withheld (so small cells before totals); ``"values"`` minimises the
+counts withheld. The result does not depend on the order of the input rows: cells are worked on
+in the order of their keys, and every limit is a count, never a clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+import scipy.sparse as sp
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from engine.errors import ConfigError, InternalError
+from engine.protection._kernels import INF
+from engine.protection.flows import protect_by_moves
+from engine.protection.intervals import EXACT_LIMIT
+from engine.protection.patterns import MAX_LINE_PATTERNS, SearchResult, Tree, search_patterns
+from rules.audit import Certificate, Knowledge, Witness, audit, knowledge, published_count
+from rules.policy import Policy
+from rules.table import CellState, LinkedTables
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+class ProtectionRule(StrEnum):
+    """Rule ids of withheld cells (primary ids as in ``rules.suppression``)."""
+
+    SMALL_COUNT = "P1"
+    ZERO_COUNT = "P3"
+    MARKED = "P0"
+    SECONDARY = "S1"
+    FALLBACK = "S2"
+
+
+REASONS: dict[ProtectionRule, str] = {
+    ProtectionRule.SMALL_COUNT: "count in the suppressed range",
+    ProtectionRule.ZERO_COUNT: "zero count, sensitive under this policy",
+    ProtectionRule.MARKED: "marked as primary by the caller",
+    ProtectionRule.SECONDARY: (
+        "withheld so that no withheld count can be narrowed below the policy's interval"
+    ),
+    ProtectionRule.FALLBACK: (
+        "fallback: every cell of each relation through a cell the search could not protect"
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ProtectSettings:
+    """How hard the protection works (the policy says what it must achieve)."""
+
+    #: line patterns tried per node and dimension in the pattern search
+    line_patterns: int = MAX_LINE_PATTERNS
+    #: components up to this many withheld cells get their exact interval for every cell
+    exact_limit: int = EXACT_LIMIT
+    #: exact intervals for every withheld cell, whatever the component's size (slow)
+    exhaustive_audit: bool = False
+    #: repair rounds by linear programme before the fallback
+    repair_rounds: int = 10
+    #: "moves" (linear programmes per primary cell, then cleanup: close to the optimum, cost
+    #: grows with primaries x cells), "patterns" (product patterns: fast at any size), or
+    #: "auto": moves up to ``moves_limit`` primaries x cells, patterns above
+    method: str = "auto"
+    moves_limit: int = 50_000
+    #: cost shapes the moves method tries (the best result is kept)
+    moves_starts: int = 2
+
+    def __post_init__(self) -> None:
+        if self.method not in ("auto", "moves", "patterns"):
+            msg = f"method {self.method!r}: use 'auto', 'moves' or 'patterns'"
+            raise ConfigError(msg)
+
+
+@dataclass(frozen=True, eq=False)
+class Protection:
+    """Which cells are withheld, why, and the audit that proves it."""
+
+    tables: LinkedTables
+    primary: BoolArray
+    secondary: BoolArray
+    #: per cell: its rule id ("" for a published cell)
+    rules: tuple[str, ...]
+    certificate: Certificate
+    #: the figure each published cell is published as (rounded when the policy rounds)
+    figures: IntArray
+    knowledge: Knowledge
+    notes: tuple[str, ...] = field(default=())
+
+    def renumbered(self, order: IntArray, tables: LinkedTables) -> Protection:
+        """This protection of ``tables.reordered(order)``, told in ``tables``' own order."""
+        back = np.empty(len(order), np.int64)
+        back[order] = np.arange(len(order))
+        known = self.knowledge
+        return Protection(
+            tables=tables,
+            primary=self.primary[back],
+            secondary=self.secondary[back],
+            rules=tuple(self.rules[i] for i in back),
+            certificate=self.certificate.renumbered(order),
+            figures=self.figures[back],
+            knowledge=Knowledge(
+                known.lower[back], known.upper[back], known.hidden[back], known.absent[back]
+            ),
+            notes=self.notes,
+        )
+
+    @property
+    def hidden(self) -> BoolArray:
+        return self.primary | self.secondary
+
+    def states(self) -> list[CellState]:
+        return [
+            CellState.PRIMARY if p else CellState.SECONDARY if s else CellState.PUBLISHED
+            for p, s in zip(self.primary, self.secondary, strict=True)
+        ]
+
+    def decisions(self) -> pl.DataFrame:
+        """One row per withheld cell: key, state, rule, reason (never a value)."""
+        cells = np.flatnonzero(self.hidden)
+        rules = [self.rules[i] for i in cells]
+        reasons = [REASONS[ProtectionRule(r)] for r in rules]
+        states = [str(CellState.PRIMARY if self.primary[i] else CellState.SECONDARY) for i in cells]
+        return pl.concat(
+            [
+                self.tables.keys_frame(cells),
+                pl.DataFrame({"state": states, "rule": rules, "reason": reasons}),
+            ],
+            how="horizontal",
+        )
+
+    def certificate_frame(self) -> pl.DataFrame:
+        """The certificate with each cell's state and rule beside it."""
+        cert = self.certificate.frame(self.tables)
+        cells = self.certificate.cells
+        state = [str(CellState.PRIMARY if self.primary[i] else CellState.SECONDARY) for i in cells]
+        extra = pl.DataFrame({"state": state, "rule": [self.rules[i] for i in cells]})
+        k = len(self.tables.hierarchies)
+        return pl.concat(
+            [cert.select(cert.columns[:k]), extra, cert.select(cert.columns[k:])],
+            how="horizontal",
+        )
+
+
+def primary_cells(tables: LinkedTables, policy: Policy) -> BoolArray:
+    """The cells the policy withholds on their own account."""
+    v = tables.values
+    small = (v >= 1) & (v <= policy.primary.suppress_if_count_at_most)
+    if policy.primary.suppress_zero_counts:
+        small |= v == 0
+    return small
+
+
+def cell_costs(values: IntArray, cost: str) -> IntArray:
+    """Cost of withholding each cell, lexicographic in integers."""
+    if cost == "cells":  # count first; among equal counts, fewer people withheld
+        return int(values.sum()) + 1 + values
+    if cost == "values":  # people withheld first; among equal, fewer cells
+        return values * (len(values) + 1) + 1
+    msg = f"unknown cost {cost!r}; use 'cells' or 'values'"
+    raise ConfigError(msg)
+
+
+@dataclass(frozen=True, eq=False)
+class _Task:
+    """One protection problem: the tables, the policy's numbers, what may be withheld."""
+
+    tables: LinkedTables
+    policy: Policy
+    settings: ProtectSettings
+    primary: BoolArray
+    hideable: BoolArray
+    cost: IntArray
+    figures: IntArray
+
+    @property
+    def values(self) -> IntArray:
+        return self.tables.values
+
+    @property
+    def need(self) -> int:
+        return self.policy.secondary.min_attacker_interval
+
+    @property
+    def lowest(self) -> int:
+        """The least value of a withheld cell (1 when zeros are published)."""
+        return 0 if self.policy.primary.suppress_zero_counts else 1
+
+
+def protect(
+    tables: LinkedTables,
+    policy: Policy,
+    *,
+    primary: BoolArray | None = None,
+    settings: ProtectSettings | None = None,
+) -> Protection:
+    """Withhold the primary cells and enough others that every withheld cell the attacker
+    cannot place above the withheld range keeps at least ``[secondary] min_attacker_interval``
+    possible values (``rules.audit``); return the pattern, the decisions and the certificate.
+
+    ``primary`` marks the cells withheld on their own account (default: the policy's counts,
+    P1 and P3); a run passes its own primary cells here. The cells are worked on in a canonical
+    order (by key), so the result does not depend on the order they come in."""
+    canonical = np.argsort(tables.codes, kind="stable")
+    if not np.array_equal(canonical, np.arange(tables.n_cells)):
+        marked = None if primary is None else primary[canonical]
+        done = protect(tables.reordered(canonical), policy, primary=marked, settings=settings)
+        return done.renumbered(canonical, tables)
+    values = tables.values
+    if (values < 0).any():
+        msg = "protect() needs every true count (no unknown cells)"
+        raise InternalError(msg)
+    rules = np.array([""] * tables.n_cells, dtype=object)
+    if primary is None:
+        primary = primary_cells(tables, policy)
+        rules[primary & (values == 0)] = ProtectionRule.ZERO_COUNT
+        rules[primary & (values > 0)] = ProtectionRule.SMALL_COUNT
+    else:
+        primary = primary.astype(np.bool_)
+        rules[primary] = ProtectionRule.MARKED
+    lowest = 0 if policy.primary.suppress_zero_counts else 1
+    figures = values.copy()
+    if policy.rounding.round_counts_to_nearest > 1:
+        figures = np.array([published_count(policy, int(v)) for v in values], dtype=np.int64)
+    task = _Task(
+        tables=tables,
+        policy=policy,
+        settings=settings or ProtectSettings(),
+        primary=primary,
+        hideable=(values >= lowest) & ~primary,
+        cost=cell_costs(values, policy.secondary.cost),
+        figures=figures,
+    )
+    hidden, witnesses = _first_pattern(task)
+    rules[hidden & ~primary] = ProtectionRule.SECONDARY
+    known, cert, notes = _audit_and_repair(task, hidden, witnesses, rules)
+    return Protection(
+        tables=tables,
+        primary=primary,
+        secondary=hidden & ~primary,
+        rules=tuple(str(r) for r in rules),
+        certificate=cert,
+        figures=figures,
+        knowledge=known,
+        notes=tuple(notes),
+    )
+
+
+def _first_pattern(task: _Task) -> tuple[BoolArray, list[Witness]]:
+    """The pattern search or the moves (see the module), smallest primary cells first."""
+    tables, values = task.tables, task.values
+    prim_idx = np.flatnonzero(task.primary)
+    if not len(prim_idx) or task.need <= 1:
+        return task.primary.copy(), []
+    order = prim_idx[np.lexsort((tables.codes[prim_idx], values[prim_idx]))]
+    need = np.full(len(order), task.need - 1, np.int64)
+    lowest = np.full(tables.n_cells, task.lowest, np.int64)
+    method = task.settings.method
+    if method == "auto":
+        small = len(prim_idx) * tables.n_cells <= task.settings.moves_limit
+        method = "moves" if small else "patterns"
+    if method == "moves":
+        return _best_of_moves(task, order, need, lowest), []
+    found = search_patterns(
+        trees=_trees(tables),
+        coords=tables.coords,
+        strides=tables.strides,
+        primaries=order,
+        need=need,
+        value=values,
+        lower=lowest,
+        cost=task.cost,
+        eligible=task.hideable,
+        hidden=np.zeros(tables.n_cells, np.bool_),
+        max_per_node=task.settings.line_patterns,
+    )
+    return found.hidden.copy(), _pattern_witnesses(found)
+
+
+#: Costs per unit moved tried by the moves method, best result kept (the linear costs are a
+#: heuristic; each favours different shapes, and the cleanup is greedy).
+_MOVE_COSTS = ("sqrt", "flat")
+
+
+def _best_of_moves(task: _Task, order: IntArray, need: IntArray, lowest: IntArray) -> BoolArray:
+    """The moves method from ``settings.moves_starts`` cost shapes; the fewest cells withheld
+    (then the least cost) wins, the first on a tie."""
+    values = task.values
+    shapes = ("values",) if task.policy.secondary.cost == "values" else _MOVE_COSTS
+    results: list[tuple[tuple[int, int], int, BoolArray]] = []
+    for shape in shapes[: max(1, task.settings.moves_starts)]:
+        per_unit = {"values": values + 1.0, "sqrt": np.sqrt(values) + 1.0}.get(
+            shape, np.ones(len(values))
+        )
+        hidden = protect_by_moves(
+            task.tables.constraints.matrix,
+            values=values,
+            lower=lowest,
+            primaries=order,
+            need=need,
+            hideable=task.hideable,
+            cost=(per_unit * 1000).astype(np.int64),
+            cleanup_cost=task.cost,
+        ).hidden
+        results.append(((int(hidden.sum()), int(task.cost[hidden].sum())), len(results), hidden))
+    return min(results, key=lambda item: item[:2])[2]
+
+
+def _audit_and_repair(
+    task: _Task, hidden: BoolArray, witnesses: list[Witness], rules: npt.NDArray[np.object_]
+) -> tuple[Knowledge, Certificate, list[str]]:
+    """Audit; while a cell fails, repair it (S1), after the repair rounds fall back (S2)."""
+    notes: list[str] = []
+
+    def run_audit() -> tuple[Knowledge, Certificate]:
+        known = knowledge(task.policy, task.figures, hidden)
+        cert = audit(
+            task.tables,
+            known,
+            task.policy,
+            truth=task.values,
+            witnesses=witnesses,
+            exhaustive=task.settings.exhaustive_audit,
+            exact_limit=task.settings.exact_limit,
+        )
+        return known, cert
+
+    known, cert = run_audit()
+    rounds = 0
+    while not cert.ok:
+        failing = cert.failures[np.argsort(task.tables.codes[cert.failures], kind="stable")]
+        if rounds < task.settings.repair_rounds:
+            added = _repair(task, hidden, int(failing[0]))
+            rule = ProtectionRule.SECONDARY
+        else:
+            added = _fallback(task.tables, hidden, task.hideable, failing)
+            rule = ProtectionRule.FALLBACK
+            notes.append(f"fallback S2 for {len(failing)} cell(s)")
+        if not len(added):
+            if rounds >= task.settings.repair_rounds:
+                msg = "the fallback could not withhold more cells (a bug in wres)"
+                raise InternalError(msg)
+            rounds = task.settings.repair_rounds
+            continue
+        hidden[added] = True
+        rules[added] = rule
+        rounds += 1
+        known, cert = run_audit()
+    return known, cert, notes
+
+
+def _trees(tables: LinkedTables) -> list[Tree]:
+    """Each dimension's parents, and the weight of each node: its cell with every other
+    dimension at its total (or, when that cell is absent, its largest cell)."""
+    trees = []
+    for d, h in enumerate(tables.hierarchies):
+        weights = np.zeros(len(h.labels))
+        np.maximum.at(weights, tables.coords[:, d].astype(np.int64), tables.values.astype(float))
+        trees.append(Tree(h.parents, tuple(float(w) for w in weights)))
+    return trees
+
+
+def _pattern_witnesses(found: SearchResult) -> list[Witness]:
+    """Two tables per kept pattern: moved up by its upward range and down by its downward one
+    (a pattern that can grow without limit is a ray)."""
+    out = []
+    for j in range(len(found.pattern_up)):
+        cells = found.support_cells[found.support_ptr[j] : found.support_ptr[j + 1]]
+        signs = found.support_signs[found.support_ptr[j] : found.support_ptr[j + 1]]
+        present = cells >= 0
+        cells, signs = cells[present], signs[present]
+        up, down = int(found.pattern_up[j]), int(found.pattern_down[j])
+        if up >= INF:
+            out.append(Witness(cells, signs, ray=True))
+        elif up > 0:
+            out.append(Witness(cells, signs * up))
+        if down > 0:
+            out.append(Witness(cells, -signs * down))
+    return out
+
+
+def _repair(task: _Task, hidden: BoolArray, cell: int) -> IntArray:
+    """The cheapest further cells that let ``cell`` move up by the whole requirement: a linear
+    programme over moves ``y = y_up - y_down`` of the withheld and withholdable cells with
+    ``A y = 0`` (columns in a canonical order, so the answer does not depend on the rows' order).
+    """
+    tables, values = task.tables, task.values
+    matrix = sp.csr_array(tables.constraints.matrix)
+    movable = hidden | task.hideable
+    order = np.argsort(tables.codes, kind="stable")
+    cols = order[movable[order]]
+    k = len(cols)
+    sub = sp.csr_array(matrix[:, cols])
+    slack_down = (values[cols] - task.lowest).astype(np.float64)
+    target = int(np.flatnonzero(cols == cell)[0])
+    scale = float(task.cost.max())
+    weight = np.where(hidden[cols], 1.0, task.cost[cols].astype(np.float64) / scale * 1e3)
+    a_eq = sp.hstack([sub, -sub], format="csr")
+    pin = sp.csr_array(
+        (np.array([1.0, -1.0]), (np.array([0, 0]), np.array([target, k + target]))),
+        shape=(1, 2 * k),
+    )
+    result = milp(
+        np.concatenate([weight, weight]),
+        bounds=Bounds(np.zeros(2 * k), np.concatenate([np.full(k, np.inf), slack_down])),
+        constraints=[
+            LinearConstraint(a_eq, np.zeros(a_eq.shape[0]), np.zeros(a_eq.shape[0])),
+            LinearConstraint(pin, float(task.need - 1), np.inf),
+        ],
+    )
+    if result.status != 0 or result.x is None:
+        return np.zeros(0, np.int64)
+    x = np.asarray(result.x)
+    moved = (np.abs(x[:k]) > 1e-9) | (np.abs(x[k:]) > 1e-9)
+    chosen = cols[moved]
+    return np.sort(chosen[~hidden[chosen]])
+
+
+def _fallback(
+    tables: LinkedTables, hidden: BoolArray, hideable: BoolArray, failing: IntArray
+) -> IntArray:
+    """Every withholdable cell of every relation through a failing cell; when those are all
+    withheld already, of every relation through those cells, and so on outwards."""
+    by_cell = sp.csc_array(tables.constraints.matrix)
+    by_row = sp.csr_array(by_cell)
+    seen = np.zeros(tables.n_cells, np.bool_)
+    frontier = np.unique(failing)
+    while len(frontier):
+        seen[frontier] = True
+        rows = np.unique(_gather(by_cell, frontier))
+        cells = np.unique(_gather(by_row, rows))
+        new = cells[hideable[cells] & ~hidden[cells]]
+        if len(new):
+            return new.astype(np.int64)
+        frontier = cells[~seen[cells]]
+    return np.zeros(0, np.int64)
+
+
+def _gather(matrix: sp.csc_array | sp.csr_array, index: IntArray) -> IntArray:
+    """The indices stored under each of ``index`` (columns of a CSC, rows of a CSR)."""
+    starts, ends = matrix.indptr[index], matrix.indptr[index + 1]
+    if not len(index):
+        return np.zeros(0, np.int64)
+    return np.concatenate([matrix.indices[a:b] for a, b in zip(starts, ends, strict=True)]).astype(
+        np.int64
+    )

@@ -1,0 +1,339 @@
+"""Secondary suppression: an independent attacker finds no withheld cell narrower than allowed."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine.errors import ConfigError
+from engine.protection.synthetic import Shape, ethnicity_hierarchy, full_table, synthetic_table
+from rules import secondary
+from rules.policy import Policy, policy_from_toml
+from rules.secondary import ProtectionRule, ProtectSettings, cell_costs, protect
+from rules.table import Hierarchy, LinkedTables
+from tests.rules.independent_attacker import integer_interval, relations
+
+SMALL_COUNTS = [0, 0, 1, 1, 2, 3, 4, 5, 7, 9, 12, 20, 35, 60]
+
+
+def policy(
+    at_most: int, need: int, *, cost: str = "cells", zeros_sensitive: bool = False
+) -> Policy:
+    return policy_from_toml(
+        f"[primary]\nsuppress_if_count_at_most = {at_most}\n"
+        f"suppress_zero_counts = {'true' if zeros_sensitive else 'false'}\n"
+        f'[secondary]\nmin_attacker_interval = {need}\ncost = "{cost}"\n',
+        "test",
+    )
+
+
+def tree_of(h: Hierarchy) -> dict[str, str | None]:
+    return {
+        label: (h.labels[p] if p >= 0 else None)
+        for label, p in zip(h.labels, h.parents, strict=True)
+    }
+
+
+def independent_check(tables: LinkedTables, hidden: np.ndarray, rule: Policy) -> list[str]:
+    """Every withheld cell the attacker cannot place above the withheld range keeps enough
+    values, by the test's own attacker. Returns the failures (keys), empty when protected."""
+    keys = [tables.key(i) for i in range(tables.n_cells)]
+    rows = relations([tree_of(h) for h in tables.hierarchies], keys)
+    lowest = 0 if rule.primary.suppress_zero_counts else 1
+    lower = {k: float(tables.values[i]) for i, k in enumerate(keys)}
+    upper = dict(lower)
+    for i in np.flatnonzero(hidden):
+        lower[keys[i]], upper[keys[i]] = lowest, math.inf
+    failures = []
+    for i in np.flatnonzero(hidden):
+        lo, hi = integer_interval(rows, lower, upper, keys[i])
+        if (
+            lo <= rule.primary.suppress_if_count_at_most
+            and hi - lo + 1 < rule.secondary.min_attacker_interval
+        ):
+            failures.append(", ".join(keys[i]))
+    return failures
+
+
+def assert_protected(tables: LinkedTables, rule: Policy, **kwargs: object) -> np.ndarray:
+    result = protect(tables, rule, **kwargs)  # type: ignore[arg-type]
+    hidden = result.hidden
+    small = (tables.values >= 1) & (tables.values <= rule.primary.suppress_if_count_at_most)
+    if rule.primary.suppress_zero_counts:
+        small |= tables.values == 0
+    assert (hidden >= small).all(), "a small count is published"
+    if not rule.primary.suppress_zero_counts:
+        assert not hidden[tables.values == 0].any(), "a published zero was withheld"
+    assert result.certificate.ok
+    assert independent_check(tables, hidden, rule) == []
+    return hidden
+
+
+# --- random tables with hierarchies -----------------------------------------------------------
+
+
+@st.composite
+def tables_with_hierarchies(draw: st.DrawFn) -> LinkedTables:
+    n_dims = draw(st.integers(2, 3))
+    hierarchies = []
+    for d in range(n_dims):
+        name = f"d{d}"
+        if d == 0 and draw(st.booleans()):
+            pairs = [
+                ("g1", "Total"),
+                ("g2", "Total"),
+                ("a", "g1"),
+                ("b", "g1"),
+                ("c", "g2"),
+                ("e", "g2"),
+            ]
+            hierarchies.append(Hierarchy.from_pairs(name, pairs))
+        else:
+            size = draw(st.integers(2, 3 if n_dims == 3 else 4))
+            hierarchies.append(Hierarchy.flat(name, [f"{name}{i}" for i in range(size)]))
+    shape = tuple(int(h.is_leaf.sum()) for h in hierarchies)
+    leaves = draw(
+        st.lists(
+            st.sampled_from(SMALL_COUNTS),
+            min_size=int(np.prod(shape)),
+            max_size=int(np.prod(shape)),
+        )
+    )
+    return full_table(hierarchies, np.array(leaves).reshape(shape))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    tables=tables_with_hierarchies(),
+    at_most=st.integers(2, 4),
+    need=st.integers(2, 5),
+    method=st.sampled_from(["moves", "patterns"]),
+)
+def test_no_withheld_cell_is_narrower_than_required(
+    tables: LinkedTables, at_most: int, need: int, method: str
+) -> None:
+    assert_protected(tables, policy(at_most, need), settings=ProtectSettings(method=method))
+
+
+@settings(max_examples=10, deadline=None)
+@given(tables=tables_with_hierarchies(), need=st.integers(2, 4))
+def test_zeros_can_be_sensitive(tables: LinkedTables, need: int) -> None:
+    assert_protected(tables, policy(2, need, zeros_sensitive=True))
+
+
+def test_a_tiny_table_agrees_with_enumerating_every_table() -> None:
+    """Every table of whole numbers that matches the publication, listed (vectorised over all
+    choices of the withheld inner cells): each cell that could be small takes enough values."""
+    rows = Hierarchy.flat("row", ["r1", "r2"])
+    cols = Hierarchy.flat("col", ["c1", "c2", "c3"])
+    leaves = np.array([[2, 6, 9], [7, 1, 5]])
+    tables = full_table([rows, cols], leaves)
+    rule = policy(2, 3)
+    hidden = protect(tables, rule).hidden
+    free = [(r, c) for r in range(2) for c in range(3) if hidden[cell_index(tables, r, c)]]
+    grid_values = np.array(list(itertools.product(range(25), repeat=len(free))))
+    trials = np.repeat(leaves[None], len(grid_values), axis=0)
+    for k, (r, c) in enumerate(free):
+        trials[:, r, c] = grid_values[:, k]
+    # every cell of each trial table: leaves, row totals, column totals, grand total
+    full = np.zeros((len(trials), 3, 4), np.int64)
+    full[:, 1:, 1:] = trials
+    full[:, 0, 1:] = trials.sum(axis=1)
+    full[:, 1:, 0] = trials.sum(axis=2)
+    full[:, 0, 0] = trials.sum(axis=(1, 2))
+    flat = full.reshape(len(trials), -1)  # the full-cross order of the tables' cells
+    order = np.argsort(tables.codes)
+    assert (flat[0, tables.codes] == full_table([rows, cols], trials[0]).values).all()
+    ok = (flat[:, tables.codes][:, ~hidden] == tables.values[~hidden]).all(axis=1)
+    ok &= (flat[:, tables.codes][:, hidden] >= 1).all(axis=1)  # zeros are published
+    consistent = flat[ok][:, tables.codes]
+    del order
+    for i in np.flatnonzero(hidden):
+        lo, hi = consistent[:, i].min(), consistent[:, i].max()
+        if lo <= 2:
+            assert hi - lo + 1 >= 3, tables.key(int(i))
+
+
+def cell_index(tables: LinkedTables, r: int, c: int) -> int:
+    return int(tables.cells_of({"row": f"r{r + 1}", "col": f"c{c + 1}"})[0])
+
+
+# --- the classic cases, protected ---------------------------------------------------------------
+
+
+def grid(leaves: list[list[int]]) -> LinkedTables:
+    rows = Hierarchy.flat("row", [f"r{i + 1}" for i in range(len(leaves))])
+    cols = Hierarchy.flat("col", [f"c{j + 1}" for j in range(len(leaves[0]))])
+    return full_table([rows, cols], np.array(leaves))
+
+
+@pytest.mark.parametrize("method", ["moves", "patterns"])
+def test_a_lone_small_cell_gets_company(method: str) -> None:
+    tables = grid([[3, 20, 30], [15, 25, 40], [12, 18, 22]])
+    hidden = assert_protected(tables, policy(4, 5), settings=ProtectSettings(method=method))
+    assert hidden.sum() >= 4  # at least a rectangle
+
+
+@pytest.mark.parametrize("method", ["moves", "patterns"])
+def test_two_small_cells_in_a_row_get_a_larger_partner(method: str) -> None:
+    tables = grid([[1, 2, 50, 3], [30, 40, 50, 60], [12, 18, 22, 9]])
+    assert_protected(tables, policy(4, 5), settings=ProtectSettings(method=method))
+
+
+def test_a_cell_recoverable_through_a_second_cut_is_protected_in_both() -> None:
+    band = Hierarchy.flat("band", ["5", "6", "7"])
+    site = Hierarchy.flat("site", ["A", "B"])
+    leaves = {
+        ("5", "A"): 2,
+        ("5", "B"): 30,
+        ("6", "A"): 40,
+        ("6", "B"): 50,
+        ("7", "A"): 9,
+        ("7", "B"): 11,
+    }
+    by_site = [*leaves.items()] + [
+        (("Total", s), sum(v for (b, t), v in leaves.items() if t == s)) for s in "AB"
+    ]
+    band_x_site = LinkedTables.from_keys(
+        [band, site], [k for k, _ in by_site], [v for _, v in by_site]
+    )
+    alone = [((b, "Total"), sum(v for (c, _), v in leaves.items() if c == b)) for b in "567"]
+    alone.append((("Total", "Total"), sum(leaves.values())))
+    band_alone = LinkedTables.from_keys([band, site], [k for k, _ in alone], [v for _, v in alone])
+    assert_protected(LinkedTables.link([band_x_site, band_alone]), policy(4, 5))
+
+
+def test_a_staff_table_with_detailed_ethnicity_is_protected() -> None:
+    """19 categories in 5 groups in a total, by 3 sites: three levels in one dimension."""
+    ethnicity = ethnicity_hierarchy(detailed=True)
+    site = Hierarchy.flat("site", ["A", "B", "C"])
+    rng = np.random.default_rng(11)
+    leaves = rng.choice(SMALL_COUNTS, size=(int(ethnicity.is_leaf.sum()), 3))
+    tables = full_table([ethnicity, site], leaves)
+    for method in ("moves", "patterns"):
+        assert_protected(tables, policy(4, 5), settings=ProtectSettings(method=method))
+
+
+# --- determinism, decisions, fallback ---------------------------------------------------------
+
+
+SMALL_A = Shape("small A", detailed=False, sites=2, years=0, staff=500)
+ONE_START = ProtectSettings(moves_starts=1)
+
+
+def test_the_same_input_gives_the_same_pattern_whatever_the_row_order() -> None:
+    tables = synthetic_table(SMALL_A, 3)
+    rule = policy(4, 5)
+    first = protect(tables, rule, settings=ONE_START)
+    again = protect(tables, rule, settings=ONE_START)
+    assert (first.hidden == again.hidden).all()
+    order = np.random.default_rng(5).permutation(tables.n_cells)
+    shuffled = LinkedTables(tables.hierarchies, tables.coords[order], tables.values[order])
+    moved = protect(shuffled, rule, settings=ONE_START)
+    assert (moved.hidden == first.hidden[order]).all()
+    assert [moved.rules[i] for i in range(tables.n_cells)] == [first.rules[i] for i in order]
+
+
+@pytest.mark.parametrize("method", ["moves", "patterns"])
+def test_every_withheld_cell_has_a_rule_and_reason(method: str) -> None:
+    tables = synthetic_table(SMALL_A, 4)
+    result = protect(tables, policy(4, 5), settings=ProtectSettings(method=method, moves_starts=1))
+    decisions = result.decisions()
+    assert decisions.height == int(result.hidden.sum())
+    assert set(decisions["rule"]) <= {"P1", "S1", "S2"}
+    assert decisions.columns == ["ethnicity", "band", "site", "state", "rule", "reason"]
+    assert (decisions.filter(decisions["state"] == "primary")["rule"] == "P1").all()
+
+
+def test_the_fallback_protects_when_search_and_repair_are_not_allowed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Never fail: with no search and no repair rounds, whole relations are withheld (S2)
+    until the audit passes, and the decisions say so."""
+    monkeypatch.setattr(secondary, "_first_pattern", lambda task: (task.primary.copy(), []))
+    tables = grid([[3, 20, 30], [15, 25, 40], [12, 18, 22]])
+    rule = policy(4, 5)
+    result = protect(tables, rule, settings=ProtectSettings(repair_rounds=0))
+    assert result.certificate.ok
+    assert "S2" in result.rules
+    assert any("fallback S2" in note for note in result.notes)
+    assert independent_check(tables, result.hidden, rule) == []
+
+
+def test_a_repair_round_protects_without_the_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(secondary, "_first_pattern", lambda task: (task.primary.copy(), []))
+    tables = grid([[3, 20, 30], [15, 25, 40], [12, 18, 22]])
+    rule = policy(4, 5)
+    result = protect(tables, rule)
+    assert result.certificate.ok
+    assert "S2" not in result.rules
+    assert independent_check(tables, result.hidden, rule) == []
+
+
+@pytest.mark.parametrize("method", ["moves", "patterns"])
+def test_relations_beyond_the_hierarchies_are_audited(method: str) -> None:
+    """An extra relation (column c4 repeats c1) breaks product patterns' proofs; the audit
+    catches it and the repair protects the cells anyway."""
+    tables = grid([[3, 20, 30, 3], [15, 25, 40, 15], [12, 18, 22, 12]])
+    pairs = [
+        (tables.cells_of({"row": r, "col": "c1"})[0], tables.cells_of({"row": r, "col": "c4"})[0])
+        for r in ("r1", "r2", "r3", "Total")
+    ]
+    linked = LinkedTables(
+        tables.hierarchies,
+        tables.coords,
+        tables.values,
+        extra_rows=tuple((np.array([a, b]), np.array([1, -1])) for a, b in pairs),
+    )
+    result = protect(linked, policy(4, 5), settings=ProtectSettings(method=method))
+    assert result.certificate.ok
+    # the test's attacker knows the extra relations too
+    keys = [linked.key(i) for i in range(linked.n_cells)]
+    rows = relations([tree_of(h) for h in linked.hierarchies], keys)
+    rows += [[(keys[a], 1), (keys[b], -1)] for a, b in pairs]
+    lower = {k: float(linked.values[i]) for i, k in enumerate(keys)}
+    upper = dict(lower)
+    for i in np.flatnonzero(result.hidden):
+        lower[keys[i]], upper[keys[i]] = 1, math.inf
+    for i in np.flatnonzero(result.hidden):
+        lo, hi = integer_interval(rows, lower, upper, keys[i])
+        assert lo > 4 or hi - lo + 1 >= 5, keys[i]
+
+
+def test_cost_and_marker_are_validated_policy_keys() -> None:
+    with pytest.raises(ConfigError, match=r"secondary\.cost = 'people'.*'cells', 'values'"):
+        policy_from_toml(
+            '[primary]\nsuppress_if_count_at_most = 3\n[secondary]\ncost = "people"\n', "t"
+        )
+    for bad in ('"5"', '""', '"a,b"', '" *"'):
+        with pytest.raises(ConfigError, match=r"secondary\.marker"):
+            policy_from_toml(
+                f"[primary]\nsuppress_if_count_at_most = 3\n[secondary]\nmarker = {bad}\n", "t"
+            )
+    ok = policy_from_toml(
+        '[primary]\nsuppress_if_count_at_most = 3\n[secondary]\nmarker = "[c]"\n', "t"
+    )
+    assert ok.secondary.marker == "[c]"
+
+
+def test_the_cost_setting_orders_cells_lexicographically() -> None:
+    values = np.array([1, 5, 50, 500])
+    by_cells = cell_costs(values, "cells")
+    # one more cell always costs more than any counts withheld; then the smaller count
+    assert by_cells[3] < 2 * by_cells[0]
+    assert list(np.argsort(by_cells)) == [0, 1, 2, 3]
+    by_values = cell_costs(values, "values")
+    assert by_values[0] * 2 < by_values[1]  # people first
+    for cost in ("cells", "values"):
+        tables = synthetic_table(SMALL_A, 5)
+        rule = policy(4, 5, cost=cost)
+        assert protect(tables, rule, settings=ONE_START).certificate.ok
+
+
+def test_rule_ids_are_a_closed_vocabulary() -> None:
+    assert {r.value for r in ProtectionRule} == {"P0", "P1", "P3", "S1", "S2"}
