@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import typer
 
 from cli.console import handles_errors
+from cli.progress import records_progress
 from cli.summary import report_run
 from cli.validate import parse_mapping
 from engine.errors import ConfigError
@@ -166,26 +167,28 @@ def run_command(
         )
         if path is not None
     }
-    request = RunRequest(
-        standard=load_standard("wres"),
-        scheme=load_scheme(ethnicity_config),
-        policy=load_policy(policy),
-        settings=Settings(
-            level=ethnicity_level,
-            reference=_reference(reference),
-            ci_method=ci_method.value,
-            confidence=level,
-            test=test.value,
-        ),
-        extracts=extracts,
-        counts=counts,
-        mapping=parse_mapping(column_map or []),
-        by=parse_by(by or []),
-        lattice=lattice,
-        adjust=adjust.value,
-        command=_command(ctx),
-    )
-    pack = run(request)
+    with records_progress(enabled=not quiet) as progress:
+        request = RunRequest(
+            standard=load_standard("wres"),
+            scheme=load_scheme(ethnicity_config),
+            policy=load_policy(policy),
+            settings=Settings(
+                level=ethnicity_level,
+                reference=_reference(reference),
+                ci_method=ci_method.value,
+                confidence=level,
+                test=test.value,
+            ),
+            extracts=extracts,
+            counts=counts,
+            mapping=parse_mapping(column_map or []),
+            by=parse_by(by or []),
+            lattice=lattice,
+            adjust=adjust.value,
+            command=_command(ctx),
+            progress=progress,
+        )
+        pack = run(request)
     paths = write_pack(out, pack)
     report_run(
         pack, paths, request.standard, level=level, as_json=as_json, quiet=quiet, verbose=verbose

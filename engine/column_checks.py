@@ -19,9 +19,12 @@ from typing import cast
 
 import polars as pl
 
-from engine.ethnicity import EthnicityScheme
+from engine.ethnicity import BME, UNKNOWN, WHITE, EthnicityScheme, UnknownReason
 from engine.problem_log import ProblemLog, show
 from engine.schema import (
+    BANDS,
+    DISABILITY,
+    STAFF_GROUPS,
     YEAR_RANGE,
     Kind,
     normalise_band,
@@ -44,6 +47,14 @@ VOCABULARIES: Mapping[Kind, Callable[[str | None], str]] = {
     Kind.BAND: normalise_band,
     Kind.STAFF_GROUP: normalise_staff_group,
     Kind.DISABILITY: normalise_disability,
+}
+#: Every value a vocabulary column can hold after normalising. Normalised columns are Enums of
+#: these (the same in every chunk of every file), so that counting reads small integer codes
+#: instead of hashing text; ``engine.readers.read_extract`` gives them back as text.
+VOCABULARY_VALUES: Mapping[Kind, tuple[str, ...]] = {
+    Kind.BAND: (*BANDS, UNKNOWN),
+    Kind.STAFF_GROUP: (*STAFF_GROUPS, UNKNOWN),
+    Kind.DISABILITY: DISABILITY,
 }
 #: A free-text cut column with at most this many distinct values is normalised per distinct value.
 _FEW_DISTINCT = 100_000
@@ -214,15 +225,29 @@ def boolean(series: pl.Series, cells: Cells, *, blank_allowed: bool) -> pl.Serie
 
 
 def vocabulary(series: pl.Series, kind: Kind, cells: Cells) -> pl.Series:
-    """Canonical band, staff group or disability of the kept rows (Unknown if unrecognised)."""
+    """Canonical band, staff group or disability of the kept rows (Unknown if unrecognised), as
+    an Enum of VOCABULARY_VALUES."""
     normalise = VOCABULARIES[kind]
     distinct = _Distinct.of(series)
     outputs = [normalise(v) for v in (*distinct.values, None)]
-    return distinct.lookup(outputs, pl.String(), cells).alias(series.name)
+    dtype = pl.Enum(VOCABULARY_VALUES[kind])
+    return distinct.lookup(outputs, dtype, cells).alias(series.name)
+
+
+def ethnic_values(scheme: EthnicityScheme) -> dict[str, tuple[str, ...]]:
+    """Every value each of the ETHNIC_COLUMNS can hold under ``scheme``."""
+    broad = dict.fromkeys((*scheme.broad_groups, *scheme.wres_of_broad))
+    return {
+        "ethnic_category": scheme.categories,
+        "ethnic_broad": tuple(broad),
+        "ethnic_wres": (WHITE, BME, UNKNOWN),
+        "ethnic_unknown_reason": tuple(str(r) for r in UnknownReason),
+    }
 
 
 def ethnicity(series: pl.Series, scheme: EthnicityScheme, cells: Cells) -> list[pl.Series]:
-    """The four ETHNIC_COLUMNS of the kept rows; every value is classified, none is a problem."""
+    """The four ETHNIC_COLUMNS of the kept rows (Enums of ``ethnic_values``); every value is
+    classified, none is a problem."""
     distinct = _Distinct.of(series)
     found = [scheme.classify(v) for v in (*distinct.values, None)]
     parts: dict[str, list[str | None]] = {
@@ -233,7 +258,10 @@ def ethnicity(series: pl.Series, scheme: EthnicityScheme, cells: Cells) -> list[
             None if c.unknown_reason is None else str(c.unknown_reason) for c in found
         ],
     }
-    return [distinct.lookup(v, pl.String(), cells).alias(name) for name, v in parts.items()]
+    values = ethnic_values(scheme)
+    return [
+        distinct.lookup(v, pl.Enum(values[name]), cells).alias(name) for name, v in parts.items()
+    ]
 
 
 def text(series: pl.Series, cells: Cells) -> pl.Series:

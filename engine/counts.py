@@ -1,24 +1,35 @@
-"""Record-level extracts -> the count table every indicator is evaluated from.
+"""Record-level extracts -> count cubes, and the blocks every indicator is evaluated from.
 
-The count table is SPEC section 4's pre-aggregated format at the finest level of a run: one row
-per indicator, variant, year, cut cell and ethnic group, with ``numerator`` and ``denominator``.
-For ratio and percentage indicators they are events and people at risk; for headcount indicators
-(1: band shares, 9: board against workforce) the numerator is the group's headcount and the
-denominator is the same number, since the row total is the sum over groups.
+Each extract is read once, chunk by chunk, and counted into one cube (:mod:`engine.cube`) with
+the axes ``year``, the run's cut dimensions the extract carries (plus the rows an indicator
+always has: staff group and band for indicator 1) and ``ethnicity`` at the finest level (the
+category, broad group and WRES group of each value; the levels compared are sums over it). Its
+channels are what the standard's indicators count: the people at risk and the events of a ratio
+or percentage, the memberships of a board, and the rows (the headcount of band shares and of the
+workforce). A :class:`Block` names the part of a cube that one indicator, variant and board
+membership reads; every cut is a marginal of it, so the data are never read twice.
 
-Every indicator of a run is a sum over this table, so cuts and roll-ups never re-read the data.
+A counts file (SPEC section 4's long format, :mod:`engine.counts_file`) becomes the same blocks,
+with the count table's ``numerator`` and ``denominator`` as channels.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import polars as pl
 
+from engine.cube import ROWS, CountCube, CubeBuilder, Dictionary, Encoded, encode, encode_joint
+from engine.readers import ExtractReader
+from engine.schema import EXTRACTS, Kind
 from engine.standards import Indicator, Measure, Standard
 
+#: The columns whose combination is the ``ethnicity`` axis of a cube.
 ETHNIC_COLUMNS: tuple[str, ...] = ("ethnic_category", "ethnic_broad", "ethnic_wres")
+ETHNICITY = "ethnicity"
+YEAR = "year"
 #: ``variant`` of the standard figure; others name what changed ("excluding international").
 STANDARD_VARIANT = "standard"
 #: The ``board`` column of indicator 9: memberships compared with the workforce.
@@ -33,8 +44,27 @@ class NotComputed:
     reason: str
 
 
+@dataclass(frozen=True, eq=False)
+class Block:
+    """The counts of one indicator, variant and board membership: a cube with the axes ``year``,
+    cut dimensions and ``ethnicity``, and which of its channels are the numerator, the
+    denominator and the presence of a cell (a cell exists where that channel is not zero: people
+    at risk for records, rows of a counts file)."""
+
+    variant: str
+    board: str | None
+    cube: CountCube
+    numerator: str
+    denominator: str
+    presence: str
+
+
+#: Each indicator's blocks, by indicator id.
+Counts = Mapping[int, tuple[Block, ...]]
+
+
 def count_schema(dims: Sequence[str]) -> dict[str, pl.DataType]:
-    """Column types of a count table with cut dimensions ``dims``."""
+    """Column types of a count table (a counts file) with cut dimensions ``dims``."""
     return {
         "indicator": pl.Int16(),
         "variant": pl.String(),
@@ -47,60 +77,12 @@ def count_schema(dims: Sequence[str]) -> dict[str, pl.DataType]:
     }
 
 
-def indicator_dims(indicator: Indicator, dims: Sequence[str]) -> list[str]:
+def table_dims(standard: Standard, dims: Sequence[str]) -> list[str]:
     """The cut dimensions of a run plus the rows an indicator always has (1: staff group, band)."""
-    return list(dict.fromkeys([*dims, *indicator.rows]))
+    return list(dict.fromkeys([*dims, *(d for ind in standard.indicators for d in ind.rows)]))
 
 
-def _group(frame: pl.LazyFrame, dims: Sequence[str], events: str | None) -> pl.LazyFrame:
-    """Rows per cell; ``events`` names the boolean column counted as the numerator, and None
-    makes the numerator the headcount itself."""
-    keys = ["year", *dims, *ETHNIC_COLUMNS]
-    headcount = pl.len().cast(pl.Int64)
-    numerator = headcount if events is None else pl.col(events).sum().cast(pl.Int64)
-    return frame.group_by(keys).agg(numerator=numerator, denominator=headcount)
-
-
-def _finish(
-    frame: pl.LazyFrame, indicator: int, variant: str, board: str | None, dims: Sequence[str]
-) -> pl.LazyFrame:
-    schema = count_schema(dims)
-    present = frame.collect_schema().names()
-    missing = [pl.lit(None, dtype=schema[d]).alias(d) for d in dims if d not in present]
-    return frame.with_columns(
-        *missing,
-        indicator=pl.lit(indicator, dtype=pl.Int16),
-        variant=pl.lit(variant),
-        board=pl.lit(board, dtype=pl.String),
-        year=pl.col("year").cast(pl.Int32),
-    ).select(list(schema))
-
-
-def _count_one(
-    ind: Indicator, data: pl.DataFrame, dims: Sequence[str], table_dims: Sequence[str]
-) -> tuple[list[pl.LazyFrame], list[NotComputed]]:
-    present = [d for d in indicator_dims(ind, dims) if d in data.columns]
-    skipped = [
-        NotComputed(ind.id, f"the {ind.extract} extract has no {d!r} column; cut not computed")
-        for d in dims
-        if d not in data.columns
-    ]
-    lazy = data.lazy()
-    parts: list[pl.LazyFrame] = []
-    if ind.measure is Measure.SHARE:
-        parts.append(_finish(_group(lazy, present, None), ind.id, "", None, table_dims))
-    elif ind.measure in (Measure.RATIO, Measure.PERCENTAGE):
-        assert ind.event is not None  # checked when the standard was loaded
-        rows = lazy if ind.at_risk is None else lazy.filter(pl.col(ind.at_risk))
-        rows = rows.filter(pl.col(ind.event).is_not_null())  # unanswered survey questions
-        parts.append(_finish(_group(rows, present, ind.event), ind.id, "", None, table_dims))
-        if ind.variant_without and ind.variant_without in data.columns:
-            kept = rows.filter(~pl.col(ind.variant_without).fill_null(value=False))
-            variant = f"excluding {ind.variant_without}"
-            counted = _group(kept, present, ind.event)
-            parts.append(_finish(counted, ind.id, variant, None, table_dims))
-    return parts, skipped
-
+# --- what each indicator counts -------------------------------------------------------------------
 
 _MEMBERSHIP: Mapping[str, pl.Expr] = {
     "voting": pl.col("voting"),
@@ -109,64 +91,174 @@ _MEMBERSHIP: Mapping[str, pl.Expr] = {
 }
 
 
-def _count_board(
-    ind: Indicator,
-    board: pl.DataFrame,
-    staff: pl.DataFrame,
+@dataclass(frozen=True, slots=True)
+class _Wanted:
+    """A block to be: which channels of its extract's cube it reads."""
+
+    variant: str
+    board: str | None
+    numerator: str
+    denominator: str
+
+
+def _channels(ind: Indicator, columns: set[str]) -> tuple[dict[str, pl.Expr], list[_Wanted]]:
+    """The channels (boolean expressions over a chunk) an indicator needs, and its blocks."""
+    if ind.measure is Measure.SHARE:
+        return {}, [_Wanted(STANDARD_VARIANT, None, ROWS, ROWS)]
+    if ind.measure is Measure.BOARD_GAP:
+        channels = {f"{ind.id}:{m}": _MEMBERSHIP[m].fill_null(value=False) for m in ind.members}
+        return channels, [
+            _Wanted(STANDARD_VARIANT, m, f"{ind.id}:{m}", f"{ind.id}:{m}") for m in ind.members
+        ]
+    assert ind.event is not None  # checked when the standard was loaded
+    event = pl.col(ind.event)
+    at_risk = (
+        pl.lit(value=True) if ind.at_risk is None else pl.col(ind.at_risk).fill_null(value=False)
+    )
+    at_risk = at_risk & event.is_not_null()  # an unanswered survey question is left out
+    # A required yes/no column is never blank in a file that passes validation, and chunks of a
+    # file with problems are not counted: then everyone is at risk and the rows channel serves.
+    everyone = ind.at_risk is None and EXTRACTS[ind.extract].column(ind.event).kind is Kind.BOOL
+    risk_name = ROWS if everyone else f"{ind.id}:at risk"
+    channels = {f"{ind.id}:events": at_risk & event.fill_null(value=False)}
+    if not everyone:
+        channels[risk_name] = at_risk
+    wanted = [_Wanted(STANDARD_VARIANT, None, f"{ind.id}:events", risk_name)]
+    if ind.variant_without and ind.variant_without in columns:
+        variant = f"excluding {ind.variant_without}"
+        kept = at_risk & ~pl.col(ind.variant_without).fill_null(value=False)
+        channels[f"{ind.id}:{variant}:at risk"] = kept
+        channels[f"{ind.id}:{variant}:events"] = kept & event.fill_null(value=False)
+        wanted.append(
+            _Wanted(variant, None, f"{ind.id}:{variant}:events", f"{ind.id}:{variant}:at risk")
+        )
+    return channels, wanted
+
+
+def _reads(ind: Indicator, extract: str) -> bool:
+    """The indicator counts this extract (indicator 9 also reads the staff extract)."""
+    return ind.extract == extract or (ind.measure is Measure.BOARD_GAP and extract == "staff")
+
+
+# --- counting records ---------------------------------------------------------------------------
+
+
+def _keys(chunk: pl.DataFrame, dims: Sequence[str]) -> list[Encoded]:
+    return [
+        encode(chunk[YEAR]),
+        *(encode(chunk[d]) for d in dims),
+        encode_joint([chunk[c] for c in ETHNIC_COLUMNS]),
+    ]
+
+
+def _count_extract(
+    reader: ExtractReader,
+    channels: Mapping[str, pl.Expr],
     dims: Sequence[str],
-    table_dims: Sequence[str],
-) -> list[pl.LazyFrame]:
-    # Board and workforce are compared within the same organisation and year, so indicator 9 is
-    # cut only by dimensions both extracts carry.
-    shared = [d for d in dims if d in board.columns and d in staff.columns]
-    parts = []
-    for member in ind.members:
-        rows = board.lazy().filter(_MEMBERSHIP[member])
-        counted = _group(rows, shared, None)
-        parts.append(_finish(counted, ind.id, "", member, table_dims))
-    workforce = _group(staff.lazy(), shared, None)
-    parts.append(_finish(workforce, ind.id, "", WORKFORCE, table_dims))
-    return parts
+    dictionaries: Mapping[str, Dictionary],
+) -> CubeBuilder:
+    builder = CubeBuilder([YEAR, *dims, ETHNICITY], list(channels), dictionaries)
+    for chunk in reader.chunks():
+        if reader.log:
+            continue  # the file has problems and will be rejected: read on only to list them
+        weights = chunk.select(**channels) if channels else pl.DataFrame()
+        builder.add(_keys(chunk, dims), [w.to_numpy() for w in weights.get_columns()])
+    return builder
 
 
 def count_records(
-    extracts: Mapping[str, pl.DataFrame], standard: Standard, dims: Sequence[str]
-) -> tuple[pl.DataFrame, list[NotComputed]]:
-    """The count table of every indicator whose extract is given, and what was not computed.
+    readers: Mapping[str, ExtractReader], standard: Standard, dims: Sequence[str]
+) -> tuple[dict[int, tuple[Block, ...]], list[NotComputed]]:
+    """Every given extract counted into one cube, and the blocks of each indicator it serves.
 
-    Its columns are the cut dimensions ``dims`` and the rows every indicator always has (1: staff
-    group and band), so that indicator 1 has its band rows without ``--by band``.
+    The cubes have the cut dimensions ``dims`` and the rows every indicator always has (1: staff
+    group and band), where the extract carries them. Raises BadInputError for a file with
+    problems (after reading all of it).
     """
-    table_dims = list(dict.fromkeys([*dims, *(d for ind in standard.indicators for d in ind.rows)]))
-    parts: list[pl.LazyFrame] = []
+    dictionaries: defaultdict[str, Dictionary] = defaultdict(Dictionary)
+    wanted: dict[tuple[int, str], list[_Wanted]] = {}
+    builders: dict[str, CubeBuilder] = {}
+    for name, reader in readers.items():
+        columns = set(reader.columns)
+        channels: dict[str, pl.Expr] = {}
+        for ind in standard.indicators:
+            if _reads(ind, name):
+                more, needs = _channels(ind, columns) if ind.extract == name else ({}, [])
+                channels |= more
+                wanted[ind.id, name] = needs
+        rows = [d for ind in standard.indicators if ind.extract == name for d in ind.rows]
+        axes = [d for d in dict.fromkeys([*dims, *rows]) if d in columns]
+        for axis, values in reader.text_values(axes).items():
+            dictionaries[axis].add(sorted(values, key=lambda v: (v is None, v)))
+        builders[name] = _count_extract(reader, channels, axes, dictionaries)
+    cubes = {name: builder.cube() for name, builder in builders.items()}  # all axes full length
+    out: dict[int, tuple[Block, ...]] = {}
     missing: list[NotComputed] = []
     for ind in standard.indicators:
-        if ind.extract not in extracts:
+        if ind.extract not in cubes:
             missing.append(NotComputed(ind.id, f"no {ind.extract} extract was given"))
             continue
+        cube = cubes[ind.extract]
+        blocks = [
+            Block(w.variant, w.board, cube, w.numerator, w.denominator, w.denominator)
+            for w in wanted[ind.id, ind.extract]
+        ]
         if ind.measure is Measure.BOARD_GAP:
-            if "staff" not in extracts:
-                missing.append(
-                    NotComputed(ind.id, "the workforce comparison needs the staff extract")
-                )
+            if "staff" not in cubes:
+                reason = "the workforce comparison needs the staff extract"
+                missing.append(NotComputed(ind.id, reason))
                 continue
-            parts.extend(_count_board(ind, extracts["board"], extracts["staff"], dims, table_dims))
-            board, staff = extracts["board"].columns, extracts["staff"].columns
+            blocks.append(Block(STANDARD_VARIANT, WORKFORCE, cubes["staff"], ROWS, ROWS, ROWS))
             missing.extend(
                 NotComputed(
                     ind.id, f"the board and staff extracts do not both have {d!r}; cut not computed"
                 )
                 for d in dims
-                if d not in board or d not in staff
+                if not all(d in b.cube.axes for b in blocks)
             )
+        else:
+            missing.extend(
+                NotComputed(
+                    ind.id, f"the {ind.extract} extract has no {d!r} column; cut not computed"
+                )
+                for d in dims
+                if d not in cube.axes
+            )
+        out[ind.id] = tuple(blocks)
+    return out, missing
+
+
+# --- a counts file ------------------------------------------------------------------------------
+
+
+def count_table(table: pl.DataFrame, dims: Sequence[str]) -> dict[int, tuple[Block, ...]]:
+    """The blocks of a count table (:func:`count_schema`) with cut dimensions ``dims``.
+
+    Its ``numerator`` and ``denominator`` become channels; a cell exists where the table has a
+    row, whatever its counts.
+    """
+    axes = ["indicator", "board", YEAR, *dims, ETHNICITY]
+    builder = CubeBuilder(axes, ["numerator", "denominator"], defaultdict(Dictionary))
+    keys = [encode(table[c]) for c in axes[:-1]]
+    keys.append(encode_joint([table[c] for c in ETHNIC_COLUMNS]))
+    builder.add(keys, [table["numerator"].to_numpy(), table["denominator"].to_numpy()])
+    cube = builder.cube()
+    out: dict[int, tuple[Block, ...]] = {}
+    for indicator in cube.labels_of("indicator"):
+        if indicator is None:  # only an empty table has no indicator
             continue
-        counted, skipped = _count_one(ind, extracts[ind.extract], dims, table_dims)
-        parts.extend(counted)
-        missing.extend(skipped)
-    if not parts:
-        return pl.DataFrame(schema=count_schema(table_dims)), missing
-    table = pl.concat(pl.collect_all(parts))
-    table = table.with_columns(
-        variant=pl.when(pl.col("variant") == "").then(pl.lit(STANDARD_VARIANT)).otherwise("variant")
-    )
-    return table, missing
+        own = cube.select("indicator", indicator)
+        rows = own.marginal(["board"]).counts[:, own.channel(ROWS)]
+        out[int(indicator)] = tuple(
+            Block(
+                STANDARD_VARIANT,
+                board,
+                own.select("board", board),
+                "numerator",
+                "denominator",
+                ROWS,
+            )
+            for board, n in zip(own.labels_of("board"), rows, strict=True)
+            if n > 0
+        )
+    return out

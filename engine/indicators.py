@@ -1,13 +1,15 @@
-"""Evaluate a standard's indicators from the count table, for every cut and ethnicity group.
+"""Evaluate a standard's indicators from the count cubes, for every cut and ethnicity group.
 
-Input is the count table of :mod:`engine.counts` (from records or a counts file); output is one
-row per indicator, variant, year, cut cell, board membership and group, with the columns of
-SPEC section 8 before any disclosure control. Rates and ratios are computed from counts, never
-from rounded percentages.
+Input is the blocks of :mod:`engine.counts` (from records or a counts file); each cut of each
+indicator is a marginal of them (:mod:`engine.cells`). Output is one row per indicator,
+variant, year, cut cell, board membership and group, with the columns of SPEC section 8 before
+any disclosure control. Rates and ratios are computed from counts, never from rounded
+percentages.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -15,17 +17,20 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from engine.counts import STANDARD_VARIANT, WORKFORCE
-from engine.ethnicity import UNKNOWN, WHITE, EthnicityScheme, Level
+from engine.cells import Groups, LabelTypes, cut_rows, groups_of, has_anyone
+from engine.counts import ETHNICITY, WORKFORCE, Block, Counts
+from engine.cube import Label
+from engine.ethnicity import UNKNOWN, EthnicityScheme, Level
 from engine.standards import Indicator, Measure, RatioOrder, Standard
 from engine.stats import adjust, p_value, relative_likelihood
 from engine.stats.intervals import CiMethod
 from engine.stats.pvalues import TestName
 
-#: The label of a rolled-up cut dimension (SPEC section 10).
-ALL = "All"
 #: The non-adverse range 0.80-1.25, inclusive, as exact fractions (numerator, denominator).
 NON_ADVERSE = ((4, 5), (5, 4))
+
+#: The label of a rolled-up cut dimension (SPEC section 10).
+ALL = "All"
 
 Reference = Literal["White", "White British"]
 REFERENCES: tuple[str, ...] = ("White", "White British")
@@ -50,121 +55,8 @@ class Status:
     NOT_COMPARED = "not compared: unknown ethnicity"
 
 
-def _group_expr(level: Level, scheme: EthnicityScheme) -> pl.Expr:
-    wres = pl.col("ethnic_wres")
-    unplaced = pl.when(wres == UNKNOWN).then(pl.lit(UNKNOWN)).otherwise(wres + " (group not known)")
-    if level is Level.WRES:
-        return wres
-    broad = pl.coalesce(pl.col("ethnic_broad"), unplaced)
-    if level is Level.BROAD:
-        return broad
-    labels = {code: scheme.label(code) for code in scheme.categories}
-    detailed = pl.col("ethnic_category").replace_strict(
-        labels, default=None, return_dtype=pl.String
-    )
-    return pl.coalesce(detailed, pl.col("ethnic_broad") + " (category not known)", unplaced)
-
-
-def _is_reference(reference: Reference) -> pl.Expr:
-    if reference == "White British":
-        return pl.col("ethnic_category") == "A"
-    return pl.col("ethnic_wres") == WHITE
-
-
-def _rolling(table: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
-    """Counts pooled over ``rolling_years`` consecutive years, labelled by the last year."""
-    assert ind.rolling_years is not None
-    own = table.filter((pl.col("indicator") == ind.id) & (pl.col("variant") == STANDARD_VARIANT))
-    years = sorted(own["year"].unique().to_list())
-    span = ind.rolling_years
-    complete = [y for y in years if all(y - k in years for k in range(span))]
-    parts = [own.with_columns(year=pl.col("year") + k) for k in range(span)]
-    pooled = pl.concat(parts).filter(pl.col("year").is_in(complete))
-    return pooled.with_columns(variant=pl.lit(f"{span}-year rolling"))
-
-
-def _aggregate(
-    table: pl.DataFrame,
-    cut: Sequence[str],
-    dims: Sequence[str],
-    settings: Settings,
-    scheme: EthnicityScheme,
-    *,
-    compared: bool,
-) -> pl.DataFrame:
-    """Sum the table over everything not in ``cut``; add group and reference counts.
-
-    ``compared``: the indicator compares groups with the reference (ratios, percentages)."""
-    keys = ["indicator", "variant", "year", "board", *cut]
-    group, is_ref = _group_expr(settings.level, scheme), _is_reference(settings.reference)
-    if compared and settings.reference == "White British" and settings.level is not Level.DETAILED:
-        # The White (or broad White) group contains the White British reference: comparing the
-        # two would compare people with themselves, so the group is White other than British.
-        white = pl.col("ethnic_wres") == WHITE
-        group = (
-            pl.when(is_ref)
-            .then(pl.lit("White British"))
-            .when(white)
-            .then(group + " (excluding White British)")
-            .otherwise(group)
-        )
-    with_group = table.with_columns(group=group, _ref=is_ref)
-    counted = with_group.group_by([*keys, "group"]).agg(
-        numerator=pl.col("numerator").sum(),
-        denominator=pl.col("denominator").sum(),
-        _all_ref=pl.col("_ref").all(),
-    )
-    # Every group of the indicator gets a row in every cell, with zero counts where it has
-    # nobody: a missing row would hide a figure (a board with no BME member is indicator 9's
-    # most telling value) and would disclose a zero that a policy withholds.
-    seen = counted.group_by("group").agg(pl.col("_all_ref").all())
-    groups = (
-        counted.select(keys)
-        .unique()
-        .join(seen, how="cross")
-        .join(counted.drop("_all_ref"), on=[*keys, "group"], how="left", nulls_equal=True)
-        .with_columns(pl.col("numerator", "denominator").fill_null(0))
-    )
-    refs = (
-        with_group.filter(pl.col("_ref"))
-        .group_by(keys)
-        .agg(
-            reference_numerator=pl.col("numerator").sum(),
-            reference_denominator=pl.col("denominator").sum(),
-        )
-    )
-    totals = with_group.group_by(keys).agg(_row_total=pl.col("numerator").sum())
-    out = groups.join(refs, on=keys, how="left", nulls_equal=True).join(
-        totals, on=keys, how="left", nulls_equal=True
-    )
-    rolled = [pl.lit(ALL).alias(d) for d in dims if d not in cut]
-    return out.with_columns(*rolled)
-
-
-def _board_pairs(frame: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
-    """Indicator 9: each membership's group counts beside the same group in the workforce."""
-    board = frame.filter(pl.col("board") != WORKFORCE)
-    workforce = frame.filter(pl.col("board") == WORKFORCE).select(
-        *[k for k in keys if k != "board"],
-        "group",
-        reference_numerator="numerator",
-        reference_denominator="_row_total",
-    )
-    joined = board.drop("reference_numerator", "reference_denominator").join(
-        workforce, on=[*[k for k in keys if k != "board"], "group"], how="left", nulls_equal=True
-    )
-    return joined.with_columns(
-        denominator="_row_total",
-        reference_numerator=pl.col("reference_numerator").fill_null(0),
-        reference_group=pl.lit(WORKFORCE),
-    )
-
-
-def _measure_rows(
-    frame: pl.DataFrame, ind: Indicator, keys: Sequence[str], settings: Settings
-) -> pl.DataFrame:
+def _measure_rows(frame: pl.DataFrame, ind: Indicator, settings: Settings) -> pl.DataFrame:
     """Select and label the rows an indicator publishes."""
-    reference_name = settings.reference
     if ind.measure is Measure.SHARE:
         return frame.with_columns(
             denominator="_row_total",
@@ -173,12 +65,15 @@ def _measure_rows(
             reference_group=pl.lit(None, pl.String),
         )
     if ind.measure is Measure.BOARD_GAP:
-        return _board_pairs(frame, keys).filter(~pl.col("_all_ref") & (pl.col("group") != UNKNOWN))
+        # each membership's group against the same group in the workforce
+        return frame.filter(~pl.col("_all_ref") & (pl.col("group") != UNKNOWN)).with_columns(
+            denominator="_row_total", reference_group=pl.lit(WORKFORCE)
+        )
     # ratio and percentage: every group that is not (wholly) the reference; Unknown is reported
     # with its own counts and rate but compared with nobody.
     unknown = pl.col("group") == UNKNOWN
     return frame.filter(~pl.col("_all_ref")).with_columns(
-        reference_group=pl.when(~unknown).then(pl.lit(reference_name)),
+        reference_group=pl.when(~unknown).then(pl.lit(settings.reference)),
         reference_numerator=pl.when(~unknown).then("reference_numerator"),
         reference_denominator=pl.when(~unknown).then("reference_denominator"),
     )
@@ -254,11 +149,9 @@ def _non_adverse(
         top, bottom = a_ * n2_, n1_ * c_
     (low_num, low_den), (high_num, high_den) = NON_ADVERSE
     flag = np.where(
-        top * low_den < bottom * low_num,
-        "below",
-        np.where(top * high_den > bottom * high_num, "above", "inside"),
+        top * low_den < bottom * low_num, 0, np.where(top * high_den > bottom * high_num, 2, 1)
     )
-    return pl.Series("non_adverse_range", flag, dtype=pl.String)
+    return pl.Series("non_adverse_range", ["below", "inside", "above"]).gather(flag)
 
 
 #: Columns of ``indicators.csv`` after the cut columns (SPEC section 8 and the extras named).
@@ -298,48 +191,122 @@ def output_dims(standard: Standard, cuts: Sequence[Sequence[str]]) -> list[str]:
 def _cuts_of(ind: Indicator, cuts: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
     """The cuts an indicator is evaluated at: each requested cut, and for band shares the cut
     by staff group and by staff group and band as well (the rows of the annual return)."""
-    out = [(*cut, *ind.rows[:k]) for cut in cuts for k in range(len(ind.rows) + 1)]
-    return list(dict.fromkeys(tuple(dict.fromkeys(c)) for c in out))
+    out: dict[frozenset[str], tuple[str, ...]] = {}
+    for cut in cuts:
+        for k in range(len(ind.rows) + 1):
+            columns = tuple(dict.fromkeys((*cut, *ind.rows[:k])))
+            # band + (staff group, band) and band + staff group are one cut: its rows once
+            out.setdefault(frozenset(columns), columns)
+    return list(out.values())
+
+
+def _label_types(
+    counts: Counts, standard: Standard, dims: Sequence[str], names: set[str]
+) -> LabelTypes:
+    """Enum types of the text columns, from every label the run's cubes and groups hold."""
+    values: dict[str, set[Label]] = {d: {ALL} for d in dims}
+    values |= {"variant": set(), "board": set(), "group": set(names)}
+    for ind in standard.indicators:
+        for block in counts.get(ind.id, ()):
+            values["variant"].add(block.variant)
+            values["board"].add(block.board)
+            for axis, labels in zip(block.cube.axes, block.cube.labels, strict=True):
+                if axis in values:
+                    values[axis].update(labels)
+        if ind.rolling_years:
+            values["variant"].add(f"{ind.rolling_years}-year rolling")
+    return LabelTypes.of(values)
 
 
 def evaluate(
-    table: pl.DataFrame,
+    counts: Counts,
     standard: Standard,
     cuts: Sequence[Sequence[str]],
     settings: Settings,
     scheme: EthnicityScheme,
 ) -> pl.DataFrame:
-    """Every indicator in ``table`` at every cut; ``cuts`` should include ``()`` for the total."""
+    """Every indicator in ``counts`` at every cut; ``cuts`` should include ``()`` for the total."""
     dims = output_dims(standard, cuts)
-    for d in dims:
-        if d not in table.columns:
-            table = table.with_columns(pl.lit(None, pl.String).alias(d))
+    indicators = [i for i in standard.indicators if i.id in counts and has_anyone(counts[i.id])]
+    groups = {
+        ind.id: groups_of(
+            counts[ind.id][0].cube.labels_of(ETHNICITY),
+            settings.level,
+            settings.reference,
+            scheme,
+            compared=ind.measure in (Measure.RATIO, Measure.PERCENTAGE),
+        )
+        for ind in indicators
+    }
+    names = {name for g in groups.values() for name in g.names}
+    types = _label_types(counts, standard, dims, names)
     parts = []
-    for ind in standard.indicators:
-        own = table.filter(pl.col("indicator") == ind.id)
-        if own.height == 0:
-            continue
-        if ind.rolling_years:
-            own = pl.concat([own, _rolling(own, ind)])
-        for cut in _cuts_of(ind, cuts):
-            if any(own[d].null_count() == own.height for d in cut):
-                continue  # this indicator's extract has no such column
-            keys = ["indicator", "variant", "year", "board", *cut]
-            compared = ind.measure in (Measure.RATIO, Measure.PERCENTAGE)
-            frame = _aggregate(own, cut, dims, settings, scheme, compared=compared)
-            rows = _measure_rows(frame, ind, keys, settings)
-            parts.append(
-                _statistics(rows, ind, settings).with_columns(measure=pl.lit(str(ind.measure)))
-            )
+    for ind in sorted(indicators, key=lambda i: i.id):
+        rows = _indicator_rows(
+            ind, counts[ind.id], cuts, dims=dims, groups=groups[ind.id], types=types
+        )
+        if rows is not None:
+            figures = _statistics(_measure_rows(rows, ind, settings), ind, settings)
+            parts.append(figures.with_columns(indicator=pl.lit(ind.id, pl.Int16)))
     if not parts:
         return _empty(dims)
-    out = pl.concat([p.select(_columns(dims, p)) for p in parts], how="vertical_relaxed")
-    return _with_direction(out, standard).sort(
-        ["indicator", "variant", "year", *dims, "board", "group"], nulls_last=False
+    out = pl.concat([p.select(_columns(dims, p, types)) for p in parts])  # in key order
+    text = [c for c, t in out.schema.items() if isinstance(t, pl.Enum)]
+    return _with_direction(out.with_columns(pl.col(text).cast(pl.String)), standard)
+
+
+def _indicator_rows(
+    ind: Indicator,
+    blocks: Sequence[Block],
+    cuts: Sequence[Sequence[str]],
+    *,
+    dims: Sequence[str],
+    groups: Groups,
+    types: LabelTypes,
+) -> pl.DataFrame | None:
+    """The counts of one indicator at every cut, sorted by the output's keys after indicator
+    (sorting these few columns before the figures are added is the cheap place to sort)."""
+    frames = []
+    # the largest cuts first, so that each smaller one is summed from a larger one's marginal
+    for cut in sorted(_cuts_of(ind, cuts), key=len, reverse=True):
+        rows = cut_rows(blocks, cut, groups, types, rolling_years=ind.rolling_years)
+        if rows is not None:  # None: this indicator's extract has no such column
+            frames.append(rows.with_columns(types.constant(d, ALL) for d in dims if d not in cut))
+    if not frames:
+        return None
+    rows = pl.concat(frames, how="diagonal")
+    return _in_key_order(rows, ["variant", "year", *dims, "board", "group"]).with_columns(
+        measure=pl.lit(str(ind.measure))
     )
 
 
-def _columns(dims: Sequence[str], frame: pl.DataFrame) -> list[pl.Expr]:
+def _in_key_order(frame: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
+    """``frame`` sorted by ``keys``, nulls first.
+
+    The key columns are integers and Enums whose categories are in text order, so one integer
+    made of their codes orders the rows as the columns would; sorting on it is several times
+    faster than sorting on the columns. Keys too wide for 63 bits are sorted as columns.
+    """
+    codes, sizes = [], []
+    for key in keys:
+        column = frame[key]
+        if isinstance(column.dtype, pl.Enum):
+            codes.append(column.to_physical().cast(pl.Int64) + 1)
+            sizes.append(len(column.dtype.categories) + 1)
+        else:
+            low, high = column.min(), column.max()
+            low, high = (0, 0) if low is None else (int(low), int(high))  # type: ignore[arg-type]
+            codes.append(column.cast(pl.Int64) - low + 1)
+            sizes.append(high - low + 2)
+    if math.prod(sizes) >= 1 << 63:
+        return frame.sort(keys, nulls_last=False)
+    combined = pl.Series(np.zeros(frame.height, dtype=np.int64))
+    for code, size in zip(codes, sizes, strict=True):
+        combined = combined * size + code.fill_null(0)
+    return frame[combined.arg_sort()]
+
+
+def _columns(dims: Sequence[str], frame: pl.DataFrame, types: LabelTypes) -> list[pl.Expr]:
     exprs = []
     for name in (*HEAD_COLUMNS, *dims, *VALUE_COLUMNS):
         if name in ("p_adjusted", "significant"):
@@ -347,30 +314,68 @@ def _columns(dims: Sequence[str], frame: pl.DataFrame) -> list[pl.Expr]:
             exprs.append(pl.lit(None, dtype).alias(name))
         elif name in frame.columns:
             exprs.append(pl.col(name))
+        elif name in types.columns:
+            exprs.append(types.constant(name, None))
         else:
             exprs.append(pl.lit(None, pl.String).alias(name))
     return exprs
 
 
 def _with_direction(frame: pl.DataFrame, standard: Standard) -> pl.DataFrame:
+    """The ``direction`` text of each row, written once per indicator, reference and group."""
     texts = {
         ind.id: ind.direction.replace("{reference}", "\0r").replace("{group}", "\0g")
         for ind in standard.indicators
     }
+    keys = ["indicator", "reference_group", "group"]
     template = pl.col("indicator").replace_strict(texts, return_dtype=pl.String)
     filled = template.str.replace_all("\0r", pl.col("reference_group").fill_null(""), literal=True)
     # A row compared with nobody (Unknown ethnicity) has no direction: the text would name an
     # empty reference group ("White" missing from "... than  staff").
     compared = pl.col("reference_group").is_not_null() | ~template.str.contains("\0r", literal=True)
-    return frame.with_columns(
-        direction=pl.when(compared).then(
-            filled.str.replace_all("\0g", pl.col("group"), literal=True)
+    directions = (
+        frame.select(keys)
+        .unique()
+        .with_columns(
+            direction=pl.when(compared).then(
+                filled.str.replace_all("\0g", pl.col("group"), literal=True)
+            )
         )
     )
+    # joined rather than computed per row: millions of rows then share a few texts
+    joined = frame.drop("direction").join(
+        directions, on=keys, how="left", nulls_equal=True, maintain_order="left"
+    )
+    return joined.select(frame.columns)
+
+
+_NUMBERS: dict[str, pl.DataType] = {
+    "indicator": pl.Int16(),
+    "year": pl.Int32(),
+    **dict.fromkeys(
+        ("numerator", "denominator", "reference_numerator", "reference_denominator"), pl.Int64()
+    ),
+    **dict.fromkeys(
+        (
+            "rate",
+            "reference_rate",
+            "difference_pp",
+            "relative_likelihood",
+            "ci_low",
+            "ci_high",
+            "p_value",
+            "p_adjusted",
+        ),
+        pl.Float64(),
+    ),
+    "significant": pl.Boolean(),
+}
 
 
 def _empty(dims: Sequence[str]) -> pl.DataFrame:
-    return pl.DataFrame(schema=[*HEAD_COLUMNS, *dims, *VALUE_COLUMNS])
+    """No rows (no indicator had anyone), with the columns and types of evaluated rows."""
+    names = [*HEAD_COLUMNS, *dims, *VALUE_COLUMNS]
+    return pl.DataFrame(schema={name: _NUMBERS.get(name, pl.String()) for name in names})
 
 
 def with_adjusted_p(

@@ -1,4 +1,4 @@
-"""One run, end to end: inputs -> count table -> indicators -> disclosure control -> a pack.
+"""One run, end to end: inputs -> count cubes -> indicators -> disclosure control -> a pack.
 
 The CLI gathers options and calls :func:`run`; nothing here prints or exits.
 """
@@ -16,14 +16,14 @@ from typing import Any, Literal
 import polars as pl
 
 from engine import __version__
-from engine.counts import NotComputed, count_records
+from engine.counts import Counts, NotComputed, count_records, count_table, table_dims
 from engine.counts_file import read_counts
 from engine.errors import ConfigError
 from engine.ethnicity import EthnicityScheme
 from engine.indicators import Settings, evaluate, output_dims, with_adjusted_p
 from engine.pack import Pack, file_sha256
 from engine.pooling import pooled_over_years
-from engine.readers import read_extract
+from engine.readers import ExtractReader, Progress
 from engine.reconciliation import Reconciliation
 from engine.schema import EXTRACTS
 from engine.standards import Standard
@@ -51,6 +51,10 @@ class RunRequest:
     lattice: bool = False
     adjust: Literal["bh", "holm"] = "bh"
     command: Sequence[str] = ()
+    #: records per chunk of a record-level extract (None: WRES_CHUNK_ROWS or the default)
+    chunk_rows: int | None = None
+    #: told the records read so far of each extract, for a progress bar
+    progress: Progress | None = None
 
 
 def parse_by(values: Sequence[str]) -> list[list[str]]:
@@ -76,7 +80,11 @@ def plan_cuts(by: Sequence[Sequence[str]], *, lattice: bool) -> list[tuple[str, 
     else:
         for group in by:
             cuts.extend(tuple(group[:k]) for k in range(1, len(group) + 1))
-    return list(dict.fromkeys(cuts))
+    # band x site and site x band are one cut (the same rows): keep the first
+    unique: dict[frozenset[str], tuple[str, ...]] = {}
+    for cut in cuts:
+        unique.setdefault(frozenset(cut), cut)
+    return list(unique.values())
 
 
 def _check_dims(dims: Sequence[str], available: set[str], source: str) -> None:
@@ -91,17 +99,22 @@ def _check_dims(dims: Sequence[str], available: set[str], source: str) -> None:
 
 def _from_records(
     request: RunRequest, dims: Sequence[str]
-) -> tuple[pl.DataFrame, list[NotComputed], list[Reconciliation]]:
-    loaded = {
-        name: read_extract(path, name, mapping=request.mapping, scheme=request.scheme)
+) -> tuple[Counts, list[NotComputed], list[Reconciliation]]:
+    readers = {
+        name: ExtractReader(
+            path,
+            name,
+            mapping=request.mapping,
+            scheme=request.scheme,
+            chunk_rows=request.chunk_rows,
+            progress=request.progress,
+        )
         for name, path in request.extracts.items()
     }
-    available = {c for item in loaded.values() for c in item.data.columns} & _CUT_COLUMNS
+    available = {c for reader in readers.values() for c in reader.columns} & _CUT_COLUMNS
     _check_dims(dims, available, "the extracts given")
-    table, missing = count_records(
-        {name: item.data for name, item in loaded.items()}, request.standard, dims
-    )
-    return table, missing, [item.report for item in loaded.values()]
+    counts, missing = count_records(readers, request.standard, dims)
+    return counts, missing, [reader.report for reader in readers.values()]
 
 
 _CUT_COLUMNS = {
@@ -112,27 +125,34 @@ _CUT_COLUMNS = {
 } - {"bank", "staff_id", "capability", "international"}
 
 
+def _count(
+    request: RunRequest, cuts: Sequence[Sequence[str]]
+) -> tuple[Counts, list[NotComputed], list[Reconciliation]]:
+    """The count cubes of a run's inputs, what cannot be computed, and the reconciliations."""
+    dims = list(dict.fromkeys(d for cut in cuts for d in cut))
+    if request.counts is None:
+        return _from_records(request, dims)
+    table, file_dims, report = read_counts(request.counts, request.standard, request.scheme)
+    _check_dims(dims, set(file_dims), f"the counts file {request.counts}")
+    # Columns of the file that are not asked for are summed over (the total).
+    counts = count_table(table, [d for d in table_dims(request.standard, dims) if d in file_dims])
+    missing = [
+        NotComputed(i.id, "no rows for this indicator in the counts file")
+        for i in request.standard.indicators
+        if i.id not in counts
+    ]
+    return counts, missing, [report]
+
+
 def run(request: RunRequest) -> Pack:
     """Compute, protect and package one run."""
     if (request.counts is None) == (not request.extracts):
         msg = "give record-level extracts (--staff, ...) or a counts file (--counts), not both"
         raise ConfigError(msg)
     cuts = plan_cuts(request.by, lattice=request.lattice)
-    dims = list(dict.fromkeys(d for cut in cuts for d in cut))
-    if request.counts is not None:
-        table, file_dims, report = read_counts(request.counts, request.standard, request.scheme)
-        _check_dims(dims, set(file_dims), f"the counts file {request.counts}")
-        present = set(table["indicator"].unique().to_list())
-        missing = [
-            NotComputed(i.id, "no rows for this indicator in the counts file")
-            for i in request.standard.indicators
-            if i.id not in present
-        ]
-        reports = [report]
-        # Columns of the file that are not asked for are summed over (the total).
-    else:
-        table, missing, reports = _from_records(request, dims)
-    evaluated = evaluate(table, request.standard, cuts, request.settings, request.scheme)
+    counts, missing, reports = _count(request, cuts)
+    evaluated = evaluate(counts, request.standard, cuts, request.settings, request.scheme)
+    del counts  # the cubes and their marginals: every figure is in ``evaluated`` now
     keys = ["indicator", "variant", "year", *output_dims(request.standard, cuts), "board", "group"]
     protected = apply_primary(evaluated, request.policy, keys)
     alpha = 1 - request.settings.confidence

@@ -1,16 +1,18 @@
-"""Read a record-level extract (CSV, Parquet or Excel), check it and normalise it.
+"""Read a record-level extract (CSV, Parquet or Excel) in chunks, check it and normalise it.
 
-``read_extract`` is the one entry point: it opens the file, finds the extract's columns (by
-default name, the trust's own names via ``mapping``, or a case- and spacing-insensitive match),
-validates every record (:mod:`engine.validation`) and returns the rows used with a
-reconciliation of every row read. Bad input raises ``BadInputError`` carrying every problem of the
-file, each naming the file, the row as a spreadsheet shows it and the column.
+:class:`ExtractReader` opens a file, finds the extract's columns (by default name, the trust's own
+names via ``mapping``, or a case- and spacing-insensitive match) and yields the rows used of each
+chunk, validated (:mod:`engine.validation`), so that a file larger than memory streams through in
+pieces: memory is bounded by one chunk. Problems are collected over the whole file and raised after
+its last chunk as one ``BadInputError``, each naming the file, the row as a spreadsheet shows it
+(counted across chunks) and the column. :func:`read_extract` reads a whole file into one frame.
 """
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +20,12 @@ from types import MappingProxyType
 
 import polars as pl
 
-from engine.errors import BadInputError, ConfigError, Problem
+from engine.errors import BadInputError, ConfigError, InternalError, Problem
 from engine.ethnicity import EthnicityScheme, default_scheme
 from engine.problem_log import ProblemLog
 from engine.reconciliation import Reconciliation
-from engine.schema import EXTRACTS, Extract
-from engine.validation import find_duplicate_staff, validate_chunk
+from engine.schema import EXTRACTS, Extract, Kind
+from engine.validation import StaffKeys, find_duplicate_staff, validate_chunk
 
 #: File suffixes read, and the format each means.
 FORMATS: MappingProxyType[str, str] = MappingProxyType(
@@ -35,6 +37,25 @@ _HINTS: Mapping[str, str] = {
     "Excel": "open and save it again in Excel, or export the sheet as CSV",
 }
 _LISTED_COLUMNS = 30
+#: Records per chunk; ``WRES_CHUNK_ROWS`` overrides it (tests force tiny chunks with it).
+DEFAULT_CHUNK_ROWS = 1_000_000
+#: Called with the extract's name, the records read so far and the file's total (None if unknown).
+Progress = Callable[[str, int, int | None], None]
+
+
+def chunk_rows_setting(value: int | None = None) -> int:
+    """``value``, else ``WRES_CHUNK_ROWS``, else DEFAULT_CHUNK_ROWS; ConfigError unless positive."""
+    text = os.environ.get("WRES_CHUNK_ROWS") if value is None else str(value)
+    if text is None:
+        return DEFAULT_CHUNK_ROWS
+    try:
+        rows = int(text)
+    except ValueError:
+        rows = 0
+    if rows < 1:
+        msg = f"chunk size {text!r} (WRES_CHUNK_ROWS): give a whole number of rows above 0"
+        raise ConfigError(msg)
+    return rows
 
 
 @dataclass(frozen=True)
@@ -43,7 +64,8 @@ class LoadedExtract:
 
     ``data`` holds the extract's columns found in the file, in the order of
     ``engine.schema.EXTRACTS``, with ``ethnicity`` replaced by ``ethnic_category``,
-    ``ethnic_broad``, ``ethnic_wres`` and ``ethnic_unknown_reason``. See docs/inputs.md.
+    ``ethnic_broad``, ``ethnic_wres`` and ``ethnic_unknown_reason``, all as text. See
+    docs/inputs.md.
     """
 
     extract: str
@@ -76,46 +98,168 @@ def check_mapping(mapping: Mapping[str, str]) -> None:
             raise ConfigError(msg)
 
 
+class ExtractReader:
+    """One extract file, opened (its header read and its columns found), read chunk by chunk.
+
+    ``mapping`` is canonical column name -> column name in the file; keys naming columns of other
+    extracts are ignored, so one mapping can serve every extract. Iterate :meth:`chunks` once;
+    :attr:`report` is the reconciliation of the whole file after it. Raises ConfigError for a bad
+    extract name or mapping, BadInputError for a file that cannot be opened.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        extract: str,
+        *,
+        mapping: Mapping[str, str] | None = None,
+        scheme: EthnicityScheme | None = None,
+        chunk_rows: int | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        self.spec = extract_named(extract)
+        mapping = dict(mapping or {})
+        check_mapping(mapping)
+        self.file = path
+        self.scheme = scheme or default_scheme()
+        self.chunk_rows = chunk_rows_setting(chunk_rows)
+        self._progress = progress
+        self._frame, header = _open(path)
+        self.columns, problems = _find_columns(path, header, self.spec, mapping)
+        problems += _unreadable_types(path, self._frame.collect_schema(), self.columns)
+        self.log = ProblemLog(path, column_order=list(self.columns.values()))
+        for problem in problems:
+            self.log.add(problem.column, problem.message)
+        self._report: Reconciliation | None = None
+
+    @property
+    def report(self) -> Reconciliation:
+        """Where every row of the file went; available once :meth:`chunks` has been read."""
+        if self._report is None:
+            msg = "the reconciliation of a file is asked for before reading it (a bug in wres)"
+            raise InternalError(msg)
+        return self._report
+
+    def text_values(self, names: Sequence[str]) -> dict[str, list[str | None]]:
+        """The distinct values of the text columns among ``names`` as the checks will give them
+        (spaces stripped, blank as None), when the format tells them cheaply (Parquet: a scan
+        of each column; otherwise nothing). A hint for sizing a count cube's axes before the
+        first chunk: the values of the rows used are among them."""
+        if _format_of(self.file) != "Parquet":
+            return {}
+        text = {
+            name: source
+            for name, source in self.columns.items()
+            if name in names and self.spec.column(name).kind is Kind.TEXT
+        }
+        if not text:
+            return {}
+        with _reading(self.file, "Parquet"):
+            found = self._frame.select(
+                pl.col(source).unique().implode().alias(name) for name, source in text.items()
+            ).collect()
+        return {
+            name: list(dict.fromkeys(None if v is None else str(v).strip() or None for v in values))
+            for name, values in found.row(0, named=True).items()
+        }
+
+    def chunks(self) -> Iterator[pl.DataFrame]:
+        """The used rows of each chunk, checked and normalised (vocabulary and ethnicity
+        columns as Enums). After the last chunk, raises BadInputError with every problem of the
+        file; a caller can check :attr:`log` to stop using chunks of a file already in error."""
+        total = _total_rows(self.file, self._frame)
+        report: Reconciliation | None = None
+        keys = StaffKeys()
+        offset = 0
+        for raw in self._batches(self.columns):
+            result = validate_chunk(
+                raw,
+                self.spec,
+                file=self.file,
+                row_offset=offset,
+                scheme=self.scheme,
+                log=self.log,
+                labels=self.columns,
+            )
+            offset += raw.height
+            report = result.report if report is None else report + result.report
+            keys.add(result.data, result.rows)
+            if self._progress is not None:
+                self._progress(self.spec.name, offset, total)
+            yield result.data
+        if offset == 0 and not self.log:
+            self.log.add(None, "no records below the header row")
+        candidates = keys.candidate_rows()
+        if candidates.len():
+            data, rows = self._rows_with_keys(candidates)
+            find_duplicate_staff(data, rows, log=self.log, labels=self.columns)
+        if self.log:
+            raise BadInputError(self.log.problems())
+        assert report is not None  # a file without records has a problem, raised above
+        report.check()
+        self._report = report
+
+    def _batches(self, columns: Mapping[str, str]) -> Iterator[pl.DataFrame]:
+        """The file's ``columns`` under their canonical names, ``chunk_rows`` records at a time."""
+        kind = _format_of(self.file)
+        query = self._frame.select([pl.col(source).alias(name) for name, source in columns.items()])
+        with _reading(self.file, kind):
+            batches = iter(query.collect_batches(chunk_size=self.chunk_rows))
+        while True:
+            with _reading(self.file, kind):
+                batch = next(batches, None)
+            if batch is None:
+                return
+            if batch.height:
+                yield batch
+
+    def _rows_with_keys(self, candidates: pl.Series) -> tuple[pl.DataFrame, pl.Series]:
+        """The staff keys of the ``candidates`` rows, read again from the file (only the key
+        columns, and only when key hashes repeat: nearly always a real duplicate)."""
+        wanted = ("year", "organisation", "staff_id", "bank")
+        columns = {name: source for name, source in self.columns.items() if name in wanted}
+        scratch = ProblemLog(self.file)  # the problems of these rows are already in self.log
+        found, rows, offset = [], [], 0
+        for raw in self._batches(columns):
+            result = validate_chunk(
+                raw, self.spec, file=self.file, row_offset=offset, scheme=self.scheme, log=scratch
+            )
+            offset += raw.height
+            keep = result.rows.is_in(candidates.implode())
+            found.append(result.data.filter(keep))
+            rows.append(result.rows.filter(keep))
+        return pl.concat(found), pl.concat(rows)
+
+
 def read_extract(
     path: Path,
     extract: str,
     *,
     mapping: Mapping[str, str] | None = None,
     scheme: EthnicityScheme | None = None,
+    chunk_rows: int | None = None,
 ) -> LoadedExtract:
-    """Read, check and normalise one extract file.
+    """Read, check and normalise one whole extract file (see :class:`ExtractReader`).
 
-    ``mapping`` is canonical column name -> column name in the file; keys naming columns of
-    other extracts are ignored, so one mapping can serve every extract. Raises BadInputError
-    with every problem of the file, or ConfigError for a bad extract name or mapping.
+    Raises BadInputError with every problem of the file, or ConfigError for a bad extract name
+    or mapping.
     """
-    spec = extract_named(extract)
-    mapping = dict(mapping or {})
-    check_mapping(mapping)
-    frame, header = _open(path)
-    columns, header_problems = _find_columns(path, header, spec, mapping)
-    header_problems += _unreadable_types(path, frame.collect_schema(), columns)
-    data = _read_columns(path, frame, columns)
-    log = ProblemLog(path, column_order=list(columns.values()))
-    for problem in header_problems:
-        log.add(problem.column, problem.message)
-    if data.height == 0 and not header_problems:
-        log.add(None, "no records below the header row")
-    result = validate_chunk(
-        data,
-        spec,
-        file=path,
-        row_offset=0,
-        scheme=scheme or default_scheme(),
-        log=log,
-        labels=columns,
-    )
-    if spec.name == "staff":
-        find_duplicate_staff(result.data, result.rows, log=log, labels=columns)
-    if log:
-        raise BadInputError(log.problems())
-    result.report.check()
-    return LoadedExtract(spec.name, path, result.data, result.report)
+    reader = ExtractReader(path, extract, mapping=mapping, scheme=scheme, chunk_rows=chunk_rows)
+    parts = [_as_text(chunk) for chunk in reader.chunks()]
+    return LoadedExtract(reader.spec.name, path, pl.concat(parts), reader.report)
+
+
+def _as_text(chunk: pl.DataFrame) -> pl.DataFrame:
+    enums = [name for name, dtype in chunk.schema.items() if isinstance(dtype, pl.Enum)]
+    return chunk.with_columns(pl.col(enums).cast(pl.String)) if enums else chunk
+
+
+def _total_rows(path: Path, frame: pl.LazyFrame) -> int | None:
+    """The number of records, when the format says it without reading them (Parquet, Excel)."""
+    if _format_of(path) == "CSV":
+        return None
+    with _reading(path, _format_of(path)):
+        return int(frame.select(pl.len()).collect().item())
 
 
 # --- opening the file ---------------------------------------------------------------------------
@@ -180,14 +324,6 @@ def _open(path: Path) -> tuple[pl.LazyFrame, list[str]]:
     if not header:
         raise BadInputError([Problem(path, None, None, "the file is empty (no header row)")])
     return frame, header
-
-
-def _read_columns(path: Path, frame: pl.LazyFrame, columns: Mapping[str, str]) -> pl.DataFrame:
-    """Read only the columns found, under their canonical names."""
-    with _reading(path, _format_of(path)):
-        return frame.select(
-            [pl.col(source).alias(name) for name, source in columns.items()]
-        ).collect()
 
 
 def _unreadable_types(path: Path, schema: pl.Schema, columns: dict[str, str]) -> list[Problem]:

@@ -4,7 +4,8 @@ Row numbers are those an analyst sees in a spreadsheet: the header is row 1 and 
 row 2, for every file format. A chunk carries ``row_offset``, the number of records of the file
 before it, so that a later chunk names the right rows; the reports of chunks add up
 (:class:`engine.reconciliation.Reconciliation`), so a large file can be validated in pieces. The
-one check that needs the whole file, repeated staff ids, is :func:`find_duplicate_staff`.
+one check that needs the whole file, repeated staff ids, is :func:`find_duplicate_staff`, with
+:class:`StaffKeys` keeping what it needs of each chunk.
 
 Messages never carry a record's values beyond the offending cell.
 """
@@ -155,6 +156,47 @@ def _reconcile(
     )
 
 
+def _staff_keys(columns: Sequence[str]) -> list[str] | None:
+    """The columns that identify a staff member in a year, or None without a staff_id."""
+    if not {"staff_id", "year"} <= set(columns):
+        return None
+    return [c for c in ("organisation", "year", "staff_id") if c in columns]
+
+
+class StaffKeys:
+    """The keys of :func:`find_duplicate_staff` over a file read in chunks, as 64-bit hashes.
+
+    The keys of a national file would take more memory than a chunk of it; a hash and a row
+    number per record are enough to find the few rows that may repeat a key (equal keys have
+    equal hashes), whose keys are then compared exactly by :func:`find_duplicate_staff`.
+    """
+
+    def __init__(self) -> None:
+        self._parts: list[pl.DataFrame] = []
+
+    def add(self, data: pl.DataFrame, rows: pl.Series) -> None:
+        """Keep the key hashes of the used rows of one chunk."""
+        keys = _staff_keys(data.columns)
+        if keys is None:
+            return
+        frame = data.select(keys).with_columns(rows.alias("_row"))
+        frame = frame.filter(pl.col("staff_id").is_not_null() & pl.col("year").is_not_null())
+        self._parts.append(frame.select(_hash=_key_hash(keys), _row=pl.col("_row")))
+
+    def candidate_rows(self) -> pl.Series:
+        """The rows whose key hash is another row's too: every repeated key is among them."""
+        if not self._parts:
+            return pl.Series("_row", [], dtype=pl.Int64)
+        frame = pl.concat(self._parts)
+        return frame["_row"].filter(frame["_hash"].is_duplicated())
+
+
+def _key_hash(keys: Sequence[str]) -> pl.Expr:
+    # organisation and staff_id are text columns (String, not codes that differ between
+    # chunks) and year an integer, so equal keys hash alike in every chunk.
+    return pl.struct(keys).hash()
+
+
 def find_duplicate_staff(
     data: pl.DataFrame,
     rows: pl.Series,
@@ -168,14 +210,14 @@ def find_duplicate_staff(
     whole file: duplicates can straddle chunks, and the key columns are small enough to keep.
     Messages name the rows, never the id.
     """
-    if not {"staff_id", "year"} <= set(data.columns):
+    keys = _staff_keys(data.columns)
+    if keys is None:
         return
-    keys = [c for c in ("organisation", "year", "staff_id") if c in data.columns]
     frame = data.select(keys).with_columns(rows.alias("_row"))
     frame = frame.filter(pl.col("staff_id").is_not_null() & pl.col("year").is_not_null())
     # Exact duplicate detection on millions of string keys is slow; equal keys have equal
     # hashes, so sorting the hashes finds the few candidate rows, which are then compared exactly.
-    hashes = frame.select(pl.struct(keys).hash()).to_series()
+    hashes = frame.select(_key_hash(keys)).to_series()
     ordered = hashes.sort()
     clashes = ordered.filter(ordered == ordered.shift(1))
     if clashes.len() == 0:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+import numpy as np
 import polars as pl
 
 from rules.policy import Policy
@@ -129,13 +130,22 @@ def apply_primary(table: pl.DataFrame, policy: Policy, key_columns: Sequence[str
             for _, n in PAIRS
         ],
     )
-    any_rule = pl.concat_list([pl.col(f"_rule_{c}") for c in rule_columns]).list.drop_nulls()
-    primary_rules = (
-        any_rule.list.set_difference(pl.lit([str(Rule.DERIVED)])).list.unique().list.sort()
+    # The rules withholding a row's counts, in order ("P1, P2"); D1 follows from them. Built
+    # column by column rather than with list operations, which are slow on millions of rows.
+    primary_rules = pl.concat_str(
+        [
+            pl.when(pl.any_horizontal([pl.col(f"_rule_{c}") == rule for c in flags])).then(
+                pl.lit(str(rule))
+            )
+            for rule in sorted(r for r in Rule if r is not Rule.DERIVED)
+        ],
+        separator=", ",
+        ignore_nulls=True,
     )
+    any_rule = pl.any_horizontal([pl.col(f"_rule_{c}").is_not_null() for c in rule_columns])
     status = (
-        pl.when(any_rule.list.len() > 0)
-        .then(pl.lit(f"{SUPPRESSED}: ") + primary_rules.list.join(", ").fill_null(""))
+        pl.when(any_rule)
+        .then(pl.lit(f"{SUPPRESSED}: ") + primary_rules.fill_null(""))
         .otherwise(pl.col("status"))
     )
     # A withheld figure cannot be significant or inside a range: those follow the ratio.
@@ -169,14 +179,28 @@ def _round(series: pl.Series, policy: Policy, at_most: int) -> pl.Series:
 
 
 def _decisions(flagged: pl.DataFrame, columns: Sequence[str], keys: Sequence[str]) -> pl.DataFrame:
-    parts = [
-        flagged.filter(pl.col(f"_rule_{c}").is_not_null()).select(
-            *keys, column=pl.lit(c), rule=pl.col(f"_rule_{c}")
-        )
-        for c in columns
-    ]
-    out = pl.concat(parts) if parts else pl.DataFrame()
+    """One row per withheld cell, sorted by the row's key and the column.
+
+    The rows of the table are put in key order once; the decisions then come out of one
+    row-major scan of the rule columns (in column order), so the many decisions are never sorted.
+    """
+    ordered = sorted(columns)
+    in_order = flagged.select(keys).with_row_index("_row").sort(keys, nulls_last=False)["_row"]
+    rules = [str(r) for r in Rule]
+    codes = flagged.select(
+        pl.col(f"_rule_{c}")
+        .replace_strict(rules, range(len(rules)), return_dtype=pl.Int8)
+        .fill_null(-1)
+        for c in ordered
+    ).to_numpy()[in_order.to_numpy()]
+    position, column = np.nonzero(codes >= 0)
     reasons = {str(rule): text for rule, text in REASONS.items()}
-    return out.with_columns(
-        reason=pl.col("rule").replace_strict(reasons, return_dtype=pl.String)
-    ).sort([*keys, "column"], nulls_last=False)
+    rows = in_order.gather(position)
+    return (
+        flagged.select(keys)[rows]
+        .with_columns(
+            column=pl.Series(ordered, dtype=pl.String).gather(column),
+            rule=pl.Series(rules, dtype=pl.String).gather(codes[position, column]),
+        )
+        .with_columns(reason=pl.col("rule").replace_strict(reasons, return_dtype=pl.String))
+    )
