@@ -4,8 +4,9 @@ A cube has one axis per key (``year``, each cut dimension, ``ethnicity``) and a 
 channels: ``rows`` and what each record adds besides (an event flag, a person at risk, a count).
 Each axis has a :class:`Dictionary` of labels shared by every cube of a run, so the cubes of
 different extracts line up and the chunks of one extract count into the same cells. A label's code
-is the order in which it was first seen; outputs never depend on that order (they are sorted by
-label), so no sort of the dictionaries is needed.
+is the order in which it was first seen (a chunk's new labels in text order, or all of a column's
+at once when a Parquet file lists them before the first chunk), so the same input gives the same
+cube; outputs never depend on the codes, as they are sorted by label.
 
 Counting is additive: :class:`CubeBuilder` adds chunk after chunk into one array (growing an axis
 when a chunk brings a new label), and the cube of a whole file equals the sum of its chunks'
@@ -48,8 +49,8 @@ _GROWTH = 2
 class Encoded:
     """One key column of a chunk: per row, a code into ``labels``.
 
-    ``used`` marks the labels that occur (None: all of them), so that a vocabulary's unused
-    values (an Enum's categories) do not enter the run's dictionaries.
+    ``used`` marks the labels the run's dictionaries take from this chunk (None: all of them):
+    a blank that does not occur stays out (an Enum's categories all go in, used or not).
     """
 
     codes: npt.NDArray[np.unsignedinteger[Any]]
@@ -205,7 +206,12 @@ class CountCube:
         return self.channels.index(name)
 
     def marginal(self, keep: Sequence[str]) -> CountCube:
-        """The cube summed over every axis not in ``keep``, with its axes in ``keep``'s order."""
+        """The cube summed over every axis not in ``keep``, with its axes in ``keep``'s order.
+
+        Each marginal is kept (for the life of the cube) and summed from the smallest one
+        already kept that holds the axes wanted: cutting the largest cuts first makes every
+        smaller cut cheap.
+        """
         wanted = frozenset(keep)
         missing = wanted - set(self.axes)
         if missing or len(wanted) != len(keep):

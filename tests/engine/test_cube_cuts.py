@@ -130,3 +130,20 @@ def test_a_counts_file_without_rows_gives_an_empty_pack(tmp_path: Path) -> None:
     assert pack.indicators.height == 0
     assert pack.indicators.schema["numerator"] == pl.Int64
     assert pack.not_computed["indicator"].to_list() == list(range(1, 10))
+
+
+def test_a_cut_asked_twice_in_another_order_is_published_once(tmp_path: Path) -> None:
+    path = tmp_path / "staff.csv"
+    _staff(400, np.random.default_rng(11)).write_csv(path)
+    request = RunRequest(
+        standard=load_standard("wres"),
+        scheme=default_scheme(),
+        policy=OFF,
+        extracts={"staff": path},
+        by=[["band", "site"], ["site", "band"]],  # band x site twice; indicator 1 adds band too
+    )
+    pack = run(request)
+    keys = ["indicator", "variant", "year", "band", "site", "staff_group", "board", "group"]
+    assert not pack.indicators.select(keys).is_duplicated().any()
+    # a comparison's years enter its pooled estimate once each
+    assert (pack.pooled["years_used"] <= pack.indicators["year"].n_unique()).all()
