@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import typer
 
+from cli import options
 from cli.console import fail, handles_errors, stdout
 from cli.exit_codes import ExitCode
 from cli.protect import parse_dimensions, parse_hierarchies
@@ -36,14 +37,7 @@ def audit_command(
     count_column: Annotated[
         str, typer.Option(metavar="NAME", help="The column holding counts and markers.")
     ] = "count",
-    hierarchy: Annotated[
-        list[str] | None,
-        typer.Option(
-            metavar="DIMENSION=FILE",
-            help="Nested groupings of a dimension: a child,parent CSV whose top parent is the "
-            "total label (repeatable).",
-        ),
-    ] = None,
+    hierarchy: options.Hierarchy = None,
     policy: Annotated[
         str,
         typer.Option(
@@ -52,16 +46,8 @@ def audit_command(
             "one must keep, whether zeros are published, how counts were rounded.",
         ),
     ] = "wres-default",
-    total_label: Annotated[
-        str, typer.Option(metavar="LABEL", help="The label of total rows.")
-    ] = DEFAULT_TOTAL,
-    dimensions: Annotated[
-        str | None,
-        typer.Option(
-            metavar="COLUMN[,COLUMN...]",
-            help="The dimension columns (default: every column but the counts and 'status').",
-        ),
-    ] = None,
+    total_label: options.TotalLabel = DEFAULT_TOTAL,
+    dimensions: options.Dimensions = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Only the verdict, no per-cell listing.")
     ] = False,

@@ -11,6 +11,7 @@ import numpy as np
 import polars as pl
 import typer
 
+from cli import options
 from cli.console import fail, handles_errors, stderr, stdout
 from cli.exit_codes import ExitCode
 from engine.errors import ConfigError
@@ -74,14 +75,7 @@ def protect_command(
     count_column: Annotated[
         str, typer.Option(metavar="NAME", help="The column holding the counts.")
     ] = "count",
-    hierarchy: Annotated[
-        list[str] | None,
-        typer.Option(
-            metavar="DIMENSION=FILE",
-            help="Nested groupings of a dimension: a child,parent CSV whose top parent is the "
-            "total label (repeatable).",
-        ),
-    ] = None,
+    hierarchy: options.Hierarchy = None,
     policy: Annotated[
         str,
         typer.Option(
@@ -89,16 +83,8 @@ def protect_command(
             help="Disclosure policy: wres-default, nhs-digital, ons-10-5, staff-survey or a TOML.",
         ),
     ] = "wres-default",
-    total_label: Annotated[
-        str, typer.Option(metavar="LABEL", help="The label of total rows.")
-    ] = DEFAULT_TOTAL,
-    dimensions: Annotated[
-        str | None,
-        typer.Option(
-            metavar="COLUMN[,COLUMN...]",
-            help="The dimension columns (default: every column but the counts and 'status').",
-        ),
-    ] = None,
+    total_label: options.TotalLabel = DEFAULT_TOTAL,
+    dimensions: options.Dimensions = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print a machine-readable summary on stdout.")

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 import typer
 
+from cli import options
 from cli.console import handles_errors
 from cli.progress import records_progress
 from cli.summary import report_run
@@ -71,14 +72,10 @@ class AdjustChoice(StrEnum):
 def run_command(
     ctx: typer.Context,
     *,
-    staff: Annotated[Path | None, typer.Option(metavar=_FILE, help="Staff extract.")] = None,
-    applications: Annotated[
-        Path | None, typer.Option(metavar=_FILE, help="Applications extract.")
-    ] = None,
-    survey: Annotated[
-        Path | None, typer.Option(metavar=_FILE, help="Staff-survey extract.")
-    ] = None,
-    board: Annotated[Path | None, typer.Option(metavar=_FILE, help="Board extract.")] = None,
+    staff: options.Staff = None,
+    applications: options.Applications = None,
+    survey: options.Survey = None,
+    board: options.Board = None,
     counts: Annotated[
         Path | None,
         typer.Option(
@@ -130,13 +127,8 @@ def run_command(
         AdjustChoice,
         typer.Option(help="Multiplicity adjustment within each indicator: bh or holm."),
     ] = AdjustChoice.BH,
-    column_map: Annotated[
-        list[str] | None,
-        typer.Option("--map", metavar="KEY=SOURCE", help="Read column KEY from SOURCE."),
-    ] = None,
-    ethnicity_config: Annotated[
-        Path | None, typer.Option(metavar=_FILE, help="Ethnicity hierarchy (TOML).")
-    ] = None,
+    column_map: options.ColumnMap = None,
+    ethnicity_config: options.EthnicityConfig = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No summary table and no messages.")
     ] = False,
@@ -151,22 +143,14 @@ def run_command(
 
     Reads record-level extracts (any subset of --staff, --applications, --survey, --board) or a
     counts file (--counts), computes every indicator for every year, cut and ethnic group, withholds
-    what the disclosure policy withholds, and writes OUT/publish/ (indicators.csv and .parquet) and
-    OUT/restricted/ (decisions, reconciliation, manifest). Indicators whose extract is missing are
-    listed as not computed.
+    what the disclosure policy withholds, and writes OUT/publish/ (indicators and pooled results
+    as CSV and Parquet, the workbook wres.xlsx, the report report.html) and OUT/restricted/
+    (decisions, reconciliation, manifest). Indicators whose extract is missing are listed as not
+    computed.
 
     Example: wres run --staff staff.parquet --applications applications.parquet --by site --out pack
     """
-    extracts = {
-        name: path
-        for name, path in (
-            ("staff", staff),
-            ("applications", applications),
-            ("survey", survey),
-            ("board", board),
-        )
-        if path is not None
-    }
+    extracts = options.given_extracts(staff, applications, survey, board)
     with records_progress(enabled=not quiet) as progress:
         request = RunRequest(
             standard=load_standard("wres"),

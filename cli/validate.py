@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli import options
 from cli.console import fail, handles_errors, stderr, stdout
 from cli.exit_codes import ExitCode
 from engine.errors import BadInputError, ConfigError, Problem
@@ -42,43 +42,13 @@ def parse_mapping(items: Sequence[str]) -> dict[str, str]:
 @handles_errors
 def validate(
     *,
-    staff: Annotated[
-        Path | None,
-        typer.Option(metavar=_FILE, help="Staff extract: one row per staff member on 31 March."),
-    ] = None,
-    applications: Annotated[
-        Path | None,
-        typer.Option(metavar=_FILE, help="Applications extract: one row per application."),
-    ] = None,
-    survey: Annotated[
-        Path | None,
-        typer.Option(metavar=_FILE, help="Staff-survey extract: one row per respondent."),
-    ] = None,
-    board: Annotated[
-        Path | None,
-        typer.Option(metavar=_FILE, help="Board extract: one row per board member."),
-    ] = None,
-    column_map: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--map",
-            metavar="KEY=SOURCE",
-            help=(
-                "Read column KEY from the file's column SOURCE, in every extract that has KEY "
-                "(repeatable), e.g. --map 'year=Reporting Year'."
-            ),
-        ),
-    ] = None,
-    ethnicity_config: Annotated[
-        Path | None,
-        typer.Option(
-            metavar=_FILE,
-            help="Ethnicity hierarchy (TOML, the format of engine/data/ethnicity.toml).",
-        ),
-    ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the report as JSON on stdout.")
-    ] = False,
+    staff: options.Staff = None,
+    applications: options.Applications = None,
+    survey: options.Survey = None,
+    board: options.Board = None,
+    column_map: options.ColumnMap = None,
+    ethnicity_config: options.EthnicityConfig = None,
+    as_json: options.Json = False,
 ) -> None:
     """Check extracts and report how every row is counted; never prints a record.
 
@@ -89,16 +59,7 @@ def validate(
 
     Example: wres validate --staff staff.csv --survey survey.parquet --map 'ethnicity=Ethnic Origin'
     """
-    files = {
-        name: path
-        for name, path in (
-            ("staff", staff),
-            ("applications", applications),
-            ("survey", survey),
-            ("board", board),
-        )
-        if path is not None
-    }
+    files = options.given_extracts(staff, applications, survey, board)
     if not files:
         msg = "give at least one extract to validate: --staff, --applications, --survey or --board"
         raise ConfigError(msg)

@@ -1,0 +1,71 @@
+"""Options that several commands share, declared once so their names and help stay the same."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+_FILE = "FILE"
+
+Staff = Annotated[
+    Path | None,
+    typer.Option(metavar=_FILE, help="Staff extract: one row per staff member on 31 March."),
+]
+Applications = Annotated[
+    Path | None,
+    typer.Option(metavar=_FILE, help="Applications extract: one row per application."),
+]
+Survey = Annotated[
+    Path | None,
+    typer.Option(metavar=_FILE, help="Staff-survey extract: one row per respondent."),
+]
+Board = Annotated[
+    Path | None,
+    typer.Option(metavar=_FILE, help="Board extract: one row per board member."),
+]
+ColumnMap = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map",
+        metavar="KEY=SOURCE",
+        help="Read column KEY from the file's column SOURCE, in every extract that has KEY "
+        "(repeatable), e.g. --map 'year=Reporting Year'.",
+    ),
+]
+EthnicityConfig = Annotated[
+    Path | None,
+    typer.Option(
+        metavar=_FILE,
+        help="Ethnicity hierarchy (TOML, the format of engine/data/ethnicity.toml).",
+    ),
+]
+Json = Annotated[bool, typer.Option("--json", help="Print a machine-readable report on stdout.")]
+
+# --- count tables (wres protect, wres audit) ----------------------------------------------------
+
+Hierarchy = Annotated[
+    list[str] | None,
+    typer.Option(
+        metavar="DIMENSION=FILE",
+        help="Nested groupings of a dimension: a child,parent CSV whose top parent is the "
+        "total label (repeatable).",
+    ),
+]
+TotalLabel = Annotated[str, typer.Option(metavar="LABEL", help="The label of total rows.")]
+Dimensions = Annotated[
+    str | None,
+    typer.Option(
+        metavar="COLUMN[,COLUMN...]",
+        help="The dimension columns (default: every column but the counts and 'status').",
+    ),
+]
+
+
+def given_extracts(
+    staff: Path | None, applications: Path | None, survey: Path | None, board: Path | None
+) -> dict[str, Path]:
+    """The extracts given on the command line, by name, in the SPEC's order."""
+    named = {"staff": staff, "applications": applications, "survey": survey, "board": board}
+    return {name: path for name, path in named.items() if path is not None}
