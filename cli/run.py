@@ -51,6 +51,25 @@ def _command(ctx: typer.Context) -> list[str]:
     return command
 
 
+class StandardChoice(StrEnum):
+    WRES = "wres"
+    WDES = "wdes"
+
+
+def _settings_for(standard: str, level: Level, reference: str) -> tuple[Level, str]:
+    """The comparison level and reference group of a run: WRES as asked; WDES compares
+    Disabled with Not disabled staff, so the ethnicity options do not apply to it."""
+    if standard == StandardChoice.WRES:
+        return level, _reference(reference)
+    if level is not Level.WRES or reference != "White":
+        msg = (
+            f"--standard {standard} compares Disabled with Not disabled staff: "
+            "--ethnicity-level and --reference apply to --standard wres only"
+        )
+        raise ConfigError(msg)
+    return Level.WRES, load_standard(standard).reference
+
+
 class CiChoice(StrEnum):
     SCORE = "score"
     MN = "mn"
@@ -76,6 +95,13 @@ def run_command(
     applications: options.Applications = None,
     survey: options.Survey = None,
     board: options.Board = None,
+    standard: Annotated[
+        StandardChoice,
+        typer.Option(
+            help="Standard: wres (ethnicity, White vs BME) or wdes (disability, "
+            "Not disabled vs Disabled)."
+        ),
+    ] = StandardChoice.WRES,
     counts: Annotated[
         Path | None,
         typer.Option(
@@ -139,7 +165,7 @@ def run_command(
         bool, typer.Option("--json", help="Print a machine-readable summary on stdout.")
     ] = False,
 ) -> None:
-    """Compute the WRES indicators and write a safe-to-publish pack.
+    """Compute the WRES (or, with --standard wdes, WDES) indicators and write a safe pack.
 
     Reads record-level extracts (any subset of --staff, --applications, --survey, --board) or a
     counts file (--counts), computes every indicator for every year, cut and ethnic group, withholds
@@ -151,17 +177,19 @@ def run_command(
     Example: wres run --staff staff.parquet --applications applications.parquet --by site --out pack
     """
     extracts = options.given_extracts(staff, applications, survey, board)
+    compared_level, reference_group = _settings_for(standard.value, ethnicity_level, reference)
     with records_progress(enabled=not quiet) as progress:
         request = RunRequest(
-            standard=load_standard("wres"),
+            standard=load_standard(standard.value),
             scheme=load_scheme(ethnicity_config),
             policy=load_policy(policy),
             settings=Settings(
-                level=ethnicity_level,
-                reference=_reference(reference),
+                level=compared_level,
+                reference=reference_group,
                 ci_method=ci_method.value,
                 confidence=level,
                 test=test.value,
+                characteristic=load_standard(standard.value).characteristic,
             ),
             extracts=extracts,
             counts=counts,

@@ -67,7 +67,7 @@ def print_summary(indicators: pl.DataFrame, standard: Standard, level: float = 0
         table.add_column(name, overflow="fold")
     for ind in standard.indicators:
         mine = rows.filter(pl.col("indicator") == ind.id, pl.col("group") == standard.focal)
-        if ind.id == 9:
+        if ind.measure is Measure.BOARD_GAP:
             mine = mine.filter(pl.col("board") == "voting")
         if mine.height == 0:
             # At the broad and detailed levels there is no BME row, only its parts.

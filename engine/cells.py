@@ -50,7 +50,7 @@ def _group_expr(level: Level, scheme: EthnicityScheme) -> pl.Expr:
 def _is_reference(reference: str) -> pl.Expr:
     if reference == "White British":
         return pl.col("ethnic_category") == "A"
-    return pl.col("ethnic_wres") == WHITE
+    return pl.col("ethnic_wres") == reference
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,7 +80,8 @@ def groups_of(
     compared: bool,
 ) -> Groups:
     """The groups of the ``ethnicity`` labels ((category, broad, wres) tuples) at ``level``,
-    compared with ``reference`` (White or White British).
+    compared with ``reference`` (White or White British; for a standard on another
+    characteristic, such as disability, its reference value: labels are (value, value, value)).
 
     ``compared``: the indicator compares groups with the reference (ratios, percentages).
     """

@@ -143,12 +143,15 @@ def _reads(ind: Indicator, extract: str) -> bool:
 # --- counting records ---------------------------------------------------------------------------
 
 
-def _keys(chunk: pl.DataFrame, dims: Sequence[str]) -> list[Encoded]:
-    return [
-        encode(chunk[YEAR]),
-        *(encode(chunk[d]) for d in dims),
-        encode_joint([chunk[c] for c in ETHNIC_COLUMNS]),
-    ]
+def _keys(chunk: pl.DataFrame, dims: Sequence[str], characteristic: str) -> list[Encoded]:
+    # The standard's characteristic is the ``ethnicity`` axis. Ethnicity has three levels; any
+    # other characteristic (disability) has one, repeated so that its labels are the same
+    # (category, broad, wres) tuples: (value, value, value).
+    if characteristic == ETHNICITY:
+        axis = [chunk[c] for c in ETHNIC_COLUMNS]
+    else:
+        axis = [chunk[characteristic].cast(pl.String)] * len(ETHNIC_COLUMNS)
+    return [encode(chunk[YEAR]), *(encode(chunk[d]) for d in dims), encode_joint(axis)]
 
 
 def _count_extract(
@@ -156,13 +159,16 @@ def _count_extract(
     channels: Mapping[str, pl.Expr],
     dims: Sequence[str],
     dictionaries: Mapping[str, Dictionary],
+    characteristic: str = ETHNICITY,
 ) -> CubeBuilder:
     builder = CubeBuilder([YEAR, *dims, ETHNICITY], list(channels), dictionaries)
     for chunk in reader.chunks():
         if reader.log:
             continue  # the file has problems and will be rejected: read on only to list them
         weights = chunk.select(**channels) if channels else pl.DataFrame()
-        builder.add(_keys(chunk, dims), [w.to_numpy() for w in weights.get_columns()])
+        builder.add(
+            _keys(chunk, dims, characteristic), [w.to_numpy() for w in weights.get_columns()]
+        )
     return builder
 
 
@@ -178,8 +184,15 @@ def count_records(
     dictionaries: defaultdict[str, Dictionary] = defaultdict(Dictionary)
     wanted: dict[tuple[int, str], list[_Wanted]] = {}
     builders: dict[str, CubeBuilder] = {}
+    characteristic = standard.characteristic
+    lacking: set[str] = set()  # extracts without the standard's characteristic
     for name, reader in readers.items():
         columns = set(reader.columns)
+        if characteristic not in columns:
+            # read only to check it and reconcile it: the indicators it serves are not computed
+            lacking.add(name)
+            _count_extract(reader, {}, [], defaultdict(Dictionary))
+            continue
         channels: dict[str, pl.Expr] = {}
         for ind in standard.indicators:
             if _reads(ind, name):
@@ -190,11 +203,15 @@ def count_records(
         axes = [d for d in dict.fromkeys([*dims, *rows]) if d in columns]
         for axis, values in reader.text_values(axes).items():
             dictionaries[axis].add(sorted(values, key=lambda v: (v is None, v)))
-        builders[name] = _count_extract(reader, channels, axes, dictionaries)
+        builders[name] = _count_extract(reader, channels, axes, dictionaries, characteristic)
     cubes = {name: builder.cube() for name, builder in builders.items()}  # all axes full length
     out: dict[int, tuple[Block, ...]] = {}
     missing: list[NotComputed] = []
     for ind in standard.indicators:
+        if ind.extract in lacking:
+            reason = f"the {ind.extract} extract has no {characteristic!r} column"
+            missing.append(NotComputed(ind.id, reason))
+            continue
         if ind.extract not in cubes:
             missing.append(NotComputed(ind.id, f"no {ind.extract} extract was given"))
             continue
@@ -204,6 +221,10 @@ def count_records(
             for w in wanted[ind.id, ind.extract]
         ]
         if ind.measure is Measure.BOARD_GAP:
+            if "staff" in lacking:
+                reason = f"the staff extract has no {characteristic!r} column"
+                missing.append(NotComputed(ind.id, reason))
+                continue
             if "staff" not in cubes:
                 reason = "the workforce comparison needs the staff extract"
                 missing.append(NotComputed(ind.id, reason))

@@ -41,10 +41,13 @@ class Settings:
     """How a run compares groups."""
 
     level: Level = Level.WRES
-    reference: Reference = "White"
+    #: White or White British; for another characteristic, the standard's reference value
+    reference: str = "White"
     ci_method: CiMethod = "score"
     confidence: float = 0.95
     test: TestName = "chi2"
+    #: the standard's characteristic (the Unknown group is "not compared: unknown <this>")
+    characteristic: str = "ethnicity"
 
 
 class Status:
@@ -77,6 +80,10 @@ def _measure_rows(frame: pl.DataFrame, ind: Indicator, settings: Settings) -> pl
         reference_numerator=pl.when(~unknown).then("reference_numerator"),
         reference_denominator=pl.when(~unknown).then("reference_denominator"),
     )
+
+
+def _not_compared(settings: Settings) -> str:
+    return Status.NOT_COMPARED.replace("ethnicity", settings.characteristic)
 
 
 def _statistics(frame: pl.DataFrame, ind: Indicator, settings: Settings) -> pl.DataFrame:
@@ -124,7 +131,11 @@ def _statistics(frame: pl.DataFrame, ind: Indicator, settings: Settings) -> pl.D
             _non_adverse(a, n1, c, n2, ind)
         ),
         status=pl.when(pl.col("group") == UNKNOWN)
-        .then(pl.lit(Status.NOT_COMPARED if ind.measure is not Measure.SHARE else Status.PUBLISHED))
+        .then(
+            pl.lit(
+                _not_compared(settings) if ind.measure is not Measure.SHARE else Status.PUBLISHED
+            )
+        )
         .when(pl.lit(ratio) & pl.col("relative_likelihood").is_null())
         .then(pl.lit(Status.NOT_CALCULABLE))
         .when(pl.col("rate").is_null())

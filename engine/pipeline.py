@@ -149,8 +149,15 @@ def run(request: RunRequest) -> Pack:
     if (request.counts is None) == (not request.extracts):
         msg = "give record-level extracts (--staff, ...) or a counts file (--counts), not both"
         raise ConfigError(msg)
+    if request.counts is not None and request.standard.characteristic != "ethnicity":
+        msg = (
+            f"{request.standard.short_name} runs read record-level extracts only; "
+            "a counts file (--counts) holds ethnicity counts"
+        )
+        raise ConfigError(msg)
     cuts = plan_cuts(request.by, lattice=request.lattice)
     counts, missing, reports = _count(request, cuts)
+    missing += [NotComputed(i, reason) for i, reason in request.standard.unsupported]
     evaluated = evaluate(counts, request.standard, cuts, request.settings, request.scheme)
     del counts  # the cubes and their marginals: every figure is in ``evaluated`` now
     keys = ["indicator", "variant", "year", *output_dims(request.standard, cuts), "board", "group"]

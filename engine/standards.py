@@ -1,4 +1,4 @@
-"""Equality standards (WRES, later WDES) as data: indicator declarations the engine evaluates.
+"""Equality standards (WRES, WDES) as data: indicator declarations the engine evaluates.
 
 A standard is a TOML file in ``engine/data/standards/``: which extract each indicator reads, what
 counts as an event and who is at risk, and which way round its ratio is. Nothing here computes;
@@ -98,6 +98,8 @@ class Standard:
     reference: str
     unknown: str
     indicators: tuple[Indicator, ...]
+    #: indicators of the standard that the extracts cannot support: (id, reason)
+    unsupported: tuple[tuple[int, str], ...] = ()
 
     def indicator(self, indicator_id: int) -> Indicator:
         for ind in self.indicators:
@@ -140,7 +142,7 @@ def standard_from_toml(text: str, source: str) -> Standard:
     except tomllib.TOMLDecodeError as err:
         msg = f"{source}: not valid TOML ({err})"
         raise ConfigError(msg) from None
-    unknown = sorted(set(data) - {*_STANDARD_KEYS, "indicators"})
+    unknown = sorted(set(data) - {*_STANDARD_KEYS, "indicators", "not_computed"})
     if unknown:
         msg = (
             f"{source}: unknown key(s) {unknown}; valid keys are {[*_STANDARD_KEYS, 'indicators']}"
@@ -155,15 +157,22 @@ def standard_from_toml(text: str, source: str) -> Standard:
     if len(set(ids)) != len(ids) or not ids:
         msg = f"{source}: indicator ids must be present and unique, got {ids}"
         raise ConfigError(msg)
-    return Standard(**{k: str(data[k]) for k in _STANDARD_KEYS}, indicators=indicators)
+    unsupported = tuple(
+        (int(e["id"]), str(e["reason"])) for e in data.get("not_computed", []) if "id" in e
+    )
+    return Standard(
+        **{k: str(data[k]) for k in _STANDARD_KEYS},
+        indicators=indicators,
+        unsupported=unsupported,
+    )
 
 
-STANDARD_NAMES: tuple[str, ...] = ("wres",)
+STANDARD_NAMES: tuple[str, ...] = ("wres", "wdes")
 
 
 @cache
 def load_standard(name: str) -> Standard:
-    """A shipped standard by name (``wres``)."""
+    """A shipped standard by name (``wres`` or ``wdes``)."""
     if name not in STANDARD_NAMES:
         msg = f"unknown standard {name!r}; shipped standards are {list(STANDARD_NAMES)}"
         raise ConfigError(msg)

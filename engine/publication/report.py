@@ -260,6 +260,13 @@ def _methods(page: Page, data: Published) -> str:
             f"the rate it would be divided by is zero (in wres.xlsx: {Marker.NOT_CALCULABLE})",
         ),
     ]
+    standard = ctx.standard
+    unknown = (
+        "Unknown ethnicity is never White and never BME"
+        if standard is None or standard.characteristic == "ethnicity"
+        else f"Unknown {standard.characteristic} is never {standard.reference} and never "
+        f"{standard.focal}"
+    )
     notice = (
         ""
         if ctx.protection_applied
@@ -286,9 +293,8 @@ def _methods(page: Page, data: Published) -> str:
             definition_list(markers),
             "<h3>Statistical methods</h3>",
             definition_list(ctx.methods()),
-            "<p>Ratios are computed from counts, never from rounded percentages. Unknown ethnicity "
-            "is never White and never BME: it is counted in every total and reported on its own, "
-            "and it is in no comparison.</p>",
+            f"<p>Ratios are computed from counts, never from rounded percentages. {unknown}: it "
+            "is counted in every total and reported on its own, and it is in no comparison.</p>",
             "<h3>Provenance</h3>",
             definition_list(ctx.provenance),
             "</section>",
