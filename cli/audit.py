@@ -38,20 +38,13 @@ def audit_command(
         str, typer.Option(metavar="NAME", help="The column holding counts and markers.")
     ] = "count",
     hierarchy: options.Hierarchy = None,
-    policy: Annotated[
-        str,
-        typer.Option(
-            metavar="NAME|FILE",
-            help="The policy to judge by: which counts are small, how many values a withheld "
-            "one must keep, whether zeros are published, how counts were rounded.",
-        ),
-    ] = "wres-default",
+    policy: options.Policy = "wres-default",
     total_label: options.TotalLabel = DEFAULT_TOTAL,
     dimensions: options.Dimensions = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Only the verdict, no per-cell listing.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    as_json: options.Json = False,
 ) -> None:
     """Audit a published table: can any withheld count be recovered or narrowed down?
 

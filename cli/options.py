@@ -41,6 +41,14 @@ EthnicityConfig = Annotated[
         help="Ethnicity hierarchy (TOML, the format of engine/data/ethnicity.toml).",
     ),
 ]
+Policy = Annotated[
+    str,
+    typer.Option(
+        metavar="NAME|FILE",
+        help="Disclosure policy: a shipped profile (wres-default, nhs-digital, ons-10-5, "
+        "staff-survey) or a TOML file.",
+    ),
+]
 Json = Annotated[bool, typer.Option("--json", help="Print a machine-readable report on stdout.")]
 
 # --- count tables (wres protect, wres audit) ----------------------------------------------------

@@ -76,19 +76,11 @@ def protect_command(
         str, typer.Option(metavar="NAME", help="The column holding the counts.")
     ] = "count",
     hierarchy: options.Hierarchy = None,
-    policy: Annotated[
-        str,
-        typer.Option(
-            metavar="NAME|FILE",
-            help="Disclosure policy: wres-default, nhs-digital, ons-10-5, staff-survey or a TOML.",
-        ),
-    ] = "wres-default",
+    policy: options.Policy = "wres-default",
     total_label: options.TotalLabel = DEFAULT_TOTAL,
     dimensions: options.Dimensions = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print a machine-readable summary on stdout.")
-    ] = False,
+    as_json: options.Json = False,
 ) -> None:
     """Withhold small counts and every cell that would let them be recovered.
 

@@ -129,13 +129,7 @@ def run_command(
     reference: Annotated[
         str, typer.Option(help="Reference group: 'White' or 'White British'.")
     ] = "White",
-    policy: Annotated[
-        str,
-        typer.Option(
-            metavar="NAME|FILE",
-            help="Disclosure policy: wres-default, nhs-digital, ons-10-5, staff-survey or a TOML.",
-        ),
-    ] = "wres-default",
+    policy: options.Policy = "wres-default",
     level: Annotated[
         float, typer.Option(min=0.5, max=0.999, help="Confidence level of the intervals.")
     ] = 0.95,
@@ -161,9 +155,7 @@ def run_command(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Also the reconciliation of every input.")
     ] = False,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print a machine-readable summary on stdout.")
-    ] = False,
+    as_json: options.Json = False,
 ) -> None:
     """Compute the WRES (or, with --standard wdes, WDES) indicators and write a safe pack.
 
