@@ -57,9 +57,10 @@ def synth(
     """Write synthetic staff, applications, survey and board extracts with known disparities.
 
     The four record-level extracts of the WRES (SPEC section 4) are written to OUT as
-    staff.parquet, applications.parquet, survey.parquet and board.parquet (or .csv), with
-    synth_truth.json recording the injected indicator 2-4 ratios, hotspot sites and row counts.
-    Files are byte-identical for the same options.
+    staff.parquet, applications.parquet, survey.parquet and board.parquet (or .csv), with the
+    disability columns and survey questions of the WDES, and synth_truth.json recording the
+    injected indicator 2-4 ratios, the WDES values, hotspot sites and row counts. Files are
+    byte-identical for the same options.
 
     Example: wres synth --trusts 210 --years 2015-2024 --seed 1 --format parquet --out ./national
     """

@@ -140,6 +140,8 @@ def report_lines(report: Reconciliation) -> list[tuple[int, str, int]]:
 def _unknown_label(column: str, kind: Kind) -> str:
     if kind is Kind.OPTIONAL_BOOL:
         return f"{column} blank" + (" (not answered)" if column.startswith("q") else "")
+    if kind in (Kind.ANSWER, Kind.SCORE):
+        return f"{column} blank (not answered or not asked)"
     return f"{column} Unknown"
 
 

@@ -24,12 +24,14 @@ from engine.problem_log import ProblemLog, show
 from engine.schema import (
     BANDS,
     DISABILITY,
+    SCORE_RANGE,
     STAFF_GROUPS,
     YEAR_RANGE,
     Kind,
     normalise_band,
     normalise_disability,
     normalise_staff_group,
+    parse_answer,
     parse_bool,
 )
 
@@ -143,6 +145,26 @@ def _parse_bool_text(text: str) -> bool | _Bad | None:
         return _BAD
 
 
+def _parse_answer_text(text: str) -> bool | _Bad | None:
+    try:
+        return parse_answer(text)
+    except ValueError:
+        return _BAD
+
+
+_SCORE_TEXT = re.compile(r"^[+]?(?:\d+(?:\.\d*)?|\.\d+)$")
+
+
+def _parse_score(text: str) -> float | _Bad | None:
+    stripped = text.strip()
+    if not stripped:
+        return None
+    if not _SCORE_TEXT.match(stripped):
+        return _BAD
+    score = float(stripped)
+    return score if SCORE_RANGE[0] <= score <= SCORE_RANGE[1] else _BAD
+
+
 @dataclass(frozen=True)
 class _Parsed:
     """A column parsed cell by cell: values of the kept rows; masks and cell text over all rows."""
@@ -221,6 +243,43 @@ def boolean(series: pl.Series, cells: Cells, *, blank_allowed: bool) -> pl.Serie
     )
     if not blank_allowed:
         cells.report("blank rows", parsed.blank, lambda _: BLANK_BOOL)
+    return parsed.values.alias(series.name)
+
+
+def answer(series: pl.Series, cells: Cells) -> pl.Series:
+    """A survey answer of the kept rows as a boolean: yes/no spellings and the survey's scales
+    (null where blank or not an answer); anything else is a problem."""
+    if series.dtype == pl.Boolean or _is_number(series.dtype):
+        return boolean(series, cells, blank_allowed=True)
+    parsed = _parse_text(series, _parse_answer_text, pl.Boolean(), cells)
+    cells.report(
+        "rows that cannot be read as an answer",
+        parsed.bad,
+        lambda i: (
+            f"cannot read {show(parsed.cell(i))} as an answer (accepted: {YES_NO}, "
+            "the satisfaction or agreement scale, not applicable, no adjustment required)"
+        ),
+    )
+    return parsed.values.alias(series.name)
+
+
+def score(series: pl.Series, cells: Cells) -> pl.Series:
+    """Float64 scores of the kept rows (null where blank); anything that is not a number from
+    SCORE_RANGE is a problem."""
+    low, high = SCORE_RANGE
+    if _is_number(series.dtype):
+        number = series.cast(pl.Float64)
+        parsed = _parse_number(series, ~number.is_between(low, high), pl.Float64(), cells)
+    else:
+        parsed = _parse_text(series, _parse_score, pl.Float64(), cells)
+    cells.report(
+        "rows that cannot be read as a score",
+        parsed.bad,
+        lambda i: (
+            f"cannot read {show(parsed.cell(i))} as a score (a number from {low:g} to {high:g}, "
+            "e.g. 7.2)"
+        ),
+    )
     return parsed.values.alias(series.name)
 
 
@@ -314,6 +373,10 @@ def normalise(
         return ethnicity(series, scheme, cells)
     if kind in (Kind.BOOL, Kind.OPTIONAL_BOOL):
         return [boolean(series, cells, blank_allowed=kind is Kind.OPTIONAL_BOOL)]
+    if kind is Kind.ANSWER:
+        return [answer(series, cells)]
+    if kind is Kind.SCORE:
+        return [score(series, cells)]
     if kind in VOCABULARIES:
         return [vocabulary(series, kind, cells)]
     return [text(series, cells)]

@@ -23,6 +23,11 @@ class Kind(StrEnum):
     BOOL = "boolean"
     OPTIONAL_BOOL = "boolean or blank"  # blank is allowed and counted (a skipped survey question)
     DISABILITY = "disability"
+    #: a survey answer read as yes/no: yes/no spellings, satisfaction and agreement scales;
+    #: blank, "not applicable", "no adjustment required" and "don't know" are not answers
+    ANSWER = "survey answer"
+    #: a score from 0 to 10 (the staff-survey engagement score), blank allowed
+    SCORE = "score from 0 to 10"
     TEXT = "text"
 
 
@@ -123,6 +128,12 @@ EXTRACTS: MappingProxyType[str, Extract] = MappingProxyType(
                 _opt("band", Kind.BAND),
                 _opt("staff_group", Kind.STAFF_GROUP),
                 _opt("disability", Kind.DISABILITY),
+                # the questions of WDES metrics 4b and 6-9 (see docs/inputs.md)
+                _opt("reported", Kind.ANSWER),
+                _opt("pressure", Kind.ANSWER),
+                _opt("valued", Kind.ANSWER),
+                _opt("adjustments", Kind.ANSWER),
+                _opt("engagement", Kind.SCORE),
             ),
         ),
         "board": Extract(
@@ -134,6 +145,7 @@ EXTRACTS: MappingProxyType[str, Extract] = MappingProxyType(
                 _req("voting", Kind.BOOL),
                 _req("executive", Kind.BOOL),
                 *_WHERE,
+                _opt("disability", Kind.DISABILITY),
             ),
         ),
     }
@@ -288,6 +300,58 @@ def parse_bool(value: str | None) -> bool | None:
     msg = f"cannot read {value!r} as yes/no (accepted: yes/no, y/n, true/false, 1/0)"
     raise ValueError(msg)
 
+
+#: Survey answers beyond yes/no (compared ignoring case and spacing): the satisfaction and
+#: agreement scales of the NHS Staff Survey, and answers that are not an answer to the question
+#: (a respondent who needed no adjustment is not asked whether adjustments were made).
+ANSWER_WORDS: MappingProxyType[str, bool | None] = MappingProxyType(
+    {
+        "very satisfied": True,
+        "satisfied": True,
+        "neither satisfied nor dissatisfied": False,
+        "dissatisfied": False,
+        "very dissatisfied": False,
+        "strongly agree": True,
+        "agree": True,
+        "neither agree nor disagree": False,
+        "disagree": False,
+        "strongly disagree": False,
+        "no adjustment required": None,
+        "no adjustments required": None,
+        "not required": None,
+        "not applicable": None,
+        "n/a": None,
+        "don't know": None,
+        "dont know": None,
+        "do not know": None,
+    }
+)
+
+
+def parse_answer(value: str | None) -> bool | None:
+    """A survey answer as yes (``True``), no (``False``) or not an answer (``None``).
+
+    Accepts the yes/no spellings of :func:`parse_bool` and ``ANSWER_WORDS``; raises
+    ``ValueError`` for anything else so the caller can name file, row and column.
+    """
+    if value is None:
+        return None
+    text = " ".join(value.strip().lower().replace("\u2019", "'").split())
+    if text in ANSWER_WORDS:
+        return ANSWER_WORDS[text]
+    try:
+        return parse_bool(text)
+    except ValueError:
+        msg = (
+            f"cannot read {value!r} as an answer (accepted: yes/no, y/n, true/false, 1/0, "
+            "very satisfied ... very dissatisfied, strongly agree ... strongly disagree, "
+            "not applicable, no adjustment required, don't know)"
+        )
+        raise ValueError(msg) from None
+
+
+#: The range of a score column (the staff-survey engagement score is out of 10).
+SCORE_RANGE = (0.0, 10.0)
 
 #: Reporting years accepted; anything outside is almost certainly a typo or a date.
 YEAR_RANGE = (1990, 2100)

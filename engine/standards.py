@@ -15,7 +15,7 @@ from importlib import resources
 from typing import Any
 
 from engine.errors import ConfigError
-from engine.schema import EXTRACTS
+from engine.schema import EXTRACTS, SCORE_RANGE, Kind
 
 
 class Measure(StrEnum):
@@ -59,6 +59,18 @@ class Indicator:
     rows: tuple[str, ...] = ()
     #: the board memberships of a board indicator (indicator 9)
     members: tuple[str, ...] = ()
+    #: how the standard numbers it where that is not its id (WDES "4a(i)"); None: the id
+    label: str | None = None
+    #: an event read from a score column: the rows whose score is at least this (WDES metric 9a)
+    event_at_least: float | None = None
+    #: False: a percentage of each group with no reference group to compare it with (WDES
+    #: metric 8, asked of Disabled staff only)
+    compared: bool = True
+
+    @property
+    def number(self) -> str:
+        """How outputs name it: its label, else its id (``4a(i)``, ``2``)."""
+        return self.label if self.label is not None else str(self.id)
 
     def __post_init__(self) -> None:
         where = f"indicator {self.id}"
@@ -85,6 +97,29 @@ class Indicator:
         if self.rolling_years is not None and self.rolling_years < 2:
             msg = f"{where}: rolling_years must be 2 or more"
             raise ConfigError(msg)
+        self._check_event_kind(where)
+        if not self.compared and self.measure is not Measure.PERCENTAGE:
+            msg = f"{where}: only a percentage can be published without a comparison"
+            raise ConfigError(msg)
+
+    def _check_event_kind(self, where: str) -> None:
+        """A score column is an event only with a threshold, and a threshold needs a score."""
+        if self.event is None:
+            if self.event_at_least is not None:
+                msg = f"{where}: event_at_least needs an `event` score column"
+                raise ConfigError(msg)
+            return
+        scored = EXTRACTS[self.extract].column(self.event).kind is Kind.SCORE
+        if scored and self.event_at_least is None:
+            msg = f"{where}: {self.event!r} is a score; give event_at_least, the score counted"
+            raise ConfigError(msg)
+        if not scored and self.event_at_least is not None:
+            msg = f"{where}: event_at_least applies to a score column, not {self.event!r}"
+            raise ConfigError(msg)
+        low, high = SCORE_RANGE
+        if self.event_at_least is not None and not low < self.event_at_least <= high:
+            msg = f"{where}: event_at_least must be above {low:g} and at most {high:g}"
+            raise ConfigError(msg)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +135,8 @@ class Standard:
     indicators: tuple[Indicator, ...]
     #: indicators of the standard that the extracts cannot support: (id, reason)
     unsupported: tuple[tuple[int, str], ...] = ()
+    #: what the standard calls its indicators in outputs ("Indicator 2", "Metric 4a(i)")
+    indicator_noun: str = "Indicator"
 
     def indicator(self, indicator_id: int) -> Indicator:
         for ind in self.indicators:
@@ -111,6 +148,7 @@ class Standard:
 
 
 _STANDARD_KEYS = ("name", "short_name", "characteristic", "focal", "reference", "unknown")
+_OPTIONAL_KEYS = ("indicator_noun", "indicators", "not_computed")
 _INDICATOR_KEYS = tuple(Indicator.__dataclass_fields__)
 
 
@@ -129,6 +167,9 @@ def _indicator(entry: dict[str, Any], source: str) -> Indicator:
         for key in ("rows", "members"):
             if key in values:
                 values[key] = tuple(values[key])
+        threshold = values.get("event_at_least")
+        if isinstance(threshold, int) and not isinstance(threshold, bool):
+            values["event_at_least"] = float(threshold)
         return Indicator(**values)
     except (KeyError, TypeError, ValueError) as err:
         msg = f"{source}: indicator {entry.get('id', '?')} is not valid ({err})"
@@ -142,11 +183,10 @@ def standard_from_toml(text: str, source: str) -> Standard:
     except tomllib.TOMLDecodeError as err:
         msg = f"{source}: not valid TOML ({err})"
         raise ConfigError(msg) from None
-    unknown = sorted(set(data) - {*_STANDARD_KEYS, "indicators", "not_computed"})
+    unknown = sorted(set(data) - {*_STANDARD_KEYS, *_OPTIONAL_KEYS})
     if unknown:
-        msg = (
-            f"{source}: unknown key(s) {unknown}; valid keys are {[*_STANDARD_KEYS, 'indicators']}"
-        )
+        valid = [*_STANDARD_KEYS, *_OPTIONAL_KEYS]
+        msg = f"{source}: unknown key(s) {unknown}; valid keys are {valid}"
         raise ConfigError(msg)
     missing = [k for k in _STANDARD_KEYS if k not in data]
     if missing:
@@ -164,6 +204,7 @@ def standard_from_toml(text: str, source: str) -> Standard:
         **{k: str(data[k]) for k in _STANDARD_KEYS},
         indicators=indicators,
         unsupported=unsupported,
+        indicator_noun=str(data.get("indicator_noun", "Indicator")),
     )
 
 

@@ -32,6 +32,9 @@ from engine.schema import Extract, Kind
 
 #: The spreadsheet row of the first record (the header is row 1).
 FIRST_RECORD_ROW = 2
+#: Kinds whose blanks are allowed and counted in the reconciliation (a survey question not
+#: answered, a flag not recorded).
+BLANK_ALLOWED = frozenset((Kind.OPTIONAL_BOOL, Kind.ANSWER, Kind.SCORE))
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,7 @@ def _reconcile(
             continue
         if column.kind in VOCABULARIES:
             unknown_values[column.name] = int((data[column.name] == UNKNOWN).sum())
-        elif column.kind is Kind.OPTIONAL_BOOL:
+        elif column.kind in BLANK_ALLOWED:
             unknown_values[column.name] = data[column.name].null_count()
     by_year: dict[int, int] = {}
     if "year" in data.columns:
@@ -182,6 +185,19 @@ class StaffKeys:
         frame = data.select(keys).with_columns(rows.alias("_row"))
         frame = frame.filter(pl.col("staff_id").is_not_null() & pl.col("year").is_not_null())
         self._parts.append(frame.select(_hash=_key_hash(keys), _row=pl.col("_row")))
+
+    def hashes(self) -> pl.DataFrame:
+        """The key hashes kept and their rows (``_hash``, ``_row``): what a part of a file
+        checked elsewhere (a Spark partition) hands to the one that finds the repeats."""
+        if not self._parts:
+            return pl.DataFrame(schema={"_hash": pl.UInt64, "_row": pl.Int64})
+        return pl.concat(self._parts)
+
+    def add_hashes(self, hashes: pl.DataFrame, row_offset: int = 0) -> None:
+        """Keep the :meth:`hashes` of another part of the file, whose rows are numbered as if
+        it began the file: ``row_offset`` is the number of records before it."""
+        if hashes.height:
+            self._parts.append(hashes.with_columns(pl.col("_row") + row_offset))
 
     def candidate_rows(self) -> pl.Series:
         """The rows whose key hash is another row's too: every repeated key is among them."""

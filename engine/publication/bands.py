@@ -1,4 +1,4 @@
-"""The report's band-representation section (indicator 1 of the WRES).
+"""The report's band-representation section (indicator 1 of the WRES, metric 1 of the WDES).
 
 Each band's headcount split between groups for the latest year, grouped by staff group as the
 annual return lists them, then the whole workforce year by year. A band with a withheld share
@@ -37,7 +37,7 @@ def _heading(page: Page, indicator_id: int, name: str) -> str:
     title = page.ctx.title(indicator_id)
     return (
         f'<section id="indicator-{indicator_id}"><h2>{esc(name)}</h2>'
-        f'<p class="lede">Indicator {indicator_id}: {esc(title)}</p>'
+        f'<p class="lede">{esc(page.ctx.indicator_name(indicator_id))}: {esc(title)}</p>'
     )
 
 
@@ -113,9 +113,9 @@ def share_section(page: Page, data: Published, indicator_id: int) -> str:
         groups,
         classes,
         ident=ident,
-        title=f"Staff by band and ethnic group, {latest}",
-        desc="Each bar splits a band's headcount between ethnic groups; bars with a withheld "
-        "share are drawn as an outline with the reason.",
+        title=f"Staff by band and {page.ctx.by_group}, {latest}",
+        desc=f"Each bar splits a band's headcount between {page.ctx.group_plural}; bars with a "
+        "withheld share are drawn as an outline with the reason.",
     )
     years = data.years
     over = [line(y, ALL, ALL, str(y)) for y in years]
@@ -124,8 +124,8 @@ def share_section(page: Page, data: Published, indicator_id: int) -> str:
         groups,
         classes,
         ident=page.chart_id(),
-        title="The whole workforce by ethnic group, by year",
-        desc="Each bar splits a year's whole workforce between ethnic groups.",
+        title=f"The whole workforce by {page.ctx.by_group}, by year",
+        desc=f"Each bar splits a year's whole workforce between {page.ctx.group_plural}.",
     )
     over_body = [
         _share_cells(page, str(y), "Total", [cells.get((y, ALL, ALL, g)) for g in groups])[1:]
@@ -137,13 +137,13 @@ def share_section(page: Page, data: Published, indicator_id: int) -> str:
         f"<p class=reading>{esc(workforce_reading(page, latest, groups, total_row))}</p>",
         figure(
             svg,
-            f"Share of each band's headcount by ethnic group, {latest} (organisation "
-            "total). Unknown ethnicity is counted in every band's total.",
+            f"Share of each band's headcount by {page.ctx.by_group}, {latest} (organisation "
+            f"total). Unknown {page.ctx.characteristic} is counted in every band's total.",
             table(headers, body, numeric=numeric),
         ),
         figure(
             over_svg,
-            "The whole workforce by ethnic group, each year.",
+            f"The whole workforce by {page.ctx.by_group}, each year.",
             table(
                 ("Year", *(f"{g} %" for g in groups), "Headcount"),
                 over_body,

@@ -1,5 +1,6 @@
-"""The report's ratio sections (indicators 2-4 of the WRES): the latest year in words, the
-ratio over the years with the pooled figure and trend, and forest plots across the cuts."""
+"""The report's ratio sections (indicators 2-4 of the WRES, metrics 2-3 of the WDES): the latest
+year in words, the ratio over the years with the pooled figure and trend, and forest plots
+across the cuts."""
 
 from __future__ import annotations
 
@@ -65,7 +66,8 @@ def ratio_section(page: Page, data: Published, indicator_id: int) -> str:
     text = direction(page, indicator_id, data.reference, groups)
     parts = [
         f'<section id="indicator-{indicator_id}"><h2>{esc(short_title(page, indicator_id))}</h2>'
-        f'<p class="lede">Indicator {indicator_id}: {esc(page.ctx.title(indicator_id))}</p>',
+        f'<p class="lede">{esc(page.ctx.indicator_name(indicator_id))}: '
+        f"{esc(page.ctx.title(indicator_id))}</p>",
         f'<p class="direction">{esc(text)}</p>' if text else "",
     ]
     readings = [
@@ -116,7 +118,8 @@ def _trend(
         series,
         data.years,
         ident=page.chart_id(),
-        title=f"Indicator {indicator_id}, {group} compared with {data.reference}, by year",
+        title=f"{page.ctx.indicator_name(indicator_id)}, {group} compared with "
+        f"{data.reference}, by year",
         desc="Relative likelihood each year with its interval, on a log scale, against 1.00 and "
         "the non-adverse range; gaps mark withheld years.",
         axis_label="Relative likelihood",
@@ -178,7 +181,7 @@ def _cut_forests(
         svg = charts.forest(
             [*head, *items],
             ident=page.chart_id(),
-            title=f"Indicator {indicator_id} by {cut.lower()}, {latest}",
+            title=f"{page.ctx.indicator_name(indicator_id)} by {cut.lower()}, {latest}",
             desc=f"Relative likelihood with its interval for each {cut.lower()}, sorted from the "
             "largest; withheld cells are listed at the foot with the rule.",
             axis_label="Relative likelihood (log scale)",
@@ -206,7 +209,7 @@ def _pooled_forest(
     svg = charts.forest(
         items,
         ident=page.chart_id(),
-        title=f"Indicator {indicator_id} by {cut.lower()}, pooled over the years",
+        title=f"{page.ctx.indicator_name(indicator_id)} by {cut.lower()}, pooled over the years",
         desc="Mantel-Haenszel relative likelihood pooled over the years, with its interval, for "
         "each cell of the cut.",
         axis_label="Pooled relative likelihood (log scale)",

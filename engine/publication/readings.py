@@ -215,7 +215,7 @@ def short_title(page: Page, indicator_id: int) -> str:
     """A few words for an indicator: navigation, chart rows."""
     ind = page.ctx.indicator(indicator_id)
     if ind is None:
-        return f"Indicator {indicator_id}"
+        return page.ctx.indicator_name(indicator_id)
     words = {
         "appointed": "Appointment from shortlisting",
         "disciplinary": "Entering the formal disciplinary process",
@@ -226,7 +226,7 @@ def short_title(page: Page, indicator_id: int) -> str:
         return "Workforce by band"
     if ind.measure == "board_gap":
         return "Board representation"
-    return words.get(ind.event or "", f"Indicator {indicator_id}")
+    return words.get(ind.event or "", page.ctx.indicator_name(indicator_id))
 
 
 def direction(page: Page, indicator_id: int, reference: str, groups: Sequence[str]) -> str:
@@ -252,6 +252,8 @@ def percentage_reading(page: Page, indicator_id: int, row: Mapping[str, Any]) ->
     group, ref = str(row["group"]), str(row.get("reference_group") or "")
     rate, ref_rate = finite(row.get("rate")), finite(row.get("reference_rate"))
     head = subject(page, indicator_id)
+    if rate is not None and not page.ctx.compared(indicator_id):
+        return f"{head}: {percent(rate)} of {group} respondents asked."
     if rate is None or ref_rate is None:
         return f"{head}: {group} respondents: {page.ctx.reason(str(row.get('status')))}"
     text = f"{head}: {percent(rate)} of {group} respondents and {percent(ref_rate)} of {ref}"
@@ -288,7 +290,7 @@ def workforce_reading(
         else:
             parts.append(f"{g} {page.ctx.short_reason(None if c is None else c.get('status'))}")
     listed = ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else "".join(parts)
-    return f"In {year} the workforce was {listed} (Unknown: ethnicity not stated or not known)."
+    return f"In {year} the workforce was {listed} (Unknown: {page.ctx.unknown_meaning})."
 
 
 def estimate_cell(page: Page, row: Mapping[str, Any] | None) -> str:

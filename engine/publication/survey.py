@@ -1,4 +1,5 @@
-"""The report's survey and board sections (indicators 5-8 and 9 of the WRES).
+"""The report's survey and board sections (indicators 5-8 and 9 of the WRES, metrics 4-9 and 10
+of the WDES).
 
 The survey indicators are shown together: each group's percentage for the latest year on one
 axis, then each indicator over the years. The board indicator shows the percentage-point gap
@@ -33,6 +34,19 @@ def _compared(data: Published, frame: pl.DataFrame) -> list[str]:
 # --- indicators 5-8 -----------------------------------------------------------------------------
 
 
+def _lede(page: Page, ids: Sequence[int]) -> str:
+    ctx = page.ctx
+    text = f"{ctx.names(ids)}: the percentage of respondents answering yes, by {ctx.by_group}."
+    alone = [ctx.indicator_name(i) for i in ids if not ctx.compared(i)]
+    if alone:
+        who = ctx.standard.focal if ctx.standard is not None else "one group of"
+        text += (
+            f" {' and '.join(alone)} {'is' if len(alone) == 1 else 'are'} asked of {who} "
+            "staff only, so compared with no other group."
+        )
+    return text
+
+
 def survey_section(page: Page, data: Published, ids: Sequence[int]) -> str:
     latest = data.years[-1]
     ref = data.reference
@@ -40,13 +54,13 @@ def survey_section(page: Page, data: Published, ids: Sequence[int]) -> str:
     groups = sorted({g for f in frames.values() for g in _compared(data, f)}, key=natural_key)
     shown = [ref, *groups]
     classes = classes_for(shown, ref)
+    ctx = page.ctx
     titles = "".join(
-        f"<li><strong>Indicator {i}</strong>: {esc(page.ctx.title(i))}</li>" for i in ids
+        f"<li><strong>{esc(ctx.indicator_name(i))}</strong>: {esc(ctx.title(i))}</li>" for i in ids
     )
     parts = [
         '<section id="survey"><h2>Staff survey</h2>',
-        f'<p class="lede">Indicators {ids[0]}-{ids[-1]}: the percentage of respondents answering '
-        "yes, by ethnic group.</p>",
+        f'<p class="lede">{esc(_lede(page, ids))}</p>',
         f"<ul class=titles>{titles}</ul>",
     ]
     dot_rows: list[DotRow] = []
@@ -57,30 +71,38 @@ def survey_section(page: Page, data: Published, ids: Sequence[int]) -> str:
         values: list[float | None] = []
         gaps: list[str | None] = []
         cells: list[str] = []
+        compared = ctx.compared(i)
         ref_source = next((latest_rows[g] for g in groups if g in latest_rows), None)
+        if not compared:  # each group on its own: the reference's own row, if it has one
+            ref_source = latest_rows.get(ref)
         for g in shown:
             row = ref_source if g == ref else latest_rows.get(g)
-            column = "reference_rate" if g == ref else "rate"
+            column = "reference_rate" if g == ref and compared else "rate"
             value = None if row is None else finite(row.get(column))
             values.append(value)
-            gaps.append(
-                None
-                if value is not None or row is None
-                else page.ctx.short_reason(row.get("status"))
-            )
+            if g == ref and not compared:
+                gaps.append(None if value is not None else "not asked")
+            else:
+                gaps.append(
+                    None
+                    if value is not None or row is None
+                    else page.ctx.short_reason(row.get("status"))
+                )
             cells.append("" if row is None else page.value(row, column, "pct"))
-        dot_rows.append(DotRow(f"Indicator {i}", values, gaps))
+        dot_rows.append(DotRow(ctx.indicator_name(i), values, gaps))
         for g in groups:
             row = latest_rows.get(g)
             if row is not None:
                 reading = esc(percentage_reading(page, i, row))
-                readings.append(f"<li><strong>Indicator {i}.</strong> {reading}</li>")
+                readings.append(
+                    f"<li><strong>{esc(ctx.indicator_name(i))}.</strong> {reading}</li>"
+                )
                 body.append(
                     (
-                        f"Indicator {i}",
+                        esc(ctx.indicator_name(i)),
                         *cells,
-                        page.value(row, "difference_pp", "pp"),
-                        page.value(row, "p_adjusted", "p"),
+                        page.value(row, "difference_pp", "pp") if compared else "",
+                        page.value(row, "p_adjusted", "p") if compared else "",
                     )
                 )
     svg = charts.dot_rows(
@@ -88,10 +110,10 @@ def survey_section(page: Page, data: Published, ids: Sequence[int]) -> str:
         shown,
         classes,
         ident=page.chart_id(),
-        title=f"Staff survey indicators by ethnic group, {latest}",
+        title=f"Staff survey {ctx.noun.lower()}s by {ctx.by_group}, {latest}",
         desc="Percentage answering yes for each group, one row per indicator.",
     )
-    head = ("Indicator", *(f"{g} %" for g in shown), "Difference (points)", "Adjusted p")
+    head = (ctx.noun, *(f"{g} %" for g in shown), "Difference (points)", "Adjusted p")
     parts.append(f"<h3>{latest}</h3><ul class=readings>{''.join(readings)}</ul>")
     parts.append(
         figure(
@@ -119,17 +141,20 @@ def _survey_trend(
     for r in frame.to_dicts():
         by_year.setdefault(int(r["year"]), {})[str(r["group"])] = r
     series = []
+    compared = page.ctx.compared(indicator_id)
     for g, cls in zip(shown, classes, strict=True):
+        if g == ref and not compared and not any(ref in found for found in by_year.values()):
+            continue  # asked of the other groups only: no line for the reference group
         pts: dict[int, Estimate] = {}
         for y, found in by_year.items():
             row = (
                 next((found[k] for k in found if k not in (UNKNOWN, ref)), None)
-                if g == ref
+                if g == ref and compared
                 else found.get(g)
             )
             if row is None:
                 continue
-            value = finite(row.get("reference_rate" if g == ref else "rate"))
+            value = finite(row.get("reference_rate" if g == ref and compared else "rate"))
             pts[y] = Estimate(
                 str(y),
                 value,
@@ -140,13 +165,14 @@ def _survey_trend(
         series,
         data.years,
         ident=page.chart_id(),
-        title=f"Indicator {indicator_id} by year and ethnic group",
+        title=f"{page.ctx.indicator_name(indicator_id)} by year and {page.ctx.by_group}",
         desc="Percentage answering yes each year, one line per group; gaps mark withheld years.",
         axis_label="% answering yes",
         ratio=False,
         height=250,
     )
-    return f"<h4>Indicator {indicator_id}: {esc(page.ctx.title(indicator_id))}</h4>" + figure(
+    heading = f"{page.ctx.indicator_name(indicator_id)}: {page.ctx.title(indicator_id)}"
+    return f"<h4>{esc(heading)}</h4>" + figure(
         svg, "Percentage answering yes each year; gaps mark withheld years."
     )
 
@@ -216,7 +242,8 @@ def board_section(page: Page, data: Published, indicator_id: int) -> str:
     return "".join(
         [
             f'<section id="indicator-{indicator_id}"><h2>Board representation</h2>'
-            f'<p class="lede">Indicator {indicator_id}: {esc(page.ctx.title(indicator_id))}</p>',
+            f'<p class="lede">{esc(page.ctx.indicator_name(indicator_id))}: '
+            f"{esc(page.ctx.title(indicator_id))}</p>",
             f'<p class="direction">{esc(direction(page, indicator_id, ref, groups))}</p>',
             f"<h3>{latest}</h3><ul class=readings>{''.join(readings)}</ul>",
             figure(

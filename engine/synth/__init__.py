@@ -1,4 +1,4 @@
-"""Synthetic WRES extracts with known, injected disparities (``wres synth``).
+"""Synthetic WRES and WDES extracts with known, injected disparities (``wres synth``).
 
 The model and every default are described in docs/synthetic-data.md.
 """

@@ -8,8 +8,11 @@ of the synthetic data can be checked against what was put in.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+import numpy as np
 
 from engine.errors import ConfigError
 from engine.schema import REGIONS
@@ -146,6 +149,46 @@ class SynthConfig:
     #: BME share on the board as a fraction of the trust's workforce share.
     board_bme_relative_share: float = 0.5
 
+    # -- WDES: disability in applications, the survey and the board ------------------------------
+    #: Metric 2: Not disabled / Disabled appointment from shortlisting, all applications.
+    wdes_metric2_ratio: Drift = field(default_factory=lambda: Drift(1.25, 1.00))
+    #: Applicants' disability as recruitment systems record it: Yes, "Prefer not to say", blank.
+    applicant_disabled_share: float = 0.07
+    applicant_not_declared_share: float = 0.05
+    applicant_disability_blank_share: float = 0.03
+    #: Respondents who tell the survey they have a long-lasting condition or illness (Disabled),
+    #: of those who answer the question; the survey asks afresh, so far more than ESR records.
+    survey_disabled_share: Drift = field(default_factory=lambda: Drift(0.18, 0.24))
+    #: Respondents who do not answer the disability question ("Prefer not to say" or blank).
+    survey_disability_unanswered: float = 0.03
+    #: Disabled / Not disabled yes-rate of q5, q6 and q7 (WDES metrics 4a and 5). Each question's
+    #: rate over all respondents stays the WRES one (survey_q*_rates): disability is drawn after
+    #: the answers, so the WRES figures do not move.
+    survey_disabled_ratio_q5: float = 1.30
+    survey_disabled_ratio_q6: float = 1.55
+    survey_disabled_ratio_q7: float = 0.88
+    #: (Not disabled, Disabled) rates of the WDES questions; Unknown answers as Not disabled.
+    #: Metric 4b, asked of respondents answering yes to q5 or q6: they or a colleague reported it.
+    survey_reported_rates: tuple[float, float] = (0.47, 0.49)
+    #: Came to work in the last three months despite not feeling well enough (asked metric 6).
+    survey_unwell_at_work_rates: tuple[float, float] = (0.55, 0.65)
+    #: Metric 6: felt pressure from their manager to come to work, of those who came unwell.
+    survey_pressure_rates: tuple[float, float] = (0.20, 0.27)
+    #: Metric 7: satisfied or very satisfied with the extent the organisation values their work.
+    survey_valued_rates: tuple[float, float] = (0.43, 0.33)
+    #: Disabled respondents who needed adjustments (the rest answer "No adjustment required"),
+    #: and metric 8: of those, the employer made adequate adjustments.
+    survey_adjustments_needed: float = 0.70
+    survey_adjustments_made: float = 0.73
+    #: Metric 9a: engagement score (0-10, in steps of 10/36 as the survey's nine items make it):
+    #: (Not disabled, Disabled) mean of a normal score before rounding, and its sd.
+    survey_engagement_means: tuple[float, float] = (7.0, 6.5)
+    survey_engagement_sd: float = 1.9
+    #: Metric 10: board members declared Disabled, and not declared (written "Not declared" or
+    #: blank, half each).
+    board_disabled_share: float = 0.05
+    board_disability_not_declared_share: float = 0.15
+
     def __post_init__(self) -> None:
         self._check_probabilities()
         self._check_positive()
@@ -166,9 +209,28 @@ class SynthConfig:
             + self.disability_blank_share
         )
         _require(disability <= 1.0, "disability_*_share", "shares summing to at most 1")
+        for name in _RATE_PAIRS:
+            _require(all(0.0 <= v <= 1.0 for v in getattr(self, name)), name, "two probabilities")
+        applicants = (
+            self.applicant_disabled_share
+            + self.applicant_not_declared_share
+            + self.applicant_disability_blank_share
+        )
+        _require(applicants <= 1.0, "applicant_*_share", "shares summing to at most 1")
+        board = self.board_disabled_share + self.board_disability_not_declared_share
+        _require(board <= 1.0, "board_*_share", "shares summing to at most 1")
+        low, high = self.survey_disabled_share.extremes
+        _require(low > 0.0 and high < 1.0, "survey_disabled_share", "shares between 0 and 1")
+        lo, hi = self.survey_engagement_means
+        _require(min(lo, hi) >= 0.0 and max(lo, hi) <= 10.0, "survey_engagement_means", "0 to 10")
 
     def _check_positive(self) -> None:
-        for name in ("indicator2_ratio", "indicator3_ratio", "indicator4_ratio"):
+        for name in (
+            "indicator2_ratio",
+            "indicator3_ratio",
+            "indicator4_ratio",
+            "wdes_metric2_ratio",
+        ):
             _require(getattr(self, name).extremes[0] > 0.0, name, "ratios above 0")
         for name in _POSITIVE:
             _require(getattr(self, name) > 0.0, name, "a number above 0")
@@ -200,6 +262,7 @@ class SynthConfig:
             / (self.indicator4_ratio.extremes[0] * min(1.0, self.hotspot_factor_indicator4)),
             "capability": self.capability_rate_not_disabled * self.capability_ratio_disabled,
         }
+        worst |= self._wdes_worst_rates()
         for what, rate in worst.items():
             if rate > 1.0:
                 msg = (
@@ -207,6 +270,47 @@ class SynthConfig:
                     f"lower the White rate or bring the ratio closer to 1"
                 )
                 raise ConfigError(msg)
+
+    def _wdes_worst_rates(self) -> dict[str, float]:
+        """The highest probabilities the WDES injections derive (each must be at most 1).
+
+        Metric 2: with appointment rate p (any group, site or campaign), the Disabled rate is
+        p / (s + (1 - s) R) and the others' R times it. The survey: a respondent's chance of
+        being Disabled given q5-q7 is the share times each answer's likelihood ratio, largest
+        for a question rate 4 trust-effect sds (0.6 on the logit) from its configured value.
+        """
+        appoint = max(
+            self.international_appointment_rate,
+            *(
+                rate
+                for year in (FIRST_ANCHOR_YEAR, LAST_ANCHOR_YEAR)
+                for hotspot in (False, True)
+                for rate in self.indicator_rates(2, year, hotspot=hotspot)
+            ),
+        )
+        s = self.applicant_disabled_share
+        metric2 = max(
+            appoint * max(1.0, ratio) / (s + (1.0 - s) * ratio)
+            for ratio in self.wdes_metric2_ratio.extremes
+        )
+        share = self.survey_disabled_share.extremes[1]
+        chance = share
+        for question in ("q5", "q6", "q7"):
+            ratio = getattr(self, f"survey_disabled_ratio_{question}")
+            chance *= max(
+                _likelihood_ratios(_shift(p, shift), share, ratio)
+                for p in getattr(self, f"survey_{question}_rates")
+                for shift in (-0.6, 0.6)
+            )
+        return {"WDES metric 2": metric2, "WDES survey disability": chance}
+
+    def survey_rates_by_disability(
+        self, rate: np.ndarray, ratio: float, share: float | np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(Not disabled, Disabled) yes-rates whose mix at ``share`` Disabled is ``rate`` and
+        whose ratio (Disabled / Not disabled) is ``ratio``."""
+        not_disabled = rate / (share * ratio + 1.0 - share)
+        return not_disabled, ratio * not_disabled
 
     # -- derived values ----------------------------------------------------------------------------
     def region_bme_share(self, region: str, year: int) -> float:
@@ -242,6 +346,27 @@ class SynthConfig:
         return asdict(self)
 
 
+def _shift(p: float, logit: float) -> float:
+    """``p`` moved by ``logit`` on the logit scale (kept inside 0..1)."""
+    p = min(max(p, 1e-9), 1.0 - 1e-9)
+    return 1.0 / (1.0 + math.exp(-(math.log(p / (1.0 - p)) + logit)))
+
+
+def _likelihood_ratios(p: float, share: float, ratio: float) -> float:
+    """The larger of P(answer | Disabled) / P(answer) over yes and no, for a question answered
+    yes with chance ``p`` overall and ``ratio`` times as often by Disabled respondents."""
+    disabled = ratio * p / (share * ratio + 1.0 - share)
+    if disabled > 1.0:
+        return math.inf
+    return max(disabled / p, (1.0 - disabled) / (1.0 - p))
+
+
+_RATE_PAIRS = (
+    "survey_reported_rates",
+    "survey_unwell_at_work_rates",
+    "survey_pressure_rates",
+    "survey_valued_rates",
+)
 _PROBABILITIES = (
     "appointment_rate_white",
     "disciplinary_rate_white",
@@ -267,6 +392,14 @@ _PROBABILITIES = (
     "survey_response_rate",
     "survey_item_nonresponse",
     "board_bme_relative_share",
+    "applicant_disabled_share",
+    "applicant_not_declared_share",
+    "applicant_disability_blank_share",
+    "survey_disability_unanswered",
+    "survey_adjustments_needed",
+    "survey_adjustments_made",
+    "board_disabled_share",
+    "board_disability_not_declared_share",
 )
 _POSITIVE = (
     "hotspot_factor_indicator2",
@@ -277,6 +410,10 @@ _POSITIVE = (
     "capability_ratio_disabled",
     "applications_per_head",
     "applicant_bme_odds_ratio",
+    "survey_disabled_ratio_q5",
+    "survey_disabled_ratio_q6",
+    "survey_disabled_ratio_q7",
+    "survey_engagement_sd",
 )
 
 

@@ -20,8 +20,11 @@ from engine.synth.survey_board import board_frame, survey_frame
 from engine.synth.truth import RunFacts, truth_text
 from engine.synth.workforce import grow_workforce, staff_frame
 
-# Random streams of a trust (stream 0 draws the trust's traits).
+# Random streams of a trust (stream 0 draws the trust's traits). Each extract's disability and
+# WDES columns have a stream of their own (the extract's + 20), so the other columns are the same
+# whether or not they are drawn.
 _STAFF, _APPLICATIONS, _SURVEY, _BOARD = 1, 2, 3, 4
+_DISABILITY = 20
 
 _YEARS = re.compile(r"^\s*(\d{4})\s*(?:-\s*(\d{4})\s*)?$")
 
@@ -59,10 +62,26 @@ def generate_trust(seed: int, index: int, years: tuple[int, ...], config: SynthC
     frames = {
         "staff": staff_frame(trust_rng(seed, index, _STAFF + 10), trust, config, workforce),
         "applications": applications_frame(
-            trust_rng(seed, index, _APPLICATIONS), trust, config, years
+            trust_rng(seed, index, _APPLICATIONS),
+            trust,
+            config,
+            years,
+            trust_rng(seed, index, _APPLICATIONS + _DISABILITY),
         ),
-        "survey": survey_frame(trust_rng(seed, index, _SURVEY), trust, config, workforce),
-        "board": board_frame(trust_rng(seed, index, _BOARD), trust, config, years),
+        "survey": survey_frame(
+            trust_rng(seed, index, _SURVEY),
+            trust,
+            config,
+            workforce,
+            trust_rng(seed, index, _SURVEY + _DISABILITY),
+        ),
+        "board": board_frame(
+            trust_rng(seed, index, _BOARD),
+            trust,
+            config,
+            years,
+            trust_rng(seed, index, _BOARD + _DISABILITY),
+        ),
     }
     where = (pl.lit(trust.code).alias("organisation"), pl.lit(trust.region).alias("region"))
     return TrustData(trust, {name: frame.with_columns(where) for name, frame in frames.items()})

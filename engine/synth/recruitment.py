@@ -13,6 +13,7 @@ import polars as pl
 
 from engine.schema import BANDS
 from engine.synth.config import SynthConfig
+from engine.synth.disability import applicant_column, applicant_disability
 from engine.synth.ethnic_mix import BME, draw_groups, inject_unrecognised
 from engine.synth.ethnic_mix import written_values as ethnic_spellings
 from engine.synth.organisations import Trust
@@ -48,7 +49,8 @@ def _ordinary(rng: np.random.Generator, trust: Trust, config: SynthConfig, year:
         white, bme = config.indicator_rates(2, year, hotspot=hotspot)
         rates[int(hotspot)] = (white, bme, white)
     hot = trust.hotspot_mask[site]
-    appointed = shortlisted & (rng.random(n) < rates[hot.astype(np.intp), groups])
+    chance = rates[hot.astype(np.intp), groups]
+    appointed = shortlisted & (rng.random(n) < chance)
     return {
         "year": np.full(n, year, dtype=np.int32),
         "ethnic": trust.mix.draw(rng, groups),
@@ -58,6 +60,7 @@ def _ordinary(rng: np.random.Generator, trust: Trust, config: SynthConfig, year:
         "band": draw_bands(rng, staff_groups, groups),
         "staff_group": staff_groups,
         "international": np.zeros(n, dtype=bool),
+        "appointment_chance": chance,
     }
 
 
@@ -97,13 +100,21 @@ def _campaign(rng: np.random.Generator, trust: Trust, config: SynthConfig, year:
         "band": band,
         "staff_group": np.where(medical, MEDICAL, CLINICAL),
         "international": np.ones(n, dtype=bool),
+        "appointment_chance": np.full(n, config.international_appointment_rate),
     }
 
 
 def applications_frame(
-    rng: np.random.Generator, trust: Trust, config: SynthConfig, years: tuple[int, ...]
+    rng: np.random.Generator,
+    trust: Trust,
+    config: SynthConfig,
+    years: tuple[int, ...],
+    disability_rng: np.random.Generator,
 ) -> pl.DataFrame:
-    """All applications of one trust, year by year, each year's campaign (if any) last."""
+    """All applications of one trust, year by year, each year's campaign (if any) last.
+
+    Disability comes from its own stream (``disability_rng``), after everything else.
+    """
     parts: list[Columns] = []
     for year in years:
         parts.append(_ordinary(rng, trust, config, year))
@@ -124,5 +135,15 @@ def applications_frame(
                 cols["staff_group"]
             ),
             "international": cols["international"],
+            "disability": applicant_column(
+                applicant_disability(
+                    disability_rng,
+                    config,
+                    years=cols["year"],
+                    shortlisted=cols["shortlisted"],
+                    appointed=cols["appointed"],
+                    appointment_chance=cols["appointment_chance"],
+                )
+            ),
         }
     )

@@ -3,10 +3,12 @@
 Survey respondents are a sample of the trust's non-bank staff each year (about 45%), answering
 q5-q8 with the configured White and BME rates shifted by a small trust effect on the logit scale
 (so trusts differ, as they do in the published survey). The survey asks ethnicity afresh: no typos
-and no local sub-codes, written as plain labels.
+and no local sub-codes, written as plain labels. It asks disability afresh too (far more staff
+tell the survey of a long-lasting condition than ESR records), and the WDES questions
+(engine.synth.disability).
 
 Boards have 10-16 members a year, drawn afresh each year, with a BME share well below the
-trust's workforce share.
+trust's workforce share, and disability as ESR records it.
 """
 
 from __future__ import annotations
@@ -15,14 +17,15 @@ import numpy as np
 import polars as pl
 
 from engine.synth.config import SynthConfig
+from engine.synth.disability import (
+    board_disability,
+    survey_column,
+    survey_disability,
+    wdes_answers,
+)
 from engine.synth.ethnic_mix import draw_groups, written_values
 from engine.synth.organisations import Trust
-from engine.synth.spellings import (
-    DISABILITY_SPELLINGS,
-    STAFF_GROUP_SPELLINGS,
-    EthnicityStyle,
-    band_spellings,
-)
+from engine.synth.spellings import STAFF_GROUP_SPELLINGS, EthnicityStyle, band_spellings
 from engine.synth.workforce import Workforce
 
 QUESTIONS = ("q5", "q6", "q7", "q8")
@@ -44,25 +47,37 @@ def _answer_rates(config: SynthConfig, effect: float, question: str) -> np.ndarr
 
 
 def survey_frame(
-    rng: np.random.Generator, trust: Trust, config: SynthConfig, workforce: Workforce
+    rng: np.random.Generator,
+    trust: Trust,
+    config: SynthConfig,
+    workforce: Workforce,
+    disability_rng: np.random.Generator,
 ) -> pl.DataFrame:
-    """Respondents of one trust for all years (a sample of its non-bank staff rows)."""
+    """Respondents of one trust for all years (a sample of its non-bank staff rows).
+
+    Disability and the WDES questions come from their own stream (``disability_rng``), after
+    q5-q8 (see engine.synth.disability).
+    """
     people = workforce.people
     eligible = ~people.bank[workforce.row_person]
     responds = eligible & (rng.random(len(eligible)) < trust.survey_response_rate)
     person = workforce.row_person[responds]
     groups = people.group[person]
+    years = workforce.row_year[responds]
     n = len(person)
     answers: dict[str, pl.Series] = {}
+    chances: dict[str, np.ndarray] = {}
     for question in QUESTIONS:
         rates = _answer_rates(config, float(rng.normal(0.0, _TRUST_EFFECT_SD)), question)
-        yes = rng.random(n) < rates[groups]
+        chances[question] = rates[groups]
+        yes = rng.random(n) < chances[question]
         skipped = rng.random(n) < config.survey_item_nonresponse
         answers[question] = pl.Series(question, yes).scatter(np.flatnonzero(skipped), None)
+    disability = survey_disability(disability_rng, config, years, answers, chances)
     style = trust.style
     return pl.DataFrame(
         {
-            "year": workforce.row_year[responds],
+            "year": years,
             "ethnicity": written_values(EthnicityStyle.LABELS, collapse_subcodes=True).gather(
                 people.true_ethnic[person]
             ),
@@ -72,17 +87,20 @@ def survey_frame(
             "staff_group": pl.Series(STAFF_GROUP_SPELLINGS[style.staff_group]).gather(
                 people.staff_group[person]
             ),
-            "disability": pl.Series(DISABILITY_SPELLINGS, dtype=pl.String).gather(
-                people.disability[person]
-            ),
+            "disability": survey_column(disability),
+            **wdes_answers(disability_rng, config, disability, answers),
         }
     )
 
 
 def board_frame(
-    rng: np.random.Generator, trust: Trust, config: SynthConfig, years: tuple[int, ...]
+    rng: np.random.Generator,
+    trust: Trust,
+    config: SynthConfig,
+    years: tuple[int, ...],
+    disability_rng: np.random.Generator,
 ) -> pl.DataFrame:
-    """Board members of one trust, year by year."""
+    """Board members of one trust, year by year; disability from its own stream."""
     low, high = config.board_size
     year_parts, ethnic_parts, voting_parts, executive_parts = [], [], [], []
     for year in years:
@@ -103,5 +121,8 @@ def board_frame(
             ),
             "voting": np.concatenate(voting_parts),
             "executive": np.concatenate(executive_parts),
+            "disability": board_disability(
+                disability_rng, config, sum(len(part) for part in year_parts)
+            ),
         }
     )

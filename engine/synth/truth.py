@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine import __version__
+from engine.standards import load_standard
 from engine.synth.config import SynthConfig
+from engine.synth.disability import engagement_share_at_least
 from engine.synth.ethnic_mix import UNRECOGNISED_VALUES
 from engine.synth.organisations import Trust
 
@@ -59,6 +61,82 @@ def _indicator(config: SynthConfig, indicator: int, years: tuple[int, ...]) -> d
     }
 
 
+def _survey_question(config: SynthConfig, question: str) -> dict[str, Any]:
+    """A WRES question's Disabled / Not disabled ratio (metrics 4a and 5)."""
+    return {
+        "column": question,
+        "direction": "Disabled rate / Not disabled rate",
+        "ratio": getattr(config, f"survey_disabled_ratio_{question}"),
+        "note": "holds in every trust, year and ethnic group; the rate of all respondents is "
+        f"the WRES one (config survey_{question}_rates, with the trust's effect)",
+    }
+
+
+def _rates(pair: tuple[float, float]) -> dict[str, float]:
+    return {"not_disabled_rate": pair[0], "disabled_rate": pair[1]}
+
+
+def wdes_truth(config: SynthConfig, years: tuple[int, ...]) -> dict[str, Any]:
+    """The injected WDES values, by metric id (engine/data/standards/wdes.toml)."""
+    threshold = load_standard("wdes").indicator(9).event_at_least or 0.0
+    means, sd = config.survey_engagement_means, config.survey_engagement_sd
+    return {
+        "2": {
+            "measure": "appointment from shortlisting, all applications",
+            "direction": "Not disabled rate / Disabled rate",
+            "by_year": {str(y): {"ratio": config.wdes_metric2_ratio.at(y)} for y in years},
+            "note": "holds in every trust, year, site, ethnic group and campaign; Unknown "
+            "disability has the Not disabled rate",
+        },
+        "3": {
+            "measure": "entering the formal capability process, non-bank staff",
+            "direction": "Disabled rate / Not disabled rate",
+            "ratio": config.capability_ratio_disabled,
+            "not_disabled_rate": config.capability_rate_not_disabled,
+        },
+        "4": _survey_question(config, "q5"),
+        "41": _survey_question(config, "q6"),
+        "42": {
+            "column": "reported",
+            "asked": "respondents answering yes to q5 or q6",
+            **_rates(config.survey_reported_rates),
+        },
+        "5": _survey_question(config, "q7"),
+        "6": {
+            "column": "pressure",
+            "asked": "respondents who came to work when unwell",
+            "came_to_work_unwell": _rates(config.survey_unwell_at_work_rates),
+            **_rates(config.survey_pressure_rates),
+        },
+        "7": {"column": "valued", **_rates(config.survey_valued_rates)},
+        "8": {
+            "column": "adjustments",
+            "asked": "Disabled respondents who needed adjustments",
+            "needed_adjustments": config.survey_adjustments_needed,
+            "disabled_rate": config.survey_adjustments_made,
+        },
+        "9": {
+            "column": "engagement",
+            "threshold": threshold,
+            "not_disabled_mean_before_rounding": means[0],
+            "disabled_mean_before_rounding": means[1],
+            "sd_before_rounding": sd,
+            "not_disabled_rate": engagement_share_at_least(threshold, means[0], sd),
+            "disabled_rate": engagement_share_at_least(threshold, means[1], sd),
+        },
+        "10": {
+            "board_disabled_share": config.board_disabled_share,
+            "board_not_declared_share": config.board_disability_not_declared_share,
+            "workforce_disabled_share": config.disability_yes_share,
+        },
+        "notes": [
+            "Survey disability is asked afresh: Disabled share of those answering per year "
+            "(config survey_disabled_share); Unknown answers the WDES questions as Not disabled.",
+            "Rates are of those asked; item non-response is config survey_item_nonresponse.",
+        ],
+    }
+
+
 def truth_text(config: SynthConfig, facts: RunFacts) -> str:
     """The truth file's JSON text."""
     document: dict[str, Any] = {
@@ -80,10 +158,7 @@ def truth_text(config: SynthConfig, facts: RunFacts) -> str:
             "values": list(UNRECOGNISED_VALUES),
             "rows": facts.unrecognised_rows,
         },
-        "wdes_capability": {
-            "rate_not_disabled": config.capability_rate_not_disabled,
-            "ratio_disabled_to_not_disabled": config.capability_ratio_disabled,
-        },
+        "wdes": wdes_truth(config, facts.years),
         "organisations": [
             {
                 "code": trust.code,

@@ -299,3 +299,153 @@ def test_output_files_are_where_expected(tmp_path: Path) -> None:
         "synth_truth.json",
     ]
     assert result.rows["staff"] == pl.read_parquet(tmp_path / "staff.parquet").height
+
+
+# --- WDES: disability in applications, the survey and the board ---------------------------------
+
+#: How the synthetic extracts write disability, normalised here without wres.
+_DISABILITY = {"Yes": "Disabled", "No": "Not disabled"}
+
+
+def _disability(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(
+        dis=pl.col("disability").replace_strict(
+            _DISABILITY, default="Unknown", return_dtype=pl.String
+        )
+    )
+
+
+def _share_within(observed: tuple[int, int], truth: float, what: str) -> None:
+    """``observed`` (events, people) is within Z binomial standard errors of ``truth``."""
+    events, people = observed
+    se = math.sqrt(truth * (1 - truth) / people)
+    assert abs(events / people - truth) <= Z * se, (
+        f"{what}: observed {events / people:.4f} of {people}, true {truth:.4f}"
+    )
+
+
+def test_wdes_metric_2_ratio_matches_the_truth(data: dict[str, Any]) -> None:
+    truth = data["truth"]["wdes"]["2"]
+    apps = _disability(data["applications"]).filter(pl.col("shortlisted"))
+    counts = apps.group_by("year", "dis").agg(pl.col("appointed").sum(), pl.len())
+    rates = {
+        (r["year"], r["dis"]): (r["appointed"], r["len"]) for r in counts.iter_rows(named=True)
+    }
+    for year in YEARS:
+        observed = _log_ratio_and_se(rates[year, "Not disabled"], rates[year, "Disabled"])
+        _check_ratio(observed, truth["by_year"][str(year)]["ratio"], f"WDES metric 2 {year}")
+    # Unknown disability has the Not disabled rate
+    for year in YEARS:
+        observed = _log_ratio_and_se(rates[year, "Unknown"], rates[year, "Not disabled"])
+        _check_ratio(observed, 1.0, f"WDES metric 2 {year}, Unknown")
+
+
+def test_applicants_declare_disability_more_often_than_esr_records(data: dict[str, Any]) -> None:
+    config = data["truth"]["config"]
+    apps = _disability(data["applications"])
+    declared = (int((apps["dis"] == "Disabled").sum()), apps.height)
+    _share_within(declared, config["applicant_disabled_share"], "applicants Disabled")
+    unknown = config["applicant_not_declared_share"] + config["applicant_disability_blank_share"]
+    _share_within(
+        (int((apps["dis"] == "Unknown").sum()), apps.height), unknown, "applicants Unknown"
+    )
+    assert set(apps["disability"].unique().to_list()) == {"Yes", "No", "Prefer not to say", None}
+
+
+def test_survey_disability_is_asked_afresh(data: dict[str, Any]) -> None:
+    config = data["truth"]["config"]
+    survey = _disability(data["survey"])
+    first, last = config["survey_disabled_share"]["first"], config["survey_disabled_share"]["last"]
+    for year in YEARS:
+        rows = survey.filter(pl.col("year") == year)
+        share = first + (last - first) * (year - 2015) / 9
+        expected = share * (1 - config["survey_disability_unanswered"])
+        _share_within((int((rows["dis"] == "Disabled").sum()), rows.height), expected, str(year))
+    staff_share = (data["staff"]["disability"] == "Yes").mean()
+    assert isinstance(staff_share, float)
+    assert (survey["dis"] == "Disabled").mean() > 4 * staff_share  # far above ESR's
+
+
+@pytest.mark.parametrize("metric", ["4", "41", "5"])
+def test_wres_questions_differ_by_disability_as_injected(data: dict[str, Any], metric: str) -> None:
+    truth = data["truth"]["wdes"][metric]
+    column = truth["column"]
+    survey = _disability(data["survey"]).filter(pl.col(column).is_not_null())
+    counts = survey.group_by("year", "dis").agg(pl.col(column).sum(), pl.len())
+    rates = {(r["year"], r["dis"]): (r[column], r["len"]) for r in counts.iter_rows(named=True)}
+    for year in YEARS:
+        observed = _log_ratio_and_se(rates[year, "Disabled"], rates[year, "Not disabled"])
+        _check_ratio(observed, truth["ratio"], f"WDES {metric} ({column}) {year}")
+
+
+def _wdes_events(survey: pl.DataFrame, metric: str, truth: dict[str, Any]) -> pl.Expr:
+    """The yes answers of a WDES question, read here without wres."""
+    column = truth["column"]
+    if metric == "7":
+        return pl.col(column).is_in(["Satisfied", "Very satisfied"])
+    if metric == "8":
+        return pl.col(column) == "Yes"
+    if metric == "9":
+        return pl.col(column) >= truth["threshold"]
+    return pl.col(column)
+
+
+def _asked(metric: str, truth: dict[str, Any]) -> pl.Expr:
+    column = truth["column"]
+    if metric == "8":
+        return pl.col(column).is_in(["Yes", "No"])
+    return pl.col(column).is_not_null()
+
+
+@pytest.mark.parametrize("metric", ["42", "6", "7", "8", "9"])
+def test_wdes_questions_carry_the_injected_rates(data: dict[str, Any], metric: str) -> None:
+    truth = data["truth"]["wdes"][metric]
+    survey = _disability(data["survey"])
+    asked = survey.filter(_asked(metric, truth)).with_columns(
+        event=_wdes_events(survey, metric, truth)
+    )
+    for group, key in (("Disabled", "disabled_rate"), ("Not disabled", "not_disabled_rate")):
+        if key not in truth:
+            assert asked.filter(pl.col("dis") == group).height == 0  # metric 8: not asked
+            continue
+        rows = asked.filter(pl.col("dis") == group)
+        _share_within((int(rows["event"].sum()), rows.height), truth[key], f"{metric} {group}")
+
+
+def test_wdes_questions_are_asked_of_the_right_people(data: dict[str, Any]) -> None:
+    config = data["truth"]["config"]
+    survey = _disability(data["survey"])
+    harassed = survey["q5"].fill_null(value=False) | survey["q6"].fill_null(value=False)
+    assert survey.filter(~harassed)["reported"].null_count() == survey.filter(~harassed).height
+    assert survey.filter(pl.col("dis") != "Disabled")["adjustments"].null_count() == (
+        survey.filter(pl.col("dis") != "Disabled").height
+    )
+    disabled = survey.filter(pl.col("dis") == "Disabled", pl.col("adjustments").is_not_null())
+    needed = (int(disabled["adjustments"].is_in(["Yes", "No"]).sum()), disabled.height)
+    _share_within(needed, config["survey_adjustments_needed"], "adjustments needed")
+    not_disabled = survey.filter(pl.col("dis") == "Not disabled")
+    asked = (not_disabled["pressure"].is_not_null().sum(), not_disabled.height)
+    unwell = config["survey_unwell_at_work_rates"][0] * (1 - config["survey_item_nonresponse"])
+    _share_within((int(asked[0]), asked[1]), unwell, "came to work unwell")
+    scores = survey["engagement"].drop_nulls()
+    assert scores.min() >= 0.0
+    assert scores.max() <= 10.0
+    steps = (scores * 3.6).round(0) / 3.6
+    assert ((scores - steps).abs() <= 0.006).all()  # in steps of 10/36, to 2 decimals
+    valued = survey["valued"].drop_nulls().unique().to_list()
+    assert set(valued) == {
+        "Very satisfied",
+        "Satisfied",
+        "Neither satisfied nor dissatisfied",
+        "Dissatisfied",
+        "Very dissatisfied",
+    }
+
+
+def test_boards_carry_disability(data: dict[str, Any]) -> None:
+    truth = data["truth"]["wdes"]["10"]
+    board = _disability(data["board"])
+    disabled = (int((board["dis"] == "Disabled").sum()), board.height)
+    _share_within(disabled, truth["board_disabled_share"], "board Disabled")
+    unknown = (int((board["dis"] == "Unknown").sum()), board.height)
+    _share_within(unknown, truth["board_not_declared_share"], "board Unknown")

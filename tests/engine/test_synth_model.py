@@ -13,7 +13,8 @@ from engine.errors import ConfigError
 from engine.ethnicity import BME, UNKNOWN, WHITE, UnknownReason, default_scheme
 from engine.schema import BANDS, REGIONS, STAFF_GROUPS, normalise_band, normalise_staff_group
 from engine.schema import parse_bool as schema_parse_bool
-from engine.synth import Drift, SynthConfig, parse_years
+from engine.synth import Drift, SynthConfig, generate_trust, parse_years
+from engine.synth.disability import engagement_share_at_least
 from engine.synth.ethnic_mix import (
     UNKNOWN_CODES,
     UNRECOGNISED_VALUES,
@@ -224,3 +225,59 @@ def test_years_are_parsed(text: str, years: tuple[int, ...]) -> None:
 def test_bad_years_are_refused(text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         parse_years(text)
+
+
+# -- WDES ------------------------------------------------------------------------------------------
+
+
+def test_wdes_settings_are_checked_with_their_name() -> None:
+    with pytest.raises(ConfigError, match="applicant_\\*_share must be shares summing"):
+        SynthConfig(applicant_disabled_share=0.6, applicant_not_declared_share=0.5)
+    with pytest.raises(ConfigError, match="survey_pressure_rates must be two probabilities"):
+        SynthConfig(survey_pressure_rates=(0.2, 1.2))
+    with pytest.raises(ConfigError, match="survey_disabled_share must be shares between 0 and 1"):
+        SynthConfig(survey_disabled_share=Drift(0.0, 0.2))
+    with pytest.raises(ConfigError, match="WDES metric 2 settings give a rate of"):
+        SynthConfig(wdes_metric2_ratio=Drift(0.2, 0.2))
+    with pytest.raises(ConfigError, match="WDES survey disability settings give a rate of"):
+        SynthConfig(survey_disabled_share=Drift(0.6, 0.6), survey_disabled_ratio_q6=3.0)
+
+
+def test_wdes_settings_do_not_move_the_wres_columns() -> None:
+    """Disability and the WDES questions come from their own random streams, drawn after the
+    rest: changing every WDES setting leaves every other column as it was."""
+    changed = SynthConfig(
+        wdes_metric2_ratio=Drift(1.5, 1.5),
+        applicant_disabled_share=0.2,
+        survey_disabled_share=Drift(0.3, 0.3),
+        survey_disabled_ratio_q5=2.0,
+        survey_pressure_rates=(0.5, 0.6),
+        survey_engagement_means=(5.0, 4.0),
+        board_disabled_share=0.3,
+    )
+    before = generate_trust(4, 0, (2023, 2024), SynthConfig()).frames
+    after = generate_trust(4, 0, (2023, 2024), changed).frames
+    wdes_columns = {"disability", "reported", "pressure", "valued", "adjustments", "engagement"}
+    for name, frame in before.items():
+        kept = [c for c in frame.columns if c not in wdes_columns or name == "staff"]
+        assert frame.select(kept).equals(after[name].select(kept)), name
+        assert frame.columns == after[name].columns
+    assert not before["survey"]["disability"].equals(after["survey"]["disability"])
+
+
+def test_rates_by_disability_mix_back_to_the_overall_rate() -> None:
+    config = SynthConfig()
+    rate = np.array([0.1, 0.26, 0.6])
+    not_disabled, disabled = config.survey_rates_by_disability(rate, 1.3, 0.24)
+    assert np.allclose(0.24 * disabled + 0.76 * not_disabled, rate)
+    assert np.allclose(disabled / not_disabled, 1.3)
+
+
+def test_engagement_share_counts_the_steps_that_reach_the_threshold() -> None:
+    rng = np.random.default_rng(3)
+    latent = rng.normal(6.5, 1.9, 400_000)
+    steps = np.rint(np.clip(latent, 0, 10) * 3.6)
+    scores = np.round(steps / 3.6, 2)
+    for threshold in (7.0, 7.22, 7.5, 2.0):
+        simulated = float((scores >= threshold).mean())
+        assert engagement_share_at_least(threshold, 6.5, 1.9) == pytest.approx(simulated, abs=0.004)
