@@ -58,11 +58,18 @@ class Status:
     NOT_COMPARED = "not compared: unknown ethnicity"
 
 
+def _compares(ind: Indicator) -> bool:
+    """The indicator sets each group beside a reference group (not shares, not WDES metric 8)."""
+    return ind.measure is not Measure.SHARE and ind.compared
+
+
 def _measure_rows(frame: pl.DataFrame, ind: Indicator, settings: Settings) -> pl.DataFrame:
     """Select and label the rows an indicator publishes."""
-    if ind.measure is Measure.SHARE:
+    if not _compares(ind):
+        # every group with anyone, on its own: the share of the row's headcount, or a
+        # percentage of the group's own respondents
         return frame.with_columns(
-            denominator="_row_total",
+            denominator="_row_total" if ind.measure is Measure.SHARE else "denominator",
             reference_numerator=pl.lit(None, pl.Int64),
             reference_denominator=pl.lit(None, pl.Int64),
             reference_group=pl.lit(None, pl.String),
@@ -91,7 +98,7 @@ def _statistics(frame: pl.DataFrame, ind: Indicator, settings: Settings) -> pl.D
     n1 = frame["denominator"].to_numpy().astype(np.float64)
     c = frame["reference_numerator"].fill_null(0).to_numpy().astype(np.float64)
     n2 = frame["reference_denominator"].fill_null(0).to_numpy().astype(np.float64)
-    comparable = (frame["group"] != UNKNOWN).to_numpy() & (ind.measure is not Measure.SHARE)
+    comparable = (frame["group"] != UNKNOWN).to_numpy() & _compares(ind)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(n1 > 0, a / n1, np.nan)
         reference_rate = np.where(comparable & (n2 > 0), c / n2, np.nan)
@@ -130,12 +137,8 @@ def _statistics(frame: pl.DataFrame, ind: Indicator, settings: Settings) -> pl.D
         non_adverse_range=pl.when(pl.col("relative_likelihood").is_not_null()).then(
             _non_adverse(a, n1, c, n2, ind)
         ),
-        status=pl.when(pl.col("group") == UNKNOWN)
-        .then(
-            pl.lit(
-                _not_compared(settings) if ind.measure is not Measure.SHARE else Status.PUBLISHED
-            )
-        )
+        status=pl.when(pl.lit(_compares(ind)) & (pl.col("group") == UNKNOWN))
+        .then(pl.lit(_not_compared(settings)))
         .when(pl.lit(ratio) & pl.col("relative_likelihood").is_null())
         .then(pl.lit(Status.NOT_CALCULABLE))
         .when(pl.col("rate").is_null())
@@ -245,7 +248,7 @@ def evaluate(
             settings.level,
             settings.reference,
             scheme,
-            compared=ind.measure in (Measure.RATIO, Measure.PERCENTAGE),
+            compared=_compares(ind) and ind.measure is not Measure.BOARD_GAP,
         )
         for ind in indicators
     }
@@ -387,6 +390,47 @@ def _empty(dims: Sequence[str]) -> pl.DataFrame:
     """No rows (no indicator had anyone), with the columns and types of evaluated rows."""
     names = [*HEAD_COLUMNS, *dims, *VALUE_COLUMNS]
     return pl.DataFrame(schema={name: _NUMBERS.get(name, pl.String()) for name in names})
+
+
+#: The figures computed from a row's counts (recomputed by :func:`restated`).
+_FIGURES: tuple[str, ...] = (
+    "rate",
+    "reference_rate",
+    "difference_pp",
+    "relative_likelihood",
+    "ci_low",
+    "ci_high",
+    "ci_method",
+    "p_value",
+    "test",
+    "non_adverse_range",
+    "status",
+)
+
+
+def restated(table: pl.DataFrame, standard: Standard, settings: Settings) -> pl.DataFrame:
+    """Every figure recomputed from the counts as published (rounded), rows in their order.
+
+    A rate from the true count beside a rounded count gives the true count away (7/25 beside a
+    published 25 and a rate of 0.28 is exactly 7): with rounding, rates, ratios, intervals and
+    p-values come from the published counts, so they tell nothing the counts do not. Rows whose
+    counts are withheld keep their (empty) figures and status.
+    """
+    withheld = pl.col("status").str.starts_with("suppressed")
+    indexed = table.with_row_index("_row")
+    parts = [
+        indexed.filter(withheld | ~pl.col("indicator").is_in([i.id for i in standard.indicators]))
+    ]
+    for ind in standard.indicators:
+        own = indexed.filter((pl.col("indicator") == ind.id) & ~withheld)
+        if own.height:
+            fresh = _statistics(
+                own.with_columns(pl.col(c).fill_null(0) for c in ("numerator", "denominator")),
+                ind,
+                settings,
+            )
+            parts.append(own.with_columns(fresh.select(_FIGURES)))
+    return pl.concat(parts).sort("_row").drop("_row").select(table.columns)
 
 
 def with_adjusted_p(

@@ -23,6 +23,8 @@ from engine.reconciliation import Reconciliation
 
 PUBLISH = "publish"
 RESTRICTED = "restricted"
+#: The attacker's audit of a run's withheld counts, in restricted/.
+CERTIFICATE = "certificate.csv"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,10 @@ class Pack:
     reconciliations: tuple[Reconciliation, ...]
     not_computed: pl.DataFrame
     manifest: Mapping[str, Any]
+    #: the attacker's audit of every withheld count (restricted: it says which are small)
+    certificate: pl.DataFrame | None = None
+    #: False: the audit failed, and nothing may be published
+    audit_passed: bool = True
 
 
 def file_sha256(path: Path) -> str:
@@ -77,12 +83,16 @@ def write_pack(out: Path, pack: Pack) -> dict[str, Path]:
         publish, restricted = staging / PUBLISH, staging / RESTRICTED
         publish.mkdir()
         restricted.mkdir()
-        _write_csv(pack.indicators, publish / "indicators.csv")
-        pack.indicators.write_parquet(publish / "indicators.parquet", statistics=False)
-        _write_csv(pack.pooled, publish / "pooled.csv")
-        pack.pooled.write_parquet(publish / "pooled.parquet", statistics=False)
-        # the workbook and the report, from the same published tables, in the same swap
-        written = write_publication(publish, pack.indicators, pack.pooled, pack.manifest)
+        written: dict[str, Path] = {}
+        if pack.audit_passed:  # a failed audit publishes nothing: publish/ is left empty
+            _write_csv(pack.indicators, publish / "indicators.csv")
+            pack.indicators.write_parquet(publish / "indicators.parquet", statistics=False)
+            _write_csv(pack.pooled, publish / "pooled.csv")
+            pack.pooled.write_parquet(publish / "pooled.parquet", statistics=False)
+            # the workbook and the report, from the same published tables, in the same swap
+            written = write_publication(publish, pack.indicators, pack.pooled, pack.manifest)
+        if pack.certificate is not None:
+            _write_csv(pack.certificate, restricted / CERTIFICATE)
         _write_csv(pack.decisions, restricted / "decisions.csv")
         _write_csv(reconciliation_rows(pack.reconciliations), restricted / "reconciliation.csv")
         _write_csv(pack.not_computed, restricted / "not_computed.csv")
@@ -91,11 +101,22 @@ def write_pack(out: Path, pack: Pack) -> dict[str, Path]:
         _swap_into_place(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    published = (
+        {
+            "indicators": out / PUBLISH / "indicators.csv",
+            "indicators_parquet": out / PUBLISH / "indicators.parquet",
+            "pooled": out / PUBLISH / "pooled.csv",
+            **{name: out / PUBLISH / path.name for name, path in written.items()},
+        }
+        if pack.audit_passed
+        else {}
+    )
+    certificate = (
+        {"certificate": out / RESTRICTED / CERTIFICATE} if pack.certificate is not None else {}
+    )
     return {
-        "indicators": out / PUBLISH / "indicators.csv",
-        "indicators_parquet": out / PUBLISH / "indicators.parquet",
-        "pooled": out / PUBLISH / "pooled.csv",
-        **{name: out / PUBLISH / path.name for name, path in written.items()},
+        **published,
+        **certificate,
         "decisions": out / RESTRICTED / "decisions.csv",
         "reconciliation": out / RESTRICTED / "reconciliation.csv",
         "manifest": out / RESTRICTED / "manifest.json",

@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 import scipy.sparse as sp
+from scipy.optimize import linprog
 
 from engine.errors import InternalError
 from engine.protection.intervals import EXACT_LIMIT, Intervals, attacker_intervals
@@ -52,6 +53,9 @@ class Proof(StrEnum):
     EXACT = "exact interval"
     #: integer tables consistent with everything published, far enough apart in the cell
     WITNESS = "witness tables"
+    #: the count is far enough above the withheld range: an interval reaching down into the
+    #: range holds at least the required number of values up to the count itself
+    ABOVE_RANGE = "far above the range"
     #: neither: the cell is treated as failing
     NONE = "not proved"
 
@@ -275,6 +279,7 @@ def audit(
     witnesses: Sequence[Witness] = (),
     exhaustive: bool = True,
     exact_limit: int = EXACT_LIMIT,
+    batch: bool = False,
 ) -> Certificate:
     """Audit every withheld cell of ``tables`` against the attacker of ``known``.
 
@@ -292,6 +297,8 @@ def audit(
     hidden = known.hidden
     reported = np.flatnonzero(hidden)
     if truth is not None:
+        if batch:
+            witnesses = [*witnesses, *_batch_witnesses(matrix, known, truth, policy)]
         up, down, _rejected = witness_ranges(matrix, known, truth, witnesses)
     else:
         up = down = np.zeros(tables.n_cells)
@@ -300,6 +307,10 @@ def audit(
         float(policy.secondary.min_attacker_interval), known.upper - known.lower + 1
     )
     t_all = None if truth is None else truth.astype(np.float64)
+    # The attacker's interval holds the true count: if it reaches down to the range (at most
+    # ``at_most``) it holds every value from there up to the count, so a count of at least
+    # ``at_most + required - 1`` passes whatever the interval; if it does not, nothing is required.
+    far = np.zeros(tables.n_cells, np.bool_) if t_all is None else t_all >= at_most + if_small - 1
 
     def needed(found: Intervals) -> BoolArray:
         """Withheld cells that could be small and are not yet proved to keep enough values."""
@@ -308,7 +319,7 @@ def audit(
             return hidden & could_be_small
         lo = np.where(found.exact_lower, found.lower, t_all - down)
         hi = np.where(found.exact_upper, found.upper, t_all + up)
-        return hidden & could_be_small & (hi - lo + 1 < if_small)
+        return hidden & could_be_small & (hi - lo + 1 < if_small) & ~far
 
     intervals = attacker_intervals(
         matrix,
@@ -332,11 +343,14 @@ def audit(
     with np.errstate(invalid="ignore"):
         possible = proved_hi - proved_lo + 1
     req = np.where(lower <= at_most, if_small[reported], 0.0).astype(np.int64)
+    # far above the range and not proved otherwise: at least the requirement (never the count)
+    by_range = far[reported] & ~exact & (np.nan_to_num(possible, nan=0.0) < req)
+    possible = np.where(by_range, req.astype(np.float64), possible)
     proved = ~np.isnan(possible)
     passed = (req == 0) | (proved & (np.nan_to_num(possible, nan=0.0) >= req))
     proof = tuple(
-        Proof.EXACT if e else (Proof.WITNESS if p else Proof.NONE)
-        for e, p in zip(exact, proved, strict=True)
+        Proof.EXACT if e else Proof.ABOVE_RANGE if b else (Proof.WITNESS if p else Proof.NONE)
+        for e, b, p in zip(exact, by_range, proved, strict=True)
     )
     return Certificate(
         cells=reported,
@@ -348,6 +362,53 @@ def audit(
         passed=passed,
         proof=proof,
     )
+
+
+def _batch_witnesses(
+    matrix: sp.csr_array, known: Knowledge, truth: IntArray, policy: Policy
+) -> list[Witness]:
+    """Two tables for many withheld cells at once: one linear programme moving every small
+    withheld cell as far up as the requirement asks, one as far down (a vertex of these
+    systems of sums is almost always whole; one that is not is dropped, and the audit checks
+    both like any witness). Cells they do not prove get a problem of their own."""
+    need = policy.secondary.min_attacker_interval
+    at_most = policy.primary.suppress_if_count_at_most
+    t = truth.astype(np.float64)
+    variable = known.lower < known.upper
+    targets = known.hidden & (t < at_most + need - 1)
+    if not targets.any():
+        return []
+    cols = np.flatnonzero(variable)
+    sub = sp.csr_array(matrix[:, cols])
+    rhs = -(matrix[:, ~variable] @ t[~variable])
+    out = []
+    for sign in (1.0, -1.0):
+        lo = known.lower[cols].copy()
+        hi = known.upper[cols].copy()
+        # bounded, so that the programme has an optimum: the requirement's distance is enough
+        reach = t[cols] + sign * need
+        if sign > 0:
+            hi = np.minimum(hi, np.maximum(reach, t[cols]))
+        else:
+            lo = np.maximum(lo, np.minimum(reach, t[cols]))
+        cost = np.where(targets[cols], -sign, 0.0)
+        result = linprog(
+            cost,
+            A_eq=sub,
+            b_eq=rhs,
+            bounds=np.column_stack([lo, hi]),
+            method="highs",
+        )
+        if result.status != 0 or result.x is None:
+            continue
+        x = np.asarray(result.x)
+        if np.abs(x - np.round(x)).max(initial=0.0) > 1e-6:
+            continue
+        delta = np.round(x).astype(np.int64) - truth[cols]
+        moved = delta != 0
+        if moved.any():
+            out.append(Witness(cols[moved].astype(np.int64), delta[moved]))
+    return out
 
 
 @dataclass(frozen=True, eq=False)

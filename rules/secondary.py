@@ -97,6 +97,12 @@ class ProtectSettings:
     moves_limit: int = 50_000
     #: cost shapes the moves method tries (the best result is kept)
     moves_starts: int = 2
+    #: patterns may pass through cells the tables do not have (unknown to the attacker); a
+    #: run's tables say a missing row is a zero, so there they may not
+    absent_free: bool = True
+    #: before solving cells one by one, two linear programmes over the whole system try to
+    #: prove many at once (large systems, such as a run's)
+    batch_witnesses: bool = False
 
     def __post_init__(self) -> None:
         if self.method not in ("auto", "moves", "patterns"):
@@ -204,6 +210,8 @@ class _Task:
     hideable: BoolArray
     cost: IntArray
     figures: IntArray
+    absent: BoolArray
+    balance: BoolArray
 
     @property
     def values(self) -> IntArray:
@@ -225,6 +233,8 @@ def protect(
     *,
     primary: BoolArray | None = None,
     settings: ProtectSettings | None = None,
+    absent: BoolArray | None = None,
+    balance: BoolArray | None = None,
 ) -> Protection:
     """Withhold the primary cells and enough others that every withheld cell the attacker
     cannot place above the withheld range keeps at least ``[secondary] min_attacker_interval``
@@ -232,12 +242,27 @@ def protect(
 
     ``primary`` marks the cells withheld on their own account (default: the policy's counts,
     P1 and P3); a run passes its own primary cells here. The cells are worked on in a canonical
-    order (by key), so the result does not depend on the order they come in."""
+    order (by key), so the result does not depend on the order they come in.
+
+    ``absent`` marks cells that are not published at all (unknown to the attacker, never
+    withheld, no requirement): a run's sums that nobody publishes, kept for their relations.
+    ``balance`` marks the cells a pattern's witness moves first to keep an extra relation
+    (a run's remainders, ``at risk - events``)."""
     canonical = np.argsort(tables.codes, kind="stable")
     if not np.array_equal(canonical, np.arange(tables.n_cells)):
         marked = None if primary is None else primary[canonical]
-        done = protect(tables.reordered(canonical), policy, primary=marked, settings=settings)
+        gone = None if absent is None else absent[canonical]
+        first = None if balance is None else balance[canonical]
+        done = protect(
+            tables.reordered(canonical),
+            policy,
+            primary=marked,
+            settings=settings,
+            absent=gone,
+            balance=first,
+        )
         return done.renumbered(canonical, tables)
+    absent = np.zeros(tables.n_cells, np.bool_) if absent is None else absent.astype(np.bool_)
     values = tables.values
     if (values < 0).any():
         msg = "protect() needs every true count (no unknown cells)"
@@ -248,7 +273,7 @@ def protect(
         rules[primary & (values == 0)] = ProtectionRule.ZERO_COUNT
         rules[primary & (values > 0)] = ProtectionRule.SMALL_COUNT
     else:
-        primary = primary.astype(np.bool_)
+        primary = primary.astype(np.bool_) & ~absent
         rules[primary] = ProtectionRule.MARKED
     lowest = 0 if policy.primary.suppress_zero_counts else 1
     figures = values.copy()
@@ -259,9 +284,11 @@ def protect(
         policy=policy,
         settings=settings or ProtectSettings(),
         primary=primary,
-        hideable=(values >= lowest) & ~primary,
+        hideable=(values >= lowest) & ~primary & ~absent,
         cost=cell_costs(values, policy.secondary.cost),
         figures=figures,
+        absent=absent,
+        balance=np.zeros(tables.n_cells, np.bool_) if balance is None else balance,
     )
     hidden, witnesses = _first_pattern(task)
     rules[hidden & ~primary] = ProtectionRule.SECONDARY
@@ -285,7 +312,12 @@ def _first_pattern(task: _Task) -> tuple[BoolArray, list[Witness]]:
     if not len(prim_idx) or task.need <= 1:
         return task.primary.copy(), []
     order = prim_idx[np.lexsort((tables.codes[prim_idx], values[prim_idx]))]
-    need = np.full(len(order), task.need - 1, np.int64)
+    # A withheld cell of at least N - 1 above the withheld range keeps N values whenever the
+    # attacker cannot place it above the range (its interval reaches down into the range and up
+    # to its true value): it needs no room of its own (a run's cells withheld for another rule).
+    at_most = task.policy.primary.suppress_if_count_at_most
+    large = values[order] >= at_most + task.need - 1
+    need = np.where(large, 0, task.need - 1).astype(np.int64)
     lowest = np.full(tables.n_cells, task.lowest, np.int64)
     method = task.settings.method
     if method == "auto":
@@ -303,10 +335,15 @@ def _first_pattern(task: _Task) -> tuple[BoolArray, list[Witness]]:
         lower=lowest,
         cost=task.cost,
         eligible=task.hideable,
-        hidden=np.zeros(tables.n_cells, np.bool_),
+        hidden=task.absent.copy(),
         max_per_node=task.settings.line_patterns,
+        absent_free=task.settings.absent_free,
     )
-    return found.hidden.copy(), _pattern_witnesses(found)
+    witnesses = _pattern_witnesses(found)
+    if tables.extra_rows:
+        free = found.hidden | task.absent
+        witnesses = _complete(tables, witnesses, free, task.balance, task.values - task.lowest)
+    return found.hidden & ~task.absent, witnesses
 
 
 #: Costs per unit moved tried by the moves method, best result kept (the linear costs are a
@@ -345,7 +382,7 @@ def _audit_and_repair(
     notes: list[str] = []
 
     def run_audit() -> tuple[Knowledge, Certificate]:
-        known = knowledge(task.policy, task.figures, hidden)
+        known = knowledge(task.policy, task.figures, hidden & ~task.absent, task.absent)
         cert = audit(
             task.tables,
             known,
@@ -354,6 +391,7 @@ def _audit_and_repair(
             witnesses=witnesses,
             exhaustive=task.settings.exhaustive_audit,
             exact_limit=task.settings.exact_limit,
+            batch=task.settings.batch_witnesses,
         )
         return known, cert
 
@@ -388,7 +426,8 @@ def _trees(tables: LinkedTables) -> list[Tree]:
     for d, h in enumerate(tables.hierarchies):
         weights = np.zeros(len(h.labels))
         np.maximum.at(weights, tables.coords[:, d].astype(np.int64), tables.values.astype(float))
-        trees.append(Tree(h.parents, tuple(float(w) for w in weights)))
+        free = not (~h.is_leaf[tables.coords[:, d]]).any()
+        trees.append(Tree(h.parents, tuple(float(w) for w in weights), free=free))
     return trees
 
 
@@ -411,6 +450,84 @@ def _pattern_witnesses(found: SearchResult) -> list[Witness]:
     return out
 
 
+def _complete(
+    tables: LinkedTables,
+    witnesses: list[Witness],
+    free: BoolArray,
+    balance: BoolArray,
+    slack: IntArray,
+) -> list[Witness]:
+    """Patterns keep the hierarchies' relations; an extra relation they move (a split
+    ``at risk = events + rest``) is balanced on a free cell of it (withheld or absent, a
+    ``balance`` cell first) that the pattern does not move, and the witness is shortened to the
+    room that cell has. The audit checks the result like any witness."""
+    extra = np.flatnonzero(tables.constraints.dimension < 0)
+    matrix = sp.csr_array(tables.constraints.matrix[extra])
+    if not matrix.shape[0] or not witnesses:
+        return witnesses
+    chosen_cell, chosen_coef = _balancing_cells(matrix, free, balance)
+    n_w = len(witnesses)
+    lengths = np.array([len(w.cells) for w in witnesses])
+    owner = np.repeat(np.arange(n_w), lengths)
+    cells = np.concatenate([w.cells for w in witnesses]).astype(np.int64)
+    deltas = np.concatenate([w.deltas for w in witnesses]).astype(np.int64)
+    moves = sp.csc_array((deltas.astype(np.float64), (cells, owner)), shape=(tables.n_cells, n_w))
+    residual = sp.coo_array(matrix @ moves)
+    r, j, value = residual.row, residual.col, residual.data
+    target = chosen_cell[r]
+    keep = (np.abs(value) > 0.5) & (target >= 0)
+    r, j, value, target = r[keep], j[keep], value[keep], target[keep]
+    delta = -value / chosen_coef[r]
+    moved = set((cells * n_w + owner).tolist())
+    fresh = np.array([t * n_w + w not in moved for t, w in zip(target, j, strict=True)], np.bool_)
+    whole = np.abs(delta - np.round(delta)) < 1e-9
+    keep = fresh & whole
+    all_cells = np.concatenate([cells, target[keep]])
+    all_deltas = np.concatenate([deltas, np.round(delta[keep]).astype(np.int64)])
+    all_owner = np.concatenate([owner, j[keep]])
+    by_owner = np.argsort(all_owner, kind="stable")
+    all_cells, all_deltas, all_owner = (
+        all_cells[by_owner],
+        all_deltas[by_owner],
+        all_owner[by_owner],
+    )
+    rays = np.array([w.ray for w in witnesses])
+    amount = np.ones(n_w, np.int64)
+    np.maximum.at(amount, owner, np.abs(deltas))
+    amount[rays] = 1
+    unit = all_deltas // amount[all_owner]
+    room = np.where(rays, np.iinfo(np.int64).max, amount)
+    falling = unit < 0
+    np.minimum.at(room, all_owner[falling], slack[all_cells[falling]] // -unit[falling])
+    bounds = np.searchsorted(all_owner, np.arange(n_w + 1))
+    out = []
+    for w in range(n_w):
+        a, b = bounds[w], bounds[w + 1]
+        if not falling[a:b].any():
+            out.append(Witness(all_cells[a:b], all_deltas[a:b], bool(rays[w])))
+        elif room[w] >= 1:
+            out.append(Witness(all_cells[a:b], unit[a:b] * room[w]))
+    return out
+
+
+def _balancing_cells(
+    matrix: sp.csr_array, free: BoolArray, balance: BoolArray
+) -> tuple[IntArray, npt.NDArray[np.float64]]:
+    """Each relation's balancing cell (-1: none free) and its coefficient."""
+    row_of = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    rank = np.where(free[matrix.indices], np.where(balance[matrix.indices], 0, 1), 2)
+    order = np.lexsort((rank, row_of))
+    first = np.ones(len(order), np.bool_)
+    first[1:] = row_of[order][1:] != row_of[order][:-1]
+    pick = order[first]
+    cell = np.full(matrix.shape[0], -1, np.int64)
+    coef = np.ones(matrix.shape[0])
+    usable = rank[pick] < 2
+    cell[row_of[pick][usable]] = matrix.indices[pick][usable]
+    coef[row_of[pick][usable]] = matrix.data[pick][usable]
+    return cell, coef
+
+
 def _repair(task: _Task, hidden: BoolArray, cell: int) -> IntArray:
     """The cheapest further cells that let ``cell`` move up by the whole requirement: a linear
     programme over moves ``y = y_up - y_down`` of the withheld and withholdable cells with
@@ -418,7 +535,7 @@ def _repair(task: _Task, hidden: BoolArray, cell: int) -> IntArray:
     """
     tables, values = task.tables, task.values
     matrix = sp.csr_array(tables.constraints.matrix)
-    movable = hidden | task.hideable
+    movable = hidden | task.hideable | task.absent
     order = np.argsort(tables.codes, kind="stable")
     cols = order[movable[order]]
     k = len(cols)

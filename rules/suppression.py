@@ -53,6 +53,10 @@ DERIVED: dict[str, tuple[str, ...]] = {
     ),
 }
 SUPPRESSED = "suppressed"
+#: The one code a published row shows for every withheld count, whatever the rule: C for
+#: confidential, like the Government Analysis Function's [c].
+PUBLIC_CODE = "C"
+PUBLIC_STATUS = f"{SUPPRESSED}: {PUBLIC_CODE}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,24 +134,10 @@ def apply_primary(table: pl.DataFrame, policy: Policy, key_columns: Sequence[str
             for _, n in PAIRS
         ],
     )
-    # The rules withholding a row's counts, in order ("P1, P2"); D1 follows from them. Built
-    # column by column rather than with list operations, which are slow on millions of rows.
-    primary_rules = pl.concat_str(
-        [
-            pl.when(pl.any_horizontal([pl.col(f"_rule_{c}") == rule for c in flags])).then(
-                pl.lit(str(rule))
-            )
-            for rule in sorted(r for r in Rule if r is not Rule.DERIVED)
-        ],
-        separator=", ",
-        ignore_nulls=True,
-    )
+    # The public status names no rule: "a small count" and "withheld to protect one" must look
+    # the same to the attacker (docs/disclosure.md); the rule of each cell is in the decisions.
     any_rule = pl.any_horizontal([pl.col(f"_rule_{c}").is_not_null() for c in rule_columns])
-    status = (
-        pl.when(any_rule)
-        .then(pl.lit(f"{SUPPRESSED}: ") + primary_rules.fill_null(""))
-        .otherwise(pl.col("status"))
-    )
+    status = pl.when(any_rule).then(pl.lit(PUBLIC_STATUS)).otherwise(pl.col("status"))
     # A withheld figure cannot be significant or inside a range: those follow the ratio.
     published = published.with_columns(
         status=status,

@@ -109,16 +109,20 @@ def _evaluate(  # noqa: PLR0917 - numba kernels take positional arrays only
     value: np.ndarray,
     lower: np.ndarray,
     cost_limit: np.int64,
+    absent_free: bool,
 ) -> tuple[bool, np.int64, np.int64, np.int64]:
     """Cost of withholding a support (new cells only), and how far it moves up and down.
 
-    Invalid when a published cell on it may not be withheld, or the cost passes the limit."""
+    Invalid when a published cell on it may not be withheld, or the cost passes the limit, or
+    (without ``absent_free``) it passes through a cell the tables do not have."""
     c = np.int64(0)
     u = INF
     dn = INF
     for s in range(size):
         q = cells[s]
         if q < 0:
+            if not absent_free:
+                return False, c, u, dn
             continue
         if not hidden[q]:
             if not eligible[q]:
@@ -183,6 +187,7 @@ def search(  # noqa: PLR0917 - numba kernels take positional arrays only
     up: np.ndarray,
     down: np.ndarray,
     max_support: int,
+    absent_free: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Protect each primary cell in turn with the cheapest product pattern.
 
@@ -228,7 +233,7 @@ def search(  # noqa: PLR0917 - numba kernels take positional arrays only
                 pat_ptr, pat_nodes, pat_signs, cell_at, sorted_codes, order, cells, signs,
             )  # fmt: skip
             valid, c, u, dn = _evaluate(
-                cells, signs, size, hidden, eligible, cost, value, lower, best_cost
+                cells, signs, size, hidden, eligible, cost, value, lower, best_cost, absent_free
             )
             gain = min(max(up[p], u) + max(down[p], dn), INF)
             if not valid or gain < need[i] or (c == best_cost and gain <= best_gain):

@@ -46,6 +46,9 @@ class Tree:
 
     parents: tuple[int, ...]
     weights: tuple[float, ...]
+    #: no relation runs along this dimension (its groups and total are never cells): a pattern
+    #: stays at the cell's own node there
+    free: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,8 @@ def _line_patterns_of(
 ) -> list[list[tuple[tuple[int, ...], tuple[int, ...]]]]:
     """Per node, the line patterns through it as (nodes, signs) with the node's sign +1."""
     n = len(tree.parents)
+    if tree.free:
+        return [[((node,), (1,))] for node in range(n)]
     children: list[list[int]] = [[] for _ in range(n)]
     for i, p in enumerate(tree.parents):
         if p >= 0:
@@ -203,6 +208,7 @@ def search_patterns(
     eligible: BoolArray,
     hidden: BoolArray,
     max_per_node: int = MAX_LINE_PATTERNS,
+    absent_free: bool = True,
 ) -> SearchResult:
     """Hide product patterns until every primary cell (in the given order) has ``need`` room.
 
@@ -246,6 +252,7 @@ def search_patterns(
         np.zeros(n_cells, np.int64),
         np.zeros(n_cells, np.int64),
         max_support,
+        absent_free,
     )
     picked = np.flatnonzero(status == 1)
     supports = [

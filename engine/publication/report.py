@@ -144,8 +144,8 @@ def _sections_in_order(data: Published) -> list[tuple[str, str, int | Sequence[i
 
 def _nav_label(page: Page, kind: str, ids: int | Sequence[int]) -> str:
     if isinstance(ids, int):
-        return f"{ids} {short_title(page, ids)}"
-    return f"{ids[0]}-{ids[-1]} Staff survey"
+        return f"{page.ctx.number(ids)} {short_title(page, ids)}"
+    return f"{page.ctx.number(ids[0])}-{page.ctx.number(ids[-1])} Staff survey"
 
 
 def _by_variant(row: Mapping[str, Any]) -> tuple[bool, Any, Any]:
@@ -158,6 +158,8 @@ def _by_variant(row: Mapping[str, Any]) -> tuple[bool, Any, Any]:
 
 def _percentage_cell(page: Page, row: Mapping[str, Any]) -> str:
     rate, diff = finite(row.get("rate")), finite(row.get("difference_pp"))
+    if rate is not None and row.get("reference_group") is None:  # compared with nobody
+        return esc(percent(rate))
     if rate is None or diff is None:
         return page.gap(row.get("status"))
     return esc(f"{percent(rate)} ({points(diff)} points){' *' if row.get('significant') else ''}")
@@ -184,29 +186,31 @@ def _summary(page: Page, data: Published) -> str:
             order = data.groups(data.rows(i))
             cells = {r["group"]: r for r in rows}
             text = workforce_reading(page, latest, order, [cells.get(g) for g in order])
-            items.append(_item(i, text))
+            items.append(_item(page, i, text))
         elif measure == "ratio":
             for r in compared:
-                label = f"{i} {short_title(page, i)}"
+                label = f"{page.ctx.number(i)} {short_title(page, i)}"
                 label += "" if r["variant"] == STANDARD_VARIANT else f" ({r['variant']})"
                 headline.append(estimate(page, r, label + (f" / {r['group']}" if several else "")))
                 if not several and r["variant"] == STANDARD_VARIANT:
-                    items.append(_item(i, ratio_reading(page, r)))
+                    items.append(_item(page, i, ratio_reading(page, r)))
                 if not matrix or matrix[-1][0] != label:
                     matrix.append((label, {}))
                 matrix[-1][1][str(r["group"])] = estimate_cell(page, r)
         elif measure == "percentage":
             matrix.append(
                 (
-                    f"{i} {subject(page, i)}",
+                    f"{page.ctx.number(i)} {subject(page, i)}",
                     {str(r["group"]): _percentage_cell(page, r) for r in compared},
                 )
             )
             if not several:
-                items.extend(_item(i, percentage_reading(page, i, r)) for r in compared)
+                items.extend(_item(page, i, percentage_reading(page, i, r)) for r in compared)
         elif measure == "board_gap":
             items.extend(
-                _item(i, board_reading(page, r)) for r in compared if r.get("board") == "voting"
+                _item(page, i, board_reading(page, r))
+                for r in compared
+                if r.get("board") == "voting"
             )
     parts = [
         f'<section id="summary"><h2>At a glance: {latest}</h2>',
@@ -220,7 +224,7 @@ def _summary(page: Page, data: Published) -> str:
             "<p>Each group compared with the reference group (* significant after adjustment "
             "for multiple comparisons; percentages with the difference from the reference "
             "group in percentage points):</p>"
-            + table(("Indicator", *groups), body, numeric=(False, *([True] * len(groups))))
+            + table((page.ctx.noun, *groups), body, numeric=(False, *([True] * len(groups))))
         )
     if headline:
         svg = charts.forest(
@@ -240,18 +244,16 @@ def _summary(page: Page, data: Published) -> str:
     return "".join(parts)
 
 
-def _item(indicator_id: int, text: str) -> str:
-    return f"<li><strong>Indicator {indicator_id}.</strong> {esc(text)}</li>"
+def _item(page: Page, indicator_id: int, text: str) -> str:
+    return f"<li><strong>{esc(page.ctx.indicator_name(indicator_id))}.</strong> {esc(text)}</li>"
 
 
 def _methods(page: Page, data: Published) -> str:
     ctx = page.ctx
-    codes = sorted(
-        {*data.rule_codes_used(), "P1", "P2", "D1"}, key=lambda c: (c[0], natural_key(c))
-    )
+    codes = sorted({*data.rule_codes_used(), "C", "D1"}, key=lambda c: (c[0], natural_key(c)))
     markers = [
         (
-            "withheld (P1, ...)",
+            "withheld (C)",
             "withheld by disclosure control, with the rule codes; the value is "
             f"never shown (in wres.xlsx: {ctx.withheld_marker})",
         ),

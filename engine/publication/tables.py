@@ -91,6 +91,10 @@ EVENT_WORDS: Mapping[str, str] = {
     "disciplinary": "entering formal disciplinary process",
     "capability": "entering formal capability process",
     "training": "accessing non-mandatory training",
+    "reported": "saying it was reported",
+    "pressure": "feeling pressure to come to work",
+    "valued": "satisfied",
+    "adjustments": "saying adequate adjustments were made",
 }
 AT_RISK_WORDS: Mapping[str, str] = {
     "shortlisted": "shortlisted",
@@ -112,10 +116,12 @@ def rule_codes(status: str | None) -> tuple[str, ...]:
     return tuple(c.strip() for c in status.split(":", 1)[1].split(",") if c.strip())
 
 
-def applicable(measure: str | None, group: str | None) -> frozenset[str]:
+def applicable(measure: str | None, group: str | None, *, compared: bool = True) -> frozenset[str]:
+    """The columns a row publishes; ``compared`` False: a row with no reference group (WDES
+    metric 8, asked of Disabled staff only)."""
     if measure is None:  # a row of pooled.csv
         return _POOLED
-    if group == UNKNOWN:
+    if group == UNKNOWN or (not compared and measure == "percentage"):
         return _NOT_COMPARED
     return APPLICABLE.get(measure, _NOT_COMPARED)
 
@@ -125,7 +131,10 @@ def marker_for(row: Mapping[str, Any], column: str) -> Marker | None:
     if row.get(column) is not None:
         return None
     measure = row.get("measure")
-    if column not in applicable(None if measure is None else str(measure), row.get("group")):
+    # Only Unknown and the groups of an indicator that compares nobody have no reference group.
+    compared = row.get("reference_group") is not None or "reference_group" not in row
+    kind = None if measure is None else str(measure)
+    if column not in applicable(kind, row.get("group"), compared=compared):
         return None
     status = row.get("status")
     if is_withheld(status):
@@ -230,6 +239,55 @@ class Context:
         found = self.indicator(indicator_id)
         return found.title if found is not None else f"Indicator {indicator_id}"
 
+    @property
+    def noun(self) -> str:
+        """What the standard calls an indicator: ``Indicator`` (WRES), ``Metric`` (WDES)."""
+        return self.standard.indicator_noun if self.standard is not None else "Indicator"
+
+    def number(self, indicator_id: int) -> str:
+        """The standard's number of an indicator: ``2``, or ``4a(i)`` for WDES id 4."""
+        found = self.indicator(indicator_id)
+        return found.number if found is not None else str(indicator_id)
+
+    def indicator_name(self, indicator_id: int) -> str:
+        """``Indicator 2``, ``Metric 4a(i)``."""
+        return f"{self.noun} {self.number(indicator_id)}"
+
+    def names(self, indicator_ids: Sequence[int]) -> str:
+        """``Indicators 5-8``, ``Metrics 4a(i)-9a``, or one name."""
+        if len(indicator_ids) == 1:
+            return self.indicator_name(indicator_ids[0])
+        first, last = self.number(indicator_ids[0]), self.number(indicator_ids[-1])
+        return f"{self.noun}s {first}-{last}"
+
+    @property
+    def characteristic(self) -> str:
+        return self.standard.characteristic if self.standard is not None else "ethnicity"
+
+    @property
+    def by_group(self) -> str:
+        """What the groups are, after "by": ``ethnic group``, ``disability``."""
+        return "ethnic group" if self.characteristic == "ethnicity" else self.characteristic
+
+    @property
+    def group_plural(self) -> str:
+        """``ethnic groups``, ``disability groups``."""
+        if self.characteristic == "ethnicity":
+            return "ethnic groups"
+        return f"{self.characteristic} groups"
+
+    @property
+    def unknown_meaning(self) -> str:
+        """What the Unknown group holds, in words."""
+        if self.characteristic == "ethnicity":
+            return "ethnicity not stated or not known"
+        return f"{self.characteristic} not declared or not known"
+
+    def compared(self, indicator_id: int) -> bool:
+        """The indicator sets each group beside a reference group (not WDES metric 8)."""
+        found = self.indicator(indicator_id)
+        return found is None or found.compared
+
     def _threshold(self, section: str, key: str, default: int) -> int:
         value = self.policy_rules.get(section, {}).get(key, default)
         return int(value) if isinstance(value, int | float) else default
@@ -239,6 +297,10 @@ class Context:
         count = self._threshold("primary", "suppress_if_count_at_most", 0)
         base = self._threshold("primary", "suppress_if_base_at_most", 0)
         texts = {
+            "C": f"a count from 1 to {count} (or whose complement, the denominator minus the "
+            f"count, is), a group of 1 to {max(base, count)} people, or a count withheld so "
+            "that no such count can be worked out from the totals and the other figures; "
+            "the same code for all of them, so that it does not tell which",
             "P1": f"a count from 1 to {count} is withheld",
             "P2": f"a count whose complement (the denominator minus the count) is from 1 to "
             f"{count} is withheld, since it would reveal the complement",
@@ -273,7 +335,11 @@ class Context:
         )
         return [
             ("Standard", self.name),
-            ("Ethnicity level", str(s.get("ethnicity_level", "not recorded"))),
+            *(
+                [("Ethnicity level", str(s.get("ethnicity_level", "not recorded")))]
+                if self.characteristic == "ethnicity"
+                else [("Characteristic", self.characteristic)]
+            ),
             ("Reference group", str(s.get("reference_group", "not recorded"))),
             ("Confidence level", self.level_text),
             ("Interval for the ratio", _named(_CI_NAMES, s.get("ci_method"))),
@@ -418,9 +484,13 @@ class Published:
         return sorted(int(y) for y in self.indicators["year"].unique().to_list())
 
     def indicator_ids(self) -> list[int]:
+        """The indicators published, in the standard's order (WDES 4a(i), 4a(ii-iii), 4b, 5)."""
         if self.indicators.height == 0:
             return []
-        return sorted(int(i) for i in self.indicators["indicator"].unique().to_list())
+        standard = self.context.standard
+        order = {} if standard is None else {i.id: k for k, i in enumerate(standard.indicators)}
+        ids = {int(i) for i in self.indicators["indicator"].unique().to_list()}
+        return sorted(ids, key=lambda i: (order.get(i, len(order)), i))
 
     def rows(self, indicator_id: int) -> pl.DataFrame:
         return self.indicators.filter(pl.col("indicator") == indicator_id)

@@ -1,7 +1,8 @@
 """``publish/wres.xlsx``: the annual return's tables, the disaggregated results and the notes.
 
 Sheets: Contents, Notes (policy, rule codes, methods, the attacker-audit summary), one sheet per
-indicator laid out as the annual WRES return presents it (organisation total, every year), then
+indicator laid out as the annual return presents it (organisation total, every year; named as the
+standard numbers it: ``Indicator 2``, ``Metric 4a(i)``), then
 ``All results`` (every row of ``indicators.csv``) and ``Pooled over years`` (``pooled.csv``) as
 filterable tables. Every number is a value published in those two tables, stored as a number
 with a format; an empty published cell shows a marker (withheld: the policy's marker, ``*`` by
@@ -227,6 +228,8 @@ def _labels(book: _Book, indicator_id: int) -> tuple[str, str]:
     if ind is None:
         return "events", "at risk"
     event = EVENT_WORDS.get(ind.event or "", "answering yes" if ind.extract == "survey" else "")
+    if ind.event_at_least is not None:
+        event = f"{ind.event} score {ind.event_at_least:.1f} or more"
     at_risk = AT_RISK_WORDS.get(ind.at_risk or ind.extract, ind.at_risk or ind.extract)
     return event or str(ind.event), at_risk
 
@@ -262,6 +265,13 @@ def _ratio_columns(book: _Book, indicator_id: int, measure: str) -> list[Column]
     if measure == "ratio":
         columns.append(Column("Non-adverse range 0.80-1.25", "non_adverse_range", "text", 12))
     columns.append(Column("Status", "status", "text", 24))
+    if not book.ctx.compared(indicator_id):  # each group on its own: no reference, no test
+        comparison = {"difference_pp", "p_value", "p_adjusted", "significant"}
+        columns = [
+            c
+            for c in columns
+            if not c.source.startswith("reference_") and c.source not in comparison
+        ]
     return columns
 
 
@@ -320,13 +330,13 @@ def _share_sheet(book: _Book, indicator_id: int, name: str) -> None:
     ]
     sheet = book.book.add_worksheet(name)
     sheet.write_string(
-        0, 0, f"Indicator {indicator_id}: {book.ctx.title(indicator_id)}", book.title
+        0, 0, f"{book.ctx.indicator_name(indicator_id)}: {book.ctx.title(indicator_id)}", book.title
     )
     sheet.write_string(
         1,
         0,
         "Organisation total, latest year first: each group's headcount and its share of the "
-        "row's headcount (Unknown included in the total).",
+        f"row's headcount (Unknown, {book.ctx.unknown_meaning}, included in the total).",
         book.subtitle,
     )
     for c, column in enumerate(columns):
@@ -365,7 +375,11 @@ def _indicator_sheet(book: _Book, indicator_id: int, name: str) -> None:
     direction = ""
     if ind is not None and ind.direction:
         ref = book.data.reference or "reference"
-        groups = [g for g in book.data.groups(book.data.rows(indicator_id)) if g != "Unknown"]
+        groups = [
+            g
+            for g in book.data.groups(book.data.rows(indicator_id))
+            if g != "Unknown" and (g != ref or not ind.compared)
+        ]
         direction = ind.direction.format(reference=ref, group=" / ".join(groups) or "group")
     if measure == "board_gap":
         columns = _board_columns(book)
@@ -379,7 +393,7 @@ def _indicator_sheet(book: _Book, indicator_id: int, name: str) -> None:
             columns = [c for c in columns if c.source != "variant"]
     book.table_sheet(
         name,
-        f"Indicator {indicator_id}: {book.ctx.title(indicator_id)}",
+        f"{book.ctx.indicator_name(indicator_id)}: {book.ctx.title(indicator_id)}",
         note.strip(),
         columns,
         _sorted_rows(book, indicator_id, keys),
@@ -413,9 +427,7 @@ def _key_value_sheet(
 
 def _notes(book: _Book) -> None:
     ctx = book.ctx
-    codes = sorted(
-        {*book.data.rule_codes_used(), "P1", "P2", "D1"}, key=lambda c: (c[0], natural_key(c))
-    )
+    codes = sorted({*book.data.rule_codes_used(), "C", "D1"}, key=lambda c: (c[0], natural_key(c)))
     markers = [
         (
             ctx.withheld_marker,
@@ -502,7 +514,7 @@ def write_workbook(path: Path, data: Published) -> Path:
     sheets: list[tuple[str, str]] = [
         ("Notes", "disclosure audit, policy, rule codes, markers, methods and provenance")
     ]
-    sheets += [(f"Indicator {i}", book.ctx.title(i)) for i in ids]
+    sheets += [(book.ctx.indicator_name(i), book.ctx.title(i)) for i in ids]
     sheets.append(
         (
             "All results",
@@ -526,7 +538,7 @@ def write_workbook(path: Path, data: Published) -> Path:
     _contents(book, sheets)
     _notes(book)
     for i in ids:
-        _indicator_sheet(book, i, f"Indicator {i}")
+        _indicator_sheet(book, i, book.ctx.indicator_name(i))
     columns = [_column(c) for c in data.indicators.columns]
     book.table_sheet(
         "All results",

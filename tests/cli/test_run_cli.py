@@ -208,13 +208,22 @@ def test_a_withheld_value_is_empty_and_its_status_names_the_rule(
     assert rxx["denominator"] == 50
     for figure in ("rate", "relative_likelihood", "ci_low", "ci_high", "p_value", "p_adjusted"):
         assert rxx[figure] is None, figure
-    assert rxx["status"] == "suppressed: P1"
+    assert rxx["status"] == "suppressed: C"
     assert (rxx["reference_numerator"], rxx["reference_denominator"]) == (20, 200)
     rows = (out / "publish" / "indicators.csv").read_text(encoding="utf-8").splitlines()
     assert not any(",RXX," in line and ",BME," in line and ",3," in line for line in rows)
+    # the classic lone withheld cell: with the total published, RYY's 12 would give RXX's 3
+    # away by subtraction, so secondary suppression withholds it too, under the same code
     ryy = table.filter(pl.col("organisation") == "RYY", pl.col("group") == "BME").row(0, named=True)
-    assert ryy["status"] == "published"
-    assert ryy["relative_likelihood"] == pytest.approx((12 / 60) / (30 / 300))
+    total = table.filter(pl.col("organisation") == "All", pl.col("group") == "BME").row(
+        0, named=True
+    )
+    assert total["numerator"] == 15
+    assert ryy["numerator"] is None
+    assert ryy["status"] == "suppressed: C"
+    decisions = pl.read_csv(out / "restricted" / "decisions.csv", infer_schema=False)
+    ryy_rules = decisions.filter(pl.col("organisation") == "RYY", pl.col("column") == "numerator")
+    assert ryy_rules["rule"].to_list() == ["S1"]
 
 
 def test_decisions_list_every_withheld_cell_without_its_value(
@@ -257,7 +266,8 @@ def test_manifest_records_version_policy_inputs_command_and_secondary_state(
     assert command[:2] == ["wres", "run"]
     assert command[command.index("--counts") + 1] == str(counts)
     assert command[command.index("--by") + 1] == "organisation"
-    assert "not applied" in manifest["secondary_protection"]
+    assert manifest["secondary_protection"]["applied"] is True
+    assert manifest["secondary_protection"]["attacker_audit"] == "passed"
 
 
 def test_policy_file_hash_is_that_of_the_file(tmp_path: Path, no_suppression: Path) -> None:

@@ -1,0 +1,100 @@
+"""What the disclosure layer needs to know of a run's counts, read from its count blocks.
+
+Two facts, both about which published figures are the same numbers or sums of others:
+where each indicator's counts come from (an extract's channel: indicator 1's numerator,
+indicator 3's denominator and indicator 9's workforce are all the staff headcount), and which
+finest ethnicity categories each group of the run holds (so that White is the sum of the
+detailed White categories, BME of its broad groups).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from engine.cells import groups_of
+from engine.counts import ETHNICITY, STANDARD_VARIANT, WORKFORCE, Counts
+from engine.ethnicity import EthnicityScheme
+from engine.indicators import Settings
+from engine.standards import Measure, Standard
+from rules.run_protection import BLANK, CountSource, SourceKey
+
+
+def count_sources(
+    counts: Counts, standard: Standard, *, counts_file: bool
+) -> dict[SourceKey, CountSource]:
+    """The measures of each (indicator, variant, board membership) of a run.
+
+    From record extracts a measure is the extract and channel counted (shared between
+    indicators); from a counts file, each indicator's own numerator and denominator.
+    """
+    out: dict[SourceKey, CountSource] = {}
+    for ind in standard.indicators:
+        blocks = counts.get(ind.id, ())
+
+        def measure(board: str | None, channel: str, extract: str, ind_id: int = ind.id) -> str:
+            if counts_file:
+                return f"counts:{ind_id}:{board or ''}:{channel}"
+            return f"{extract}:{channel}"
+
+        workforce = next((b for b in blocks if b.board == WORKFORCE), None)
+        for block in blocks:
+            if block.board == WORKFORCE:
+                continue
+            events = measure(block.board, block.numerator, ind.extract)
+            at_risk = measure(block.board, block.denominator, ind.extract)
+            source: CountSource
+            # from records, a share's and a board's numerator and denominator are one channel
+            # (the denominator is everyone's count); a counts file gives both columns
+            if ind.measure is Measure.SHARE:
+                source = CountSource("share", events, at_risk)
+            elif ind.measure is Measure.BOARD_GAP:
+                assert workforce is not None  # counts.py adds it to every board indicator
+                staff = measure(WORKFORCE, workforce.numerator, "staff")
+                total = measure(WORKFORCE, workforce.denominator, "staff")
+                source = CountSource("board", events, at_risk, staff, workforce_total=total)
+            else:
+                source = CountSource("ratio", events, at_risk)
+            out[ind.id, block.variant, block.board] = source
+            if ind.rolling_years and block.variant == STANDARD_VARIANT:
+                rolling = f"{ind.rolling_years}-year rolling"
+                out[ind.id, rolling, block.board] = replace(source, span=ind.rolling_years)
+    return out
+
+
+def group_members(
+    counts: Counts, settings: Settings, scheme: EthnicityScheme
+) -> Mapping[str, frozenset[str]]:
+    """Each group label of the run (and the reference) -> the finest categories it holds."""
+    labels = {
+        tuple(label)
+        for blocks in counts.values()
+        for block in blocks
+        for label in block.cube.labels_of(ETHNICITY)
+    }
+    ordered = sorted(labels, key=lambda t: tuple("" if x is None else str(x) for x in t))
+    keys = ["\x1f".join("" if x is None else str(x) for x in t) for t in ordered]
+    out: dict[str, set[str]] = {}
+    for compared in (False, True):
+        groups = groups_of(ordered, settings.level, settings.reference, scheme, compared=compared)
+        for i, name in enumerate(groups.names):
+            out.setdefault(name, set()).update(
+                k for k, g in zip(keys, groups.of_cell, strict=True) if g == i
+            )
+        if compared:
+            reference = {k for k, r in zip(keys, groups.is_reference, strict=True) if r}
+            if reference:
+                out.setdefault(settings.reference, set()).update(reference)
+    return {name: frozenset(members) for name, members in out.items()}
+
+
+def cut_values(counts: Counts, dims: Sequence[str]) -> dict[str, list[str]]:
+    """Every value of each cut column in the inputs (a blank one as ``BLANK``), whether or not
+    a published row shows it: an organisation with no board members is still an organisation."""
+    out: dict[str, set[str]] = {d: set() for d in dims}
+    for blocks in counts.values():
+        for block in blocks:
+            for d in dims:
+                if d in block.cube.axes:
+                    out[d].update(BLANK if v is None else str(v) for v in block.cube.labels_of(d))
+    return {d: sorted(values) for d, values in out.items()}

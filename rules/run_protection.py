@@ -1,0 +1,629 @@
+"""Secondary suppression of a whole run: every count it publishes, protected together.
+
+A run publishes counts in many places: each indicator's group and reference counts, for every
+year, 2-year rolling window, cut (band, band x site, ...), total and ethnicity level, and the
+same headcount can appear as indicator 1's numerator, indicators 3 and 4's denominator and
+indicator 9's workforce. An attacker combines all of them, so they are one linear system
+(:class:`rules.table.LinkedTables`) with these dimensions:
+
+- ``measure``: what is counted, named after the extract and channel it is counted from
+  (``staff:rows`` is the headcount, ``staff:3:events`` the staff entering a disciplinary
+  process), so figures of different indicators that are the same number are the same cell;
+  and, for each event counted among people at risk, the people it did not happen to
+  (``staff:rows - staff:3:events``): published only through its two parts, but a relation
+  ``at risk = events + the rest`` and a small count of its own (rule P2);
+- ``year``: each year, and each rolling window (equal to the sum of its years);
+- each cut column (``All`` is the total of its values): a missing row of a published cut is a
+  zero (nobody to count), so an organisation's figure is also its region's;
+- ``ethnicity``: every group of the run nested by the people it holds (the White reference
+  holds the detailed White categories, BME its broad groups, ...), under the total.
+
+The run's primary decisions (P1-P4) are the primary cells, then :func:`rules.secondary.protect`
+withholds more until the audit passes, and every figure of every row whose count is withheld
+is withheld with it (D1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from engine.errors import InternalError
+from rules.policy import Policy
+from rules.secondary import REASONS as SECONDARY_REASONS
+from rules.secondary import Protection, ProtectSettings, protect
+from rules.suppression import DERIVED, PUBLIC_STATUS, Rule
+from rules.suppression import REASONS as PRIMARY_REASONS
+from rules.table import Hierarchy, LinkedTables
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: The count columns of a row of ``indicators.csv``.
+COUNT_COLUMNS: tuple[str, ...] = (
+    "numerator",
+    "denominator",
+    "reference_numerator",
+    "reference_denominator",
+)
+MEASURE, YEAR, ETHNICITY = "measure", "year", "ethnicity"
+#: Labels of the totals of the dimensions that have none in a publication.
+ALL_MEASURES, ALL_YEARS, ALL_GROUPS = "(every measure)", "(every year)", "(everyone)"
+CUT_TOTAL = "All"
+#: The label of a blank value of a cut column (a category of its own, not the total).
+BLANK = "(blank)"
+
+
+@dataclass(frozen=True, slots=True)
+class CountSource:
+    """Where the counts of one indicator, variant and board membership come from.
+
+    ``share``: numerator the group's ``events``, denominator everyone's; ``ratio``: numerator
+    the group's ``events``, denominator the group's ``at_risk``; ``board``: the group's and
+    everyone's ``events`` (members), compared with the group's and everyone's ``workforce``.
+    ``span``: years per figure (2 for a 2-year rolling variant).
+    """
+
+    kind: Literal["share", "ratio", "board"]
+    events: str
+    at_risk: str
+    workforce: str | None = None
+    span: int = 1
+    #: the measure of the workforce's total (from records, the workforce's own)
+    workforce_total: str | None = None
+
+
+SourceKey = tuple[int, str, str | None]
+#: The rule id of a rolling count withheld because a year it sums is.
+ROLLING_RULE = "S3"
+
+#: A run's system is large and sparse: the audit solves the interval of every withheld cell
+#: that neither a witness pattern nor its distance above the range proves, and no more.
+RUN_SETTINGS = ProtectSettings(exact_limit=0, method="patterns", repair_rounds=2)
+
+
+@dataclass(frozen=True, eq=False)
+class RunCells:
+    """The run's counts as cells, and where each count of the table is."""
+
+    tables: LinkedTables
+    #: the cells withheld by the run's primary rules (and the remainders of withheld counts)
+    primary: BoolArray
+    #: per count column: the cell of each row (-1 where the row has no such count)
+    cell_of: Mapping[str, IntArray]
+    #: per count column: for a rolling figure, the cells of the years it sums (-1: none)
+    window_parts: Mapping[str, IntArray]
+    #: cells no row publishes (a ratio's counts over every group)
+    absent: BoolArray
+
+
+def ethnicity_hierarchy(
+    members: Mapping[str, frozenset[str]],
+) -> tuple[Hierarchy, dict[str, str]]:
+    """The groups nested by the people they hold (sets of finest categories).
+
+    Two labels holding the same people are one node (the first label); a group whose parts
+    do not cover it gets a part that is never published, so no false relation is made.
+    Returns the hierarchy and each label's node.
+    """
+    if not members:  # nothing counted: one placeholder group
+        members = {"(nobody)": frozenset({"(nobody)"})}
+    everyone: frozenset[str] = frozenset().union(*members.values())
+    if len(members) == 1:  # a single group is everyone: the hierarchy needs a category
+        everyone = everyone | {"(rest)"}
+    node_of: dict[str, str] = {}
+    by_set: dict[frozenset[str], str] = {everyone: ALL_GROUPS}
+    for label, cells in members.items():
+        node_of[label] = by_set.setdefault(cells, label)
+    nodes = sorted(by_set.items(), key=lambda item: (-len(item[0]), item[1]))
+    labels: list[str] = []
+    parents: list[int] = []
+    sets: list[frozenset[str]] = []
+    for cells, label in nodes:
+        parent = -1
+        for j in range(len(labels) - 1, -1, -1):  # the smallest strict superset so far
+            if cells < sets[j] and (parent < 0 or len(sets[j]) < len(sets[parent])):
+                parent = j
+        labels.append(label)
+        parents.append(parent if labels[0] != label else -1)
+        sets.append(cells)
+    # a node whose children do not cover it: add its rest, never published
+    extra_labels, extra_parents = [], []
+    for i, cells in enumerate(sets):
+        kids = [j for j, p in enumerate(parents) if p == i]
+        if kids and frozenset().union(*(sets[j] for j in kids)) != cells:
+            extra_labels.append(f"{labels[i]} (rest)")
+            extra_parents.append(i)
+    return Hierarchy(ETHNICITY, (*labels, *extra_labels), (*parents, *extra_parents)), node_of
+
+
+def run_cells(
+    evaluated: pl.DataFrame,
+    withheld: pl.DataFrame,
+    sources: Mapping[SourceKey, CountSource],
+    dims: Sequence[str],
+    groups: Mapping[str, frozenset[str]],
+    *,
+    at_most: int,
+    labels: Mapping[str, Sequence[str]] | None = None,
+) -> RunCells:
+    """The linear system of a run's counts.
+
+    ``evaluated``: the rows before disclosure control (true counts); ``withheld``: the same
+    rows after the primary rules (a count column null where withheld); ``sources``: the
+    measures of each (indicator, variant, board); ``dims``: the cut columns; ``groups``: the
+    finest categories each group label holds; ``at_most``: the top of the withheld range;
+    ``labels``: every value of each cut column in the inputs (default: those the rows show).
+    """
+    eth, node_of = ethnicity_hierarchy(groups)
+    everything = _long_counts(evaluated, withheld, sources, dims, node_of, at_most=at_most)
+    # Rolling figures are not in the system: each is withheld when a year it sums is (see
+    # ``withhold``), so a published one adds nothing to what its years' figures say.
+    frame = everything.filter(pl.col("span") == 1)
+    windows = everything.filter((pl.col("span") > 1) & ~pl.col("phantom"))
+    measures = sorted(frame[MEASURE].unique().to_list())
+    years = sorted(frame[YEAR].unique().to_list(), key=lambda y: (len(y), y))
+    cut_values = {
+        d: sorted(
+            {v for v in frame[d].unique().to_list() if v != CUT_TOTAL}
+            | {v for v in (labels or {}).get(d, ()) if v != CUT_TOTAL}
+        )
+        or ["(none)"]
+        for d in dims
+    }
+    frame = pl.concat([frame, _known_zeros(frame, dims, cut_values)], how="diagonal_relaxed")
+    hierarchies = [
+        Hierarchy.flat(MEASURE, measures or ["(none)"], ALL_MEASURES),
+        Hierarchy.flat(YEAR, years or ["(none)"], ALL_YEARS),
+        *(Hierarchy.flat(d, cut_values[d], CUT_TOTAL) for d in dims),
+        eth,
+    ]
+    coords = np.empty((frame.height, len(hierarchies)), dtype=np.int32)
+    for d, h in enumerate(hierarchies):
+        pos = pl.DataFrame({"_label": list(h.labels), "_pos": np.arange(len(h.labels))})
+        coords[:, d] = (
+            frame.select(pl.col(h.name).alias("_label"))
+            .join(pos, on="_label", how="left", maintain_order="left")["_pos"]
+            .to_numpy()
+        )
+    strides = np.ones(len(hierarchies), dtype=np.int64)
+    for d in range(len(hierarchies) - 2, -1, -1):
+        strides[d] = strides[d + 1] * len(hierarchies[d + 1].labels)
+    codes = coords.astype(np.int64) @ strides
+    unique_codes, first, cell = np.unique(codes, return_index=True, return_inverse=True)
+    values = frame["value"].to_numpy().astype(np.int64)
+    if (values[first][cell] != values).any():
+        msg = "one count published twice with different values (a bug in wres)"
+        raise InternalError(msg)
+    hidden = np.zeros(len(unique_codes), np.bool_)
+    np.logical_or.at(hidden, cell, frame["hidden"].to_numpy())
+    real = np.zeros(len(unique_codes), np.bool_)
+    np.logical_or.at(real, cell, ~frame["phantom"].to_numpy())
+    cell_coords = coords[first]
+    extra = _extra_rows(frame, cell)
+    parts = _window_parts(windows, hierarchies, strides, unique_codes)
+    # a rolling count withheld on its own account: its years are withheld too (it cannot be
+    # small unless one of them is, but this does not rely on it)
+    own = windows["hidden"].to_numpy()
+    hidden[parts[own][parts[own] >= 0]] = True
+    tables = LinkedTables(
+        tuple(hierarchies), np.ascontiguousarray(cell_coords), values[first], extra
+    )
+    cell_of: dict[str, IntArray] = {}
+    parts_of: dict[str, IntArray] = {}
+    span = int(windows["span"].to_numpy().max()) if windows.height else 1
+    for column in COUNT_COLUMNS:
+        at = np.full(evaluated.height, -1, np.int64)
+        mine = (frame["column"] == column).to_numpy()
+        at[frame["row"].to_numpy()[mine]] = cell[mine]
+        cell_of[column] = at
+        of_row = np.full((evaluated.height, span), -1, np.int64)
+        mine = (windows["column"] == column).to_numpy()
+        of_row[windows["row"].to_numpy()[mine], : parts.shape[1]] = parts[mine]
+        parts_of[column] = of_row
+    return RunCells(tables, hidden & real, cell_of, parts_of, ~real)
+
+
+def _known_zeros(
+    frame: pl.DataFrame, dims: Sequence[str], values: Mapping[str, Sequence[str]]
+) -> pl.DataFrame:
+    """The rows a published cut leaves out because nobody is there: zeros the attacker knows.
+
+    A cut (a measure by band, say) publishes a row where anyone is counted; every other value of
+    its columns (a band that has nobody in it for this measure) is a zero, and the totals of
+    the cut are the sums of the rows it has. Made explicit, so that every relation of a
+    published cut is whole."""
+    flags = [(pl.col(d) != CUT_TOTAL).alias(f"_in_{d}") for d in dims]
+    every = frame.with_columns(flags)
+    real = every.filter(~pl.col("phantom") & (pl.col("row") >= 0) & pl.col("fills"))
+    if not dims or not real.height:
+        return frame.clear()
+    tables = real.select(MEASURE, *(f"_in_{d}" for d in dims)).unique().sort(pl.all())
+    keys = [MEASURE, YEAR, "year_value", *dims, ETHNICITY]
+    out = []
+    for table in tables.iter_rows(named=True):
+        inside = [d for d in dims if table[f"_in_{d}"]]
+        if not inside:
+            continue
+        mine = real.filter(
+            pl.col(MEASURE) == table[MEASURE],
+            *(pl.col(f"_in_{d}") == table[f"_in_{d}"] for d in dims),
+        )
+        full = mine.select(MEASURE, YEAR, "year_value", ETHNICITY).unique()
+        for d in inside:
+            full = full.join(pl.DataFrame({d: list(values[d])}), how="cross")
+        full = full.with_columns(pl.lit(CUT_TOTAL).alias(d) for d in dims if d not in inside)
+        known = every.filter(pl.col(MEASURE) == table[MEASURE]).select(keys)
+        missing = full.join(known, on=keys, how="anti", nulls_equal=True)
+        out.append(missing.select(keys))
+    if not out:
+        return frame.clear()
+    return pl.concat(out).with_columns(
+        row=pl.lit(-1, pl.Int64),
+        span=pl.lit(1, pl.Int64),
+        column=pl.lit("zero"),
+        value=pl.lit(0, pl.Int64),
+        hidden=pl.lit(value=False),
+        phantom=pl.lit(value=False),
+        fills=pl.lit(value=True),
+    )
+
+
+def _window_parts(
+    windows: pl.DataFrame,
+    hierarchies: Sequence[Hierarchy],
+    strides: IntArray,
+    codes: IntArray,
+) -> IntArray:
+    """For each rolling count, the cells of the years it sums (-1: no row that year)."""
+    if not windows.height:
+        return np.zeros((0, 1), np.int64)
+    span = int(windows["span"].to_numpy().max())
+    out = np.full((windows.height, span), -1, np.int64)
+    base = np.zeros(windows.height, np.int64)
+    for d, h in enumerate(hierarchies):
+        if h.name == YEAR:
+            continue
+        pos = pl.DataFrame({"_label": list(h.labels), "_pos": np.arange(len(h.labels))})
+        at = (
+            windows.select(pl.col(h.name).alias("_label"))
+            .join(pos, on="_label", how="left", maintain_order="left")["_pos"]
+            .to_numpy()
+        )
+        base += at.astype(np.int64) * strides[d]
+    year_h = hierarchies[1]
+    last = windows["year_value"].to_numpy()
+    spans = windows["span"].to_numpy()
+    for k in range(span):
+        labels = [str(y - k) if k < s else "" for y, s in zip(last, spans, strict=True)]
+        at = np.array([year_h.position.get(label, -1) for label in labels], np.int64)
+        wanted = base + at * strides[1]
+        found = np.minimum(np.searchsorted(codes, wanted), len(codes) - 1)
+        out[:, k] = np.where((at >= 0) & (codes[found] == wanted), found, -1)
+    return out
+
+
+def _long_counts(
+    evaluated: pl.DataFrame,
+    withheld: pl.DataFrame,
+    sources: Mapping[SourceKey, CountSource],
+    dims: Sequence[str],
+    node_of: Mapping[str, str],
+    *,
+    at_most: int,
+) -> pl.DataFrame:
+    """One row per count of the table (and per remainder of a ratio's pair): its cell key,
+    value, and whether the primary rules withheld it."""
+    source_frame = pl.DataFrame(
+        [
+            (
+                i,
+                v,
+                b,
+                s.kind,
+                s.events,
+                s.at_risk,
+                s.workforce,
+                s.workforce_total or s.workforce,
+                s.span,
+            )
+            for (i, v, b), s in sources.items()
+        ],
+        schema={
+            "indicator": evaluated.schema["indicator"],
+            "variant": pl.String,
+            "board": pl.String,
+            "_kind": pl.String,
+            "_events": pl.String,
+            "_at_risk": pl.String,
+            "_workforce": pl.String,
+            "_workforce_total": pl.String,
+            "span": pl.Int64,
+        },
+        orient="row",
+    )
+    base = (
+        evaluated.select(
+            "indicator",
+            pl.col("variant").cast(pl.String),
+            pl.col("board").cast(pl.String),
+            pl.col("year").cast(pl.Int64),
+            *(pl.col(d).cast(pl.String).fill_null(BLANK) for d in dims),
+            pl.col("group").cast(pl.String),
+            pl.col("reference_group").cast(pl.String),
+            *COUNT_COLUMNS,
+            *(withheld[c].is_null().alias(f"_hidden_{c}") for c in COUNT_COLUMNS),
+        )
+        .with_row_index("row")
+        .with_columns(pl.col("row").cast(pl.Int64))
+        .join(
+            source_frame,
+            on=["indicator", "variant", "board"],
+            how="left",
+            nulls_equal=True,
+            maintain_order="left",
+        )
+    )
+    if base["_kind"].null_count():
+        missing = base.filter(pl.col("_kind").is_null()).row(0, named=True)
+        msg = f"no count source for indicator {missing['indicator']} {missing['variant']!r}"
+        raise InternalError(msg)
+    kind = pl.col("_kind")
+    rest = pl.col("_at_risk") + " - " + pl.col("_events")
+    total = pl.lit(ALL_GROUPS)
+    # (column, measure, group node, value, withheld)
+    parts: list[tuple[str, pl.Expr, pl.Expr, pl.Expr, pl.Expr]] = [
+        ("numerator", pl.col("_events"), pl.col("group"), pl.col("numerator"), _h("numerator")),
+        (
+            "denominator",
+            pl.col("_at_risk"),
+            pl.when(kind == "ratio").then(pl.col("group")).otherwise(total),
+            pl.col("denominator"),
+            _h("denominator"),
+        ),
+        (
+            "reference_numerator",
+            pl.when(kind == "board").then("_workforce").otherwise("_events"),
+            pl.when(kind == "board").then(pl.col("group")).otherwise(pl.col("reference_group")),
+            pl.col("reference_numerator"),
+            _h("reference_numerator"),
+        ),
+        (
+            "reference_denominator",
+            pl.when(kind == "board").then("_workforce_total").otherwise("_at_risk"),
+            pl.when(kind == "board").then(total).otherwise(pl.col("reference_group")),
+            pl.col("reference_denominator"),
+            _h("reference_denominator"),
+        ),
+        (
+            "rest",
+            rest,
+            pl.col("group"),
+            pl.when(kind == "ratio").then(pl.col("denominator") - pl.col("numerator")),
+            _h("numerator") | _h("denominator"),
+        ),
+        (
+            "reference_rest",
+            rest,
+            pl.col("reference_group"),
+            pl.when(kind == "ratio").then(
+                pl.col("reference_denominator") - pl.col("reference_numerator")
+            ),
+            _h("reference_numerator") | _h("reference_denominator"),
+        ),
+    ]
+    keys = ["row", "year", "span", *dims]
+    long = pl.concat(
+        [
+            base.select(
+                *keys,
+                pl.lit(column).alias("column"),
+                measure.alias(MEASURE),
+                group.alias(ETHNICITY),
+                value.alias("value"),
+                hidden.alias("hidden"),
+                pl.lit(value=False).alias("phantom"),
+                # a board's rows are where it has members: its workforce columns say nothing
+                # of the rows it leaves out
+                ~((kind == "board") & pl.lit(column.startswith("reference"))).alias("fills"),
+            )
+            for column, measure, group, value, hidden in parts
+        ]
+        + _phantom_totals(base, keys)
+    ).filter(pl.col("value").is_not_null())
+    # A remainder (at risk minus events) is never published: it is unknown to the attacker
+    # unless both its parts are published, which the relation between them says. Only a small
+    # one is a cell to protect (rule P2 withheld its events).
+    rest = pl.col("column").is_in(["rest", "reference_rest"])
+    small = (pl.col("value") >= 1) & (pl.col("value") <= at_most)
+    long = long.with_columns(
+        phantom=pl.col("phantom") | (rest & ~(small & pl.col("hidden"))),
+        hidden=pl.col("hidden") & ~(rest & ~small),
+    )
+    nodes = pl.DataFrame(
+        {"_label": [*node_of, ALL_GROUPS], "_node": [*node_of.values(), ALL_GROUPS]}
+    )
+    long = long.join(nodes, left_on=ETHNICITY, right_on="_label", how="left", maintain_order="left")
+    if long["_node"].null_count():
+        label = long.filter(pl.col("_node").is_null())[ETHNICITY][0]
+        msg = f"group {label!r} is not in the run's ethnicity hierarchy (a bug in wres)"
+        raise InternalError(msg)
+    return long.with_columns(
+        pl.col("_node").alias(ETHNICITY),
+        pl.col("year").alias("year_value"),
+        pl.when(pl.col("span") == 1)
+        .then(pl.col("year").cast(pl.String))
+        .otherwise(
+            (pl.col("year") - pl.col("span") + 1).cast(pl.String)
+            + "-"
+            + pl.col("year").cast(pl.String)
+        )
+        .alias(YEAR),
+    ).drop("_node")
+
+
+def _phantom_totals(base: pl.DataFrame, keys: Sequence[str]) -> list[pl.DataFrame]:
+    """A ratio's counts over every group: nobody publishes them, but their relations make the
+    tables whole, so a pattern may pass through them (they are absent to the attacker)."""
+    ratio = base.filter(pl.col("_kind") == "ratio")
+    if not ratio.height:
+        return []
+    by = ["indicator", "variant", "board", *(k for k in keys if k != "row")]
+    sums = (
+        ratio.group_by(by, maintain_order=True)
+        .agg(
+            events=pl.col("_events").first(),
+            at_risk=pl.col("_at_risk").first(),
+            e=pl.col("numerator").sum() + pl.col("reference_numerator").max().fill_null(0),
+            n=pl.col("denominator").sum() + pl.col("reference_denominator").max().fill_null(0),
+            whole=pl.col("reference_denominator").is_not_null().any(),
+        )
+        .filter("whole")
+    )  # only the rows that carry the reference make up everyone
+    sums = sums.with_columns(row=-2 - pl.int_range(pl.len(), dtype=pl.Int64))
+    out = []
+    for column, measure, value in (
+        ("total_events", pl.col("events"), pl.col("e")),
+        ("total_at_risk", pl.col("at_risk"), pl.col("n")),
+        ("total_rest", pl.col("at_risk") + " - " + pl.col("events"), pl.col("n") - pl.col("e")),
+    ):
+        out.append(
+            sums.select(
+                "row",
+                *(k for k in keys if k != "row"),
+                pl.lit(column).alias("column"),
+                measure.alias(MEASURE),
+                pl.lit(ALL_GROUPS).alias(ETHNICITY),
+                value.cast(pl.Int64).alias("value"),
+                pl.lit(value=False).alias("hidden"),
+                pl.lit(value=True).alias("phantom"),
+                pl.lit(value=False).alias("fills"),
+            )
+        )
+    return out
+
+
+def _h(column: str) -> pl.Expr:
+    return pl.col(f"_hidden_{column}") & pl.col(column).is_not_null()
+
+
+def _extra_rows(frame: pl.DataFrame, cell: IntArray) -> tuple[tuple[IntArray, IntArray], ...]:
+    """``at risk - events - rest = 0`` for every ratio pair."""
+    rows: list[tuple[IntArray, IntArray]] = []
+    by_row = (
+        frame.select("row", "column", pl.Series("cell", cell))
+        .filter(pl.col("row") != -1)
+        .pivot(on="column", index="row", values="cell", aggregate_function="first")
+    )
+    for whole, part, rest in (
+        ("denominator", "numerator", "rest"),
+        ("reference_denominator", "reference_numerator", "reference_rest"),
+        ("total_at_risk", "total_events", "total_rest"),
+    ):
+        if rest not in by_row.columns:
+            continue
+        trio = by_row.select(whole, part, rest).drop_nulls().unique().sort(whole, part, rest)
+        for w, p, r in trio.rows():
+            rows.append((np.array([w, p, r], np.int64), np.array([1, -1, -1], np.int64)))
+    return tuple(rows)
+
+
+def protect_run(cells: RunCells, policy: Policy) -> Protection:
+    """Protect the run's cells, its primary cells marked as the run decided them.
+
+    A run withholds some zeros (a small group's zero events, the remainder of a count equal to
+    its denominator), and its one public marker does not say which: the attacker's least value
+    of a withheld cell is 0, as under a policy whose zeros are sensitive."""
+    zeros_hidden = replace(policy, primary=replace(policy.primary, suppress_zero_counts=True))
+    measure = cells.tables.hierarchies[0]
+    remainder = np.array([" - " in label for label in measure.labels])
+    return protect(
+        cells.tables,
+        zeros_hidden,
+        primary=cells.primary,
+        settings=RUN_SETTINGS,
+        absent=cells.absent,
+        balance=remainder[cells.tables.coords[:, 0]],
+    )
+
+
+def withhold(
+    table: pl.DataFrame, cells: RunCells, protection: Protection, keys: Sequence[str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The published table with every count of a withheld cell withheld, and every figure
+    computed from one (D1); and the decisions that adds (key, column, rule, reason)."""
+    hidden = protection.hidden
+    flags: dict[str, pl.Series] = {}
+    rules = np.array(protection.rules, dtype=object)
+    rule_of: dict[str, npt.NDArray[np.object_]] = {}
+    for column in COUNT_COLUMNS:
+        at = cells.cell_of[column]
+        published = table[column].is_not_null().to_numpy()
+        newly = (at >= 0) & hidden[np.maximum(at, 0)] & published
+        rule = np.where(newly, rules[np.maximum(at, 0)], "")
+        # a rolling count: withheld with any year it sums
+        parts = cells.window_parts[column]
+        part_hidden = (parts >= 0) & hidden[np.maximum(parts, 0)]
+        by_window = part_hidden.any(axis=1) & published & ~newly
+        rule = np.where(by_window, str(ROLLING_RULE), rule)
+        flags[column] = pl.Series(column, newly | by_window)
+        rule_of[column] = rule
+    decided: list[pl.DataFrame] = []
+    for column, newly in flags.items():
+        rows = np.flatnonzero(newly.to_numpy())
+        if not len(rows):
+            continue
+        rule = rule_of[column][rows]
+        decided.append(
+            table[rows]
+            .select(keys)
+            .with_columns(
+                column=pl.lit(column),
+                rule=pl.Series(rule.astype(str), dtype=pl.String),
+            )
+        )
+    flagged = table.with_columns(**{f"_new_{c}": f for c, f in flags.items()})
+    derived_new: dict[str, pl.Expr] = {}
+    for name, sources in DERIVED.items():
+        derived_new[name] = (
+            pl.any_horizontal([pl.col(f"_new_{s}") for s in sources]) & pl.col(name).is_not_null()
+        )
+    flagged = flagged.with_columns(**{f"_new_{n}": e for n, e in derived_new.items()})
+    for name in derived_new:
+        rows = np.flatnonzero(flagged[f"_new_{name}"].to_numpy())
+        if len(rows):
+            decided.append(
+                table[rows]
+                .select(keys)
+                .with_columns(column=pl.lit(name), rule=pl.lit(str(Rule.DERIVED)))
+            )
+    changed = [*flags, *derived_new]
+    any_new = pl.any_horizontal([pl.col(f"_new_{c}") for c in changed])
+    out = flagged.with_columns(
+        *[pl.when(pl.col(f"_new_{c}")).then(None).otherwise(pl.col(c)).alias(c) for c in changed],
+        status=pl.when(any_new).then(pl.lit(PUBLIC_STATUS)).otherwise(pl.col("status")),
+    )
+    out = out.with_columns(
+        non_adverse_range=pl.when(pl.col("relative_likelihood").is_not_null()).then(
+            pl.col("non_adverse_range")
+        ),
+        ci_method=pl.when(pl.col("ci_low").is_not_null()).then(pl.col("ci_method")),
+        test=pl.when(pl.col("p_value").is_not_null()).then(pl.col("test")),
+    ).drop([f"_new_{c}" for c in changed])
+    reasons: dict[str, str] = {str(k): v for k, v in SECONDARY_REASONS.items()}
+    reasons |= {str(k): v for k, v in PRIMARY_REASONS.items()}
+    reasons["P0"] = "the same count is withheld in another row of the run"
+    reasons[ROLLING_RULE] = "a rolling figure summing a year whose count is withheld"
+    decisions = (
+        pl.concat(decided).with_columns(
+            reason=pl.col("rule").replace_strict(reasons, return_dtype=pl.String)
+        )
+        if decided
+        else pl.DataFrame()
+    )
+    return out, decisions
