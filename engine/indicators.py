@@ -392,19 +392,13 @@ def _empty(dims: Sequence[str]) -> pl.DataFrame:
     return pl.DataFrame(schema={name: _NUMBERS.get(name, pl.String()) for name in names})
 
 
-#: The figures computed from a row's counts (recomputed by :func:`restated`).
-_FIGURES: tuple[str, ...] = (
-    "rate",
-    "reference_rate",
-    "difference_pp",
-    "relative_likelihood",
-    "ci_low",
-    "ci_high",
-    "ci_method",
-    "p_value",
-    "test",
-    "non_adverse_range",
-    "status",
+#: The figures computed from a row's counts (recomputed by :func:`restated`): every value
+#: column but the keys, the counts, what the adjustment adds later and the direction text.
+_FIGURES: tuple[str, ...] = tuple(
+    c
+    for c in VALUE_COLUMNS
+    if c not in {"board", "group", "reference_group", "p_adjusted", "significant", "direction"}
+    and c not in {"numerator", "denominator", "reference_numerator", "reference_denominator"}
 )
 
 
