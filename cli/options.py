@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -50,6 +51,22 @@ Policy = Annotated[
     ),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print a machine-readable report on stdout.")]
+
+
+class EngineChoice(StrEnum):
+    """Where records are counted."""
+
+    LOCAL = "local"
+    SPARK = "spark"
+
+
+Engine = Annotated[
+    EngineChoice,
+    typer.Option(
+        help="Where records are counted: local (this process) or spark (Apache Spark: "
+        'pip install "wres[spark]"; the session of spark-submit, or local mode on every core).',
+    ),
+]
 
 # --- count tables (wres protect, wres audit) ----------------------------------------------------
 

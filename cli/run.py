@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
@@ -9,7 +10,8 @@ from typing import Annotated, Literal
 import typer
 
 from cli import options
-from cli.console import handles_errors
+from cli.console import handles_errors, stderr
+from cli.exit_codes import ExitCode
 from cli.progress import records_progress
 from cli.summary import report_run
 from cli.validate import parse_mapping
@@ -156,6 +158,7 @@ def run_command(
         bool, typer.Option("--verbose", "-v", help="Also the reconciliation of every input.")
     ] = False,
     as_json: options.Json = False,
+    engine: options.Engine = options.EngineChoice.LOCAL,
 ) -> None:
     """Compute the WRES (or, with --standard wdes, WDES) indicators and write a safe pack.
 
@@ -191,9 +194,20 @@ def run_command(
             adjust=adjust.value,
             command=_command(ctx),
             progress=progress,
+            engine=engine.value,
         )
         pack = run(request)
     paths = write_pack(out, pack)
+    if not pack.audit_passed:
+        if as_json:
+            typer.echo(
+                json.dumps({"attacker_audit": "failed", "certificate": str(paths["certificate"])})
+            )
+        stderr().print(
+            "[bold red]the disclosure audit failed[/]: nothing was published; "
+            f"see {paths['certificate']}"
+        )
+        raise typer.Exit(ExitCode.DISCLOSURE_AUDIT_FAILED)
     report_run(
         pack, paths, request.standard, level=level, as_json=as_json, quiet=quiet, verbose=verbose
     )

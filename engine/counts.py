@@ -16,8 +16,8 @@ with the count table's ``numerator`` and ``denominator`` as channels.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -112,6 +112,8 @@ def _channels(ind: Indicator, columns: set[str]) -> tuple[dict[str, pl.Expr], li
         ]
     assert ind.event is not None  # checked when the standard was loaded
     event = pl.col(ind.event)
+    if ind.event_at_least is not None:  # a score column: the event is a score this high
+        event = event >= ind.event_at_least
     at_risk = (
         pl.lit(value=True) if ind.at_risk is None else pl.col(ind.at_risk).fill_null(value=False)
     )
@@ -154,21 +156,99 @@ def _keys(chunk: pl.DataFrame, dims: Sequence[str], characteristic: str) -> list
     return [encode(chunk[YEAR]), *(encode(chunk[d]) for d in dims), encode_joint(axis)]
 
 
+@dataclass(frozen=True)
+class ExtractPlan:
+    """How one extract is counted: the cut axes of its cube (between ``year`` and
+    ``ethnicity``) and its channels. An extract without the standard's characteristic is not
+    counted (``counted`` false): it is read only to check and reconcile it."""
+
+    axes: tuple[str, ...] = ()
+    channels: Mapping[str, pl.Expr] = field(default_factory=dict)
+    counted: bool = True
+
+    def builder(self, dictionaries: Mapping[str, Dictionary]) -> CubeBuilder:
+        """An empty cube of the extract whose axes use ``dictionaries``."""
+        return CubeBuilder([YEAR, *self.axes, ETHNICITY], list(self.channels), dictionaries)
+
+
+@dataclass(frozen=True)
+class CountPlan:
+    """The cube each extract of a run is counted into, and the blocks each indicator reads.
+
+    It is made from the extracts' column names alone, before any record is read, so that every
+    engine (this process, or Spark: :mod:`engine.spark`) counts the same cubes.
+    """
+
+    standard: Standard
+    dims: tuple[str, ...]
+    extracts: Mapping[str, ExtractPlan]
+    wanted: Mapping[tuple[int, str], Sequence[_Wanted]]
+    #: indicators whose extract lacks an optional column they count: id -> the column
+    unavailable: Mapping[int, str] = field(default_factory=dict)
+
+
+def plan_counts(
+    columns: Mapping[str, Collection[str]], standard: Standard, dims: Sequence[str]
+) -> CountPlan:
+    """The count plan of a run whose extracts (by name) have ``columns`` (canonical names).
+
+    The cubes have the cut dimensions ``dims`` and the rows every indicator always has (1: staff
+    group and band), where the extract carries them.
+    """
+    wanted: dict[tuple[int, str], list[_Wanted]] = {}
+    extracts: dict[str, ExtractPlan] = {}
+    unavailable: dict[int, str] = {}
+    for name, names in columns.items():
+        present = set(names)
+        if standard.characteristic not in present:
+            # read only to check it and reconcile it: the indicators it serves are not computed
+            extracts[name] = ExtractPlan(counted=False)
+            continue
+        channels: dict[str, pl.Expr] = {}
+        for ind in standard.indicators:
+            absent = [c for c in (ind.event, ind.at_risk) if c is not None and c not in present]
+            if ind.extract == name and absent:  # an optional column (capability, pressure, ...)
+                unavailable[ind.id] = absent[0]
+                continue
+            if _reads(ind, name):
+                more, needs = _channels(ind, present) if ind.extract == name else ({}, [])
+                channels |= more
+                wanted[ind.id, name] = needs
+        rows = [d for ind in standard.indicators if ind.extract == name for d in ind.rows]
+        axes = tuple(d for d in dict.fromkeys([*dims, *rows]) if d in present)
+        extracts[name] = ExtractPlan(axes, channels)
+    return CountPlan(standard, tuple(dims), extracts, wanted, unavailable)
+
+
+def add_hints(
+    dictionaries: Mapping[str, Dictionary], values: Mapping[str, Iterable[str | None]]
+) -> None:
+    """Number the text values an extract is known to hold (:meth:`ExtractReader.text_values`)
+    before counting it, sorted and blank last, so that its cube is made at its full size."""
+    for axis, found in values.items():
+        dictionaries[axis].add(sorted(found, key=lambda v: (v is None, v)))
+
+
+def count_chunk(
+    builder: CubeBuilder, chunk: pl.DataFrame, extract: ExtractPlan, characteristic: str
+) -> None:
+    """Count the used rows of one checked chunk (:func:`engine.validation.validate_chunk`) into
+    ``builder``: the step every engine runs on every chunk of records."""
+    weights = chunk.select(**extract.channels) if extract.channels else pl.DataFrame()
+    builder.add(
+        _keys(chunk, extract.axes, characteristic), [w.to_numpy() for w in weights.get_columns()]
+    )
+
+
 def _count_extract(
-    reader: ExtractReader,
-    channels: Mapping[str, pl.Expr],
-    dims: Sequence[str],
-    dictionaries: Mapping[str, Dictionary],
-    characteristic: str = ETHNICITY,
-) -> CubeBuilder:
-    builder = CubeBuilder([YEAR, *dims, ETHNICITY], list(channels), dictionaries)
+    reader: ExtractReader, plan: CountPlan, name: str, dictionaries: Mapping[str, Dictionary]
+) -> CubeBuilder | None:
+    extract = plan.extracts[name]
+    builder = extract.builder(dictionaries) if extract.counted else None
     for chunk in reader.chunks():
-        if reader.log:
-            continue  # the file has problems and will be rejected: read on only to list them
-        weights = chunk.select(**channels) if channels else pl.DataFrame()
-        builder.add(
-            _keys(chunk, dims, characteristic), [w.to_numpy() for w in weights.get_columns()]
-        )
+        if builder is None or reader.log:
+            continue  # not counted, or the file has problems: read on only to list them
+        count_chunk(builder, chunk, extract, plan.standard.characteristic)
     return builder
 
 
@@ -177,34 +257,29 @@ def count_records(
 ) -> tuple[dict[int, tuple[Block, ...]], list[NotComputed]]:
     """Every given extract counted into one cube, and the blocks of each indicator it serves.
 
-    The cubes have the cut dimensions ``dims`` and the rows every indicator always has (1: staff
-    group and band), where the extract carries them. Raises BadInputError for a file with
-    problems (after reading all of it).
+    The cubes are those of :func:`plan_counts`. Raises BadInputError for a file with problems
+    (after reading all of it).
     """
+    plan = plan_counts({name: list(r.columns) for name, r in readers.items()}, standard, dims)
     dictionaries: defaultdict[str, Dictionary] = defaultdict(Dictionary)
-    wanted: dict[tuple[int, str], list[_Wanted]] = {}
     builders: dict[str, CubeBuilder] = {}
-    characteristic = standard.characteristic
-    lacking: set[str] = set()  # extracts without the standard's characteristic
     for name, reader in readers.items():
-        columns = set(reader.columns)
-        if characteristic not in columns:
-            # read only to check it and reconcile it: the indicators it serves are not computed
-            lacking.add(name)
-            _count_extract(reader, {}, [], defaultdict(Dictionary))
-            continue
-        channels: dict[str, pl.Expr] = {}
-        for ind in standard.indicators:
-            if _reads(ind, name):
-                more, needs = _channels(ind, columns) if ind.extract == name else ({}, [])
-                channels |= more
-                wanted[ind.id, name] = needs
-        rows = [d for ind in standard.indicators if ind.extract == name for d in ind.rows]
-        axes = [d for d in dict.fromkeys([*dims, *rows]) if d in columns]
-        for axis, values in reader.text_values(axes).items():
-            dictionaries[axis].add(sorted(values, key=lambda v: (v is None, v)))
-        builders[name] = _count_extract(reader, channels, axes, dictionaries, characteristic)
-    cubes = {name: builder.cube() for name, builder in builders.items()}  # all axes full length
+        if plan.extracts[name].counted:
+            add_hints(dictionaries, reader.text_values(plan.extracts[name].axes))
+        builder = _count_extract(reader, plan, name, dictionaries)
+        if builder is not None:
+            builders[name] = builder
+    return blocks_of(plan, {name: builder.cube() for name, builder in builders.items()})
+
+
+def blocks_of(
+    plan: CountPlan, cubes: Mapping[str, CountCube]
+) -> tuple[dict[int, tuple[Block, ...]], list[NotComputed]]:
+    """The blocks of each indicator in the counted ``cubes`` (by extract, every axis as long as
+    its dictionary), and the indicators and cuts that cannot be computed."""
+    standard, dims = plan.standard, plan.dims
+    characteristic = standard.characteristic
+    lacking = {name for name, extract in plan.extracts.items() if not extract.counted}
     out: dict[int, tuple[Block, ...]] = {}
     missing: list[NotComputed] = []
     for ind in standard.indicators:
@@ -215,10 +290,15 @@ def count_records(
         if ind.extract not in cubes:
             missing.append(NotComputed(ind.id, f"no {ind.extract} extract was given"))
             continue
+        if ind.id in plan.unavailable:
+            column = plan.unavailable[ind.id]
+            reason = f"the {ind.extract} extract has no {column!r} column"
+            missing.append(NotComputed(ind.id, reason))
+            continue
         cube = cubes[ind.extract]
         blocks = [
             Block(w.variant, w.board, cube, w.numerator, w.denominator, w.denominator)
-            for w in wanted[ind.id, ind.extract]
+            for w in plan.wanted[ind.id, ind.extract]
         ]
         if ind.measure is Measure.BOARD_GAP:
             if "staff" in lacking:

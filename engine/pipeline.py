@@ -18,22 +18,20 @@ import polars as pl
 from engine import __version__
 from engine.counts import Counts, NotComputed, count_records, count_table, table_dims
 from engine.counts_file import read_counts
+from engine.disclosure import count_sources, cut_values, group_members
 from engine.errors import ConfigError
 from engine.ethnicity import EthnicityScheme
-from engine.indicators import Settings, evaluate, output_dims, with_adjusted_p
+from engine.indicators import Settings, evaluate, output_dims, restated, with_adjusted_p
 from engine.pack import Pack, file_sha256
 from engine.pooling import pooled_over_years
 from engine.readers import ExtractReader, Progress
 from engine.reconciliation import Reconciliation
-from engine.schema import EXTRACTS
+from engine.schema import EXTRACTS, Kind
 from engine.standards import Standard
 from rules.policy import Policy
+from rules.run_protection import protect_run, run_cells, withhold
+from rules.secondary import Protection
 from rules.suppression import apply_primary
-
-SECONDARY_NOT_APPLIED = (
-    "not applied: this release applies primary suppression only; totals and other cuts may "
-    "still allow a withheld count to be recovered by subtraction"
-)
 
 
 @dataclass(frozen=True)
@@ -55,6 +53,10 @@ class RunRequest:
     chunk_rows: int | None = None
     #: told the records read so far of each extract, for a progress bar
     progress: Progress | None = None
+    #: where records are counted: in this process, or on Apache Spark (engine.spark)
+    engine: Literal["local", "spark"] = "local"
+    #: Spark DataFrames by extract name, counted (engine "spark") like the extract files
+    frames: Mapping[str, Any] = field(default_factory=dict)
 
 
 def parse_by(values: Sequence[str]) -> list[list[str]]:
@@ -100,6 +102,13 @@ def _check_dims(dims: Sequence[str], available: set[str], source: str) -> None:
 def _from_records(
     request: RunRequest, dims: Sequence[str]
 ) -> tuple[Counts, list[NotComputed], list[Reconciliation]]:
+    if request.engine == "spark" or request.frames:
+        from engine import spark  # noqa: PLC0415  # PySpark is an optional extra
+
+        sources = spark.sources_of(request)
+        available = {c for source in sources.values() for c in source.columns} & _CUT_COLUMNS
+        _check_dims(dims, available, "the extracts given")
+        return spark.count_request(request, sources, dims)
     readers = {
         name: ExtractReader(
             path,
@@ -121,7 +130,8 @@ _CUT_COLUMNS = {
     c.name
     for e in EXTRACTS.values()
     for c in e.columns
-    if not c.required or c.name in ("band", "staff_group")
+    if (not c.required or c.name in ("band", "staff_group"))
+    and c.kind not in (Kind.ANSWER, Kind.SCORE)
 } - {"bank", "staff_id", "capability", "international"}
 
 
@@ -159,16 +169,36 @@ def run(request: RunRequest) -> Pack:
     counts, missing, reports = _count(request, cuts)
     missing += [NotComputed(i, reason) for i, reason in request.standard.unsupported]
     evaluated = evaluate(counts, request.standard, cuts, request.settings, request.scheme)
+    sources = count_sources(counts, request.standard, counts_file=request.counts is not None)
+    members = group_members(counts, request.settings, request.scheme)
+    dims = output_dims(request.standard, cuts)
+    labels = cut_values(counts, dims)
     del counts  # the cubes and their marginals: every figure is in ``evaluated`` now
-    keys = ["indicator", "variant", "year", *output_dims(request.standard, cuts), "board", "group"]
-    protected = apply_primary(evaluated, request.policy, keys)
-    alpha = 1 - request.settings.confidence
-    published = with_adjusted_p(protected.table, method=request.adjust, alpha=alpha)
-    pooled = pooled_over_years(
+    keys = ["indicator", "variant", "year", *dims, "board", "group"]
+    primary = apply_primary(evaluated, request.policy, keys)
+    cells = run_cells(
         evaluated,
-        protected.table,
+        primary.table,
+        sources,
+        dims,
+        members,
+        at_most=request.policy.primary.suppress_if_count_at_most,
+        labels=labels,
+    )
+    del evaluated
+    protection = protect_run(cells, request.policy)
+    table, secondary = withhold(primary.table, cells, protection, keys)
+    if request.policy.rounding.round_counts_to_nearest > 1:
+        # rates beside rounded counts would give the true counts away: recompute every figure
+        # from the counts as published
+        table = restated(table, request.standard, request.settings)
+    alpha = 1 - request.settings.confidence
+    published = with_adjusted_p(table, method=request.adjust, alpha=alpha)
+    pooled = pooled_over_years(
+        table,
+        table,
         request.standard,
-        output_dims(request.standard, cuts),
+        dims,
         confidence=request.settings.confidence,
         adjust_method=request.adjust,
     )
@@ -177,20 +207,46 @@ def run(request: RunRequest) -> Pack:
         schema={"indicator": pl.Int16, "reason": pl.String},
         orient="row",
     ).unique(maintain_order=True)
+    decisions = pl.concat([primary.decisions, secondary], how="diagonal_relaxed").sort(
+        [*keys, "column"], nulls_last=False
+    )
     return Pack(
         indicators=published,
         pooled=pooled,
-        decisions=protected.decisions,
+        decisions=decisions,
+        certificate=protection.certificate_frame(),
+        audit_passed=protection.certificate.ok,
         reconciliations=tuple(reports),
         not_computed=not_computed,
-        manifest=_manifest(request, cuts),
+        manifest=_manifest(request, cuts, protection),
     )
 
 
-def _manifest(request: RunRequest, cuts: Sequence[Sequence[str]]) -> dict[str, Any]:
+def _protection_summary(protection: Protection) -> dict[str, Any]:
+    """What the manifest says of the secondary suppression and its audit (no cell, no value)."""
+    cert = protection.certificate
+    return {
+        "applied": True,
+        "attacker_audit": "passed" if cert.ok else "FAILED",
+        "cells": protection.tables.n_cells,
+        "withheld_primary": int(protection.primary.sum()),
+        "withheld_secondary": int(protection.secondary.sum()),
+        "audited": len(cert.cells),
+        "failed": int((~cert.passed).sum()),
+        "notes": list(protection.notes),
+    }
+
+
+def _manifest(
+    request: RunRequest, cuts: Sequence[Sequence[str]], protection: Protection
+) -> dict[str, Any]:
     settings = {
         "standard": request.standard.short_name,
-        "ethnicity_level": str(request.settings.level),
+        **(
+            {"ethnicity_level": str(request.settings.level)}
+            if request.standard.characteristic == "ethnicity"
+            else {"characteristic": request.standard.characteristic}
+        ),
         "reference_group": request.settings.reference,
         "ci_method": request.settings.ci_method,
         "confidence_level": request.settings.confidence,
@@ -218,7 +274,7 @@ def _manifest(request: RunRequest, cuts: Sequence[Sequence[str]]) -> dict[str, A
                 "secondary": asdict(request.policy.secondary),
             },
         },
-        "secondary_protection": SECONDARY_NOT_APPLIED,
+        "secondary_protection": _protection_summary(protection),
         "inputs": {
             name: {"file": str(path), "sha256": file_sha256(path)}
             for name, path in sorted(inputs.items())

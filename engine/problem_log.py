@@ -67,6 +67,18 @@ class ProblemLog:
         entry.listed.extend(Problem(self.file, row, column, message) for row, message in listed)
         entry.more += total - len(listed)
 
+    def merge(self, other: ProblemLog, row_offset: int = 0) -> None:
+        """Add the problems of a later part of the same file, logged on its own (a Spark
+        partition), whose rows are numbered as if it began the file: ``row_offset`` is the
+        number of records before it. Each issue keeps listing its first rows."""
+        for (column, issue), entry in other._entries.items():
+            if issue.startswith("\0"):
+                for problem in entry.listed:
+                    self.add(column, problem.message)
+                continue
+            found = [(int(p.row or 0) + row_offset, p.message) for p in entry.listed]
+            self.add_rows(column, issue, found, len(found) + entry.more)
+
     def __bool__(self) -> bool:
         return bool(self._entries)
 

@@ -125,7 +125,7 @@ class ExtractReader:
         self.chunk_rows = chunk_rows_setting(chunk_rows)
         self._progress = progress
         self._frame, header = _open(path)
-        self.columns, problems = _find_columns(path, header, self.spec, mapping)
+        self.columns, problems = find_columns(path, header, self.spec, mapping)
         problems += _unreadable_types(path, self._frame.collect_schema(), self.columns)
         self.log = ProblemLog(path, column_order=list(self.columns.values()))
         for problem in problems:
@@ -362,7 +362,7 @@ def _listing(header: list[str]) -> str:
     return shown + (f" and {more} more" if more > 0 else "")
 
 
-def _find_columns(
+def find_columns(
     path: Path, header: list[str], spec: Extract, mapping: Mapping[str, str]
 ) -> tuple[dict[str, str], list[Problem]]:
     """Canonical name -> column in the file, for each column of the extract found, in order."""

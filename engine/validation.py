@@ -188,16 +188,10 @@ class StaffKeys:
 
     def hashes(self) -> pl.DataFrame:
         """The key hashes kept and their rows (``_hash``, ``_row``): what a part of a file
-        checked elsewhere (a Spark partition) hands to the one that finds the repeats."""
+        checked elsewhere (a Spark partition) hands over to find the repeats."""
         if not self._parts:
             return pl.DataFrame(schema={"_hash": pl.UInt64, "_row": pl.Int64})
         return pl.concat(self._parts)
-
-    def add_hashes(self, hashes: pl.DataFrame, row_offset: int = 0) -> None:
-        """Keep the :meth:`hashes` of another part of the file, whose rows are numbered as if
-        it began the file: ``row_offset`` is the number of records before it."""
-        if hashes.height:
-            self._parts.append(hashes.with_columns(pl.col("_row") + row_offset))
 
     def candidate_rows(self) -> pl.Series:
         """The rows whose key hash is another row's too: every repeated key is among them."""
