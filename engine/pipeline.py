@@ -156,7 +156,7 @@ def _count(
 
 def run(request: RunRequest) -> Pack:
     """Compute, protect and package one run."""
-    if (request.counts is None) == (not request.extracts):
+    if (request.counts is None) == (not request.extracts and not request.frames):
         msg = "give record-level extracts (--staff, ...) or a counts file (--counts), not both"
         raise ConfigError(msg)
     if request.counts is not None and request.standard.characteristic != "ethnicity":
@@ -265,6 +265,7 @@ def _manifest(
         "wres_version": __version__,
         "settings": settings,
         "config_sha256": config_hash,
+        "engine": request.engine,
         "policy": {
             "name": request.policy.name,
             "sha256": request.policy.sha256,
@@ -276,8 +277,11 @@ def _manifest(
         },
         "secondary_protection": _protection_summary(protection),
         "inputs": {
-            name: {"file": str(path), "sha256": file_sha256(path)}
-            for name, path in sorted(inputs.items())
+            **{
+                name: {"file": str(path), "sha256": file_sha256(path)}
+                for name, path in sorted(inputs.items())
+            },
+            **{name: {"spark_dataframe": True} for name in sorted(request.frames)},
         },
         "seed": _synthetic_seed(inputs.values()),
         "command": list(request.command),

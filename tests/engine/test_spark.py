@@ -27,17 +27,16 @@ from typer.testing import CliRunner
 
 from cli.app import app
 from engine.counts import Block, count_records
-from engine.cube import ROWS, CountCube, CubeBuilder, Dictionary, encode
-from engine.errors import BadInputError, ConfigError, Problem
+from engine.cube import CountCube
+from engine.errors import BadInputError, ConfigError
 from engine.ethnicity import default_scheme
 from engine.pack import write_pack
 from engine.pipeline import RunRequest, run
-from engine.problem_log import ProblemLog
 from engine.readers import ExtractReader
 from engine.reconciliation import Reconciliation
 from engine.spark import count_dataframes, count_request, sources_of
-from engine.spark.partitions import SparseCube, _chunks
-from engine.spark.session import JAVA_PACKAGE, SPARK_EXTRA, require_java, require_pyspark
+from engine.spark.partitions import _chunks
+from engine.spark.session import JAVA_PACKAGE, require_java, require_pyspark
 from engine.standards import load_standard
 from engine.synth import parse_years, write_synthetic
 from rules.policy import load_policy
@@ -229,8 +228,9 @@ def wres_run(data: Path, out: Path, *options: str) -> None:
 @pytest.mark.parametrize(
     ("cuts", "policy"),
     [
-        (("--by", "band"), "wres-default"),
-        # with nothing withheld every count is published: the strictest comparison
+        # with nothing withheld every count is published: the strictest comparison (the
+        # disclosure control after the cube is the same code on either engine, and slow)
+        (("--by", "band"), NOTHING_WITHHELD),
         (("--by", "site,band"), NOTHING_WITHHELD),
         (("--by", "band", "--by", "site", "--lattice"), NOTHING_WITHHELD),
     ],
@@ -338,42 +338,7 @@ def test_excel_is_read_by_the_local_engine_only(spark: Any, tmp_path: Path) -> N
         spark_counts({"staff": path}, [])
 
 
-# --- without PySpark or Java --------------------------------------------------------------------
-
-
-def test_without_pyspark_the_message_names_the_extra(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setitem(sys.modules, "pyspark", None)  # import pyspark now fails
-    with pytest.raises(ConfigError, match=r'pip install "wres\[spark\]"'):
-        require_pyspark()
-    staff = tmp_path / "staff.parquet"
-    pl.DataFrame({"year": [2024]}).write_parquet(staff)
-    result = runner.invoke(app, ["run", "--staff", str(staff), "--engine", "spark", "-q"])
-    assert result.exit_code == 2
-    assert SPARK_EXTRA in result.output
-    assert "Traceback" not in result.output
-
-
-def test_without_java_the_message_names_the_package(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setenv("JAVA_HOME", str(tmp_path / "no-java"))
-    with pytest.raises(ConfigError, match=rf"JAVA_HOME/bin/java does not exist.*{JAVA_PACKAGE}"):
-        require_java("4.0.0")
-    old = tmp_path / "old-java"
-    (old / "bin").mkdir(parents=True)
-    java = old / "bin" / "java"
-    java.write_text("#!/bin/sh\necho 'openjdk version \"11.0.2\" 2019-01-15' >&2\n")
-    java.chmod(0o755)
-    monkeypatch.setenv("JAVA_HOME", str(old))
-    with pytest.raises(ConfigError, match=rf"is Java 11; .*apt-get install {JAVA_PACKAGE}"):
-        require_java("4.0.0")
-    require_java("3.5.1")  # Spark 3 runs on Java 8 or later
-    monkeypatch.delenv("JAVA_HOME")
-    monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(ConfigError, match=r"java is not on PATH and JAVA_HOME is not set"):
-        require_java("4.0.0")
+# --- without Java (the rest: test_spark_setup.py) -----------------------------------------------
 
 
 def test_wres_run_without_java_exits_2_naming_the_package(tmp_path: Path) -> None:
@@ -405,44 +370,3 @@ def test_arrow_batches_become_chunks_of_the_chunk_size() -> None:
     assert sizes == [4, 4, 4, 4]
     assert [c.height for c in _chunks(iter(batches), 100)] == [16]
     assert list(_chunks(iter([]), 4)) == []
-
-
-def test_partial_cubes_added_by_label_equal_one_count() -> None:
-    rng = np.random.default_rng(5)
-    year = pl.Series([int(y) or None for y in rng.choice([2023, 2024, 0], 500)], dtype=pl.Int32)
-    band = pl.Series([b or None for b in rng.choice(["5", "6", "7", ""], 500)], dtype=pl.String)
-    event = rng.random(500) < 0.3
-
-    def counted(rows: slice, dictionaries: Mapping[str, Dictionary]) -> CubeBuilder:
-        builder = CubeBuilder(["year", "band"], ["event"], dictionaries)
-        builder.add([encode(year[rows]), encode(band[rows])], [event[rows]])
-        return builder
-
-    whole = counted(slice(0, 500), {"year": Dictionary(), "band": Dictionary()}).cube()
-    total = CubeBuilder(["year", "band"], ["event"], {"year": Dictionary(), "band": Dictionary()})
-    for part in (slice(0, 0), slice(0, 170), slice(170, 171), slice(171, 500)):
-        own = counted(part, {"year": Dictionary(), "band": Dictionary()}).cube()
-        sparse = SparseCube.of(own)
-        total.add_counts(sparse.keys(), sparse.counts)
-    summed = total.cube()
-    assert in_label_order(summed)[0] == in_label_order(whole)[0]
-    np.testing.assert_array_equal(in_label_order(summed)[1], in_label_order(whole)[1])
-    assert summed.counts[..., summed.channel(ROWS)].sum() == 500
-
-
-def test_problem_logs_of_parts_merge_as_one_file(tmp_path: Path) -> None:
-    file = tmp_path / "staff.csv"
-    whole = ProblemLog(file, rows_listed=3)
-    whole.add("band", "a column problem")
-    whole.add_rows("band", "rows with a bad band", [(2, "bad"), (4, "bad")], 2)
-    whole.add_rows("band", "rows with a bad band", [(12, "bad"), (13, "bad")], 9)
-    first, second = ProblemLog(file, rows_listed=3), ProblemLog(file, rows_listed=3)
-    first.add("band", "a column problem")
-    first.add_rows("band", "rows with a bad band", [(2, "bad"), (4, "bad")], 2)
-    second.add("band", "a column problem")
-    second.add_rows("band", "rows with a bad band", [(2, "bad"), (3, "bad")], 9)
-    merged = ProblemLog(file, rows_listed=3)
-    merged.merge(first)
-    merged.merge(second, row_offset=10)
-    assert merged.problems() == whole.problems()
-    assert merged.problems()[-1] == Problem(file, None, "band", "and 8 more rows with a bad band")
