@@ -35,7 +35,13 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 
 from engine.errors import InternalError
-from engine.protection.intervals import EXACT_LIMIT, Intervals, attacker_intervals
+from engine.protection.intervals import (
+    EXACT_LIMIT,
+    Intervals,
+    attacker_intervals,
+    propagate_bounds,
+)
+from engine.protection.local import System, prove
 from rules.policy import Policy
 from rules.table import LinkedTables
 
@@ -44,6 +50,9 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 UNBOUNDED = "unbounded"
+#: Neighbourhoods tried for a cell the witnesses do not prove: (relations crossed, cells at
+#: most), the small one first.
+LOCAL_LEVELS = ((3, 1000), (5, 5000))
 
 
 class Proof(StrEnum):
@@ -98,6 +107,9 @@ class Certificate:
     required: IntArray
     passed: BoolArray
     proof: tuple[Proof, ...]
+    #: the witnesses the audit found itself (local problems): still witnesses after more cells
+    #: are withheld, so a repair's next audit starts from them
+    found: tuple[Witness, ...] = ()
 
     def renumbered(self, new_index: IntArray) -> Certificate:
         """The same certificate for cells renumbered ``i -> new_index[i]`` (in the new order)."""
@@ -242,6 +254,10 @@ def witness_ranges(
     cells = np.concatenate([w.cells for w in witnesses]).astype(np.int64)
     deltas = np.concatenate([w.deltas for w in witnesses]).astype(np.int64)
     owner = np.repeat(np.arange(len(witnesses)), lengths)
+    # a cell listed twice in one witness moves by the sum of its entries
+    pair, at = np.unique(owner * n + cells, return_inverse=True)
+    deltas = np.bincount(at, weights=deltas, minlength=len(pair)).round().astype(np.int64)
+    owner, cells = pair // n, pair % n
     is_ray = np.array([w.ray for w in witnesses])[owner]
     moves = sp.csc_array((deltas.astype(np.float64), (cells, owner)), shape=(n, len(witnesses)))
     residual = sp.csc_array(matrix @ moves)
@@ -280,6 +296,7 @@ def audit(
     exhaustive: bool = True,
     exact_limit: int = EXACT_LIMIT,
     batch: bool = False,
+    local: bool = False,
 ) -> Certificate:
     """Audit every withheld cell of ``tables`` against the attacker of ``known``.
 
@@ -292,6 +309,9 @@ def audit(
     ``truth`` and ``witnesses`` (from the protection) prove cells without solving for them;
     without ``exhaustive`` the exact interval of a cell so proved in a large component is not
     computed (its bounds are then outer bounds, and its lower bound decides the requirement).
+    With ``local`` (and ``truth``), a cell the witnesses do not prove gets a witness of its own
+    from a small problem around it (``engine.protection.local``) before any problem of its whole
+    component, and only the cells still unproved are solved there.
     """
     matrix = tables.constraints.matrix
     hidden = known.hidden
@@ -321,15 +341,34 @@ def audit(
         hi = np.where(found.exact_upper, found.upper, t_all + up)
         return hidden & could_be_small & (hi - lo + 1 < if_small) & ~far
 
-    intervals = attacker_intervals(
-        matrix,
-        known.lower,
-        known.upper,
-        hidden,
-        needed=None if exhaustive else needed,
-        witness=t_all,
-        exact_limit=exact_limit,
-    )
+    found: list[Witness] = []
+    if local and truth is not None and not exhaustive:
+        todo = hidden & ~far & (up + down + 1 < if_small)
+        found = local_witnesses(matrix, known, truth, todo, up=up, down=down, required=if_small)
+        up, down, _rejected = witness_ranges(matrix, known, truth, [*witnesses, *found])
+        remaining = hidden & ~far & (up + down + 1 < if_small)
+        intervals = _outer_intervals(matrix, known, hidden)
+        if remaining.any():
+            solved = attacker_intervals(
+                matrix,
+                known.lower,
+                known.upper,
+                remaining,
+                needed=needed,
+                witness=t_all,
+                exact_limit=exact_limit,
+            )
+            intervals = _merged(intervals, solved, remaining)
+    else:
+        intervals = attacker_intervals(
+            matrix,
+            known.lower,
+            known.upper,
+            hidden,
+            needed=None if exhaustive else needed,
+            witness=t_all,
+            exact_limit=exact_limit,
+        )
     lower = intervals.lower[reported]
     upper = intervals.upper[reported]
     exact = intervals.exact_lower[reported] & intervals.exact_upper[reported]
@@ -361,6 +400,82 @@ def audit(
         required=req,
         passed=passed,
         proof=proof,
+        found=tuple(found),
+    )
+
+
+def local_witnesses(
+    matrix: sp.csr_array,
+    known: Knowledge,
+    truth: IntArray,
+    cells: BoolArray,
+    *,
+    up: FloatArray,
+    down: FloatArray,
+    required: FloatArray,
+) -> list[Witness]:
+    """Witnesses for ``cells`` from small problems around each (``engine.protection.local``):
+    up as far as the requirement asks beyond what is proved down, then down for the rest."""
+    todo = np.flatnonzero(cells)
+    if not len(todo):
+        return []
+    system = System.of(matrix)
+    t = truth.astype(np.float64)
+    low, high = known.lower - t, known.upper - t
+    rise, fall = up.copy(), down.copy()
+    out: list[Witness] = []
+    for depth, size in LOCAL_LEVELS:
+        for sign in (1, -1):
+            room = rise[todo] + fall[todo] + 1
+            short = room < required[todo]
+            todo, wanted = todo[short], (required[todo] - room)[short].astype(np.int64)
+            if not len(todo):
+                return out
+            cells_now, wanted_now = todo, wanted
+            if sign < 0:  # down no further than the lower bound allows
+                wanted_now = np.minimum(wanted, (t[todo] - fall[todo] - known.lower[todo]))
+                keep = wanted_now > 0
+                cells_now, wanted_now = todo[keep], wanted_now[keep].astype(np.int64)
+            moves = prove(
+                system,
+                low,
+                high,
+                cells_now,
+                direction=np.full(len(cells_now), sign, np.int64),
+                wanted=wanted_now + (rise if sign > 0 else fall)[cells_now].astype(np.int64),
+                depth=depth,
+                size=size,
+            )
+            for move in moves:
+                out.append(Witness(move.cells, move.deltas))
+                gone = rise if sign > 0 else fall
+                gone[move.target] = max(gone[move.target], move.amount)
+    return out
+
+
+def _outer_intervals(matrix: sp.csr_array, known: Knowledge, hidden: BoolArray) -> Intervals:
+    """Outer bounds of every withheld cell by propagation (none exact)."""
+    lo, hi = propagate_bounds(matrix, known.lower, known.upper)
+    n = len(hidden)
+    return Intervals(
+        np.where(hidden, lo, np.nan),
+        np.where(hidden, hi, np.nan),
+        np.zeros(n, np.bool_),
+        np.zeros(n, np.bool_),
+        np.full(n, -1, np.int64),
+        np.zeros(0, np.int64),
+    )
+
+
+def _merged(outer: Intervals, solved: Intervals, cells: BoolArray) -> Intervals:
+    """``solved``'s results for ``cells``, ``outer``'s for the rest."""
+    return Intervals(
+        np.where(cells, solved.lower, outer.lower),
+        np.where(cells, solved.upper, outer.upper),
+        np.where(cells, solved.exact_lower, outer.exact_lower),
+        np.where(cells, solved.exact_upper, outer.exact_upper),
+        solved.component,
+        solved.component_size,
     )
 
 

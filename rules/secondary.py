@@ -46,6 +46,7 @@ from engine.errors import ConfigError, InternalError
 from engine.protection._kernels import INF
 from engine.protection.flows import protect_by_moves
 from engine.protection.intervals import EXACT_LIMIT
+from engine.protection.local import System, repair
 from engine.protection.patterns import MAX_LINE_PATTERNS, SearchResult, Tree, search_patterns
 from rules.audit import Certificate, Knowledge, Witness, audit, knowledge, published_count
 from rules.policy import Policy
@@ -103,6 +104,9 @@ class ProtectSettings:
     #: before solving cells one by one, two linear programmes over the whole system try to
     #: prove many at once (large systems, such as a run's)
     batch_witnesses: bool = False
+    #: a withheld cell the patterns do not prove gets a witness from a small problem around it
+    #: before any problem of its whole component (large systems)
+    local_witnesses: bool = False
 
     def __post_init__(self) -> None:
         if self.method not in ("auto", "moves", "patterns"):
@@ -234,6 +238,7 @@ def protect(
     primary: BoolArray | None = None,
     settings: ProtectSettings | None = None,
     absent: BoolArray | None = None,
+    fixed: BoolArray | None = None,
     balance: BoolArray | None = None,
 ) -> Protection:
     """Withhold the primary cells and enough others that every withheld cell the attacker
@@ -246,6 +251,7 @@ def protect(
 
     ``absent`` marks cells that are not published at all (unknown to the attacker, never
     withheld, no requirement): a run's sums that nobody publishes, kept for their relations.
+    ``fixed`` marks published cells that may never be withheld (a run's known zeros).
     ``balance`` marks the cells a pattern's witness moves first to keep an extra relation
     (a run's remainders, ``at risk - events``)."""
     canonical = np.argsort(tables.codes, kind="stable")
@@ -253,12 +259,14 @@ def protect(
         marked = None if primary is None else primary[canonical]
         gone = None if absent is None else absent[canonical]
         first = None if balance is None else balance[canonical]
+        kept = None if fixed is None else fixed[canonical]
         done = protect(
             tables.reordered(canonical),
             policy,
             primary=marked,
             settings=settings,
             absent=gone,
+            fixed=kept,
             balance=first,
         )
         return done.renumbered(canonical, tables)
@@ -284,7 +292,7 @@ def protect(
         policy=policy,
         settings=settings or ProtectSettings(),
         primary=primary,
-        hideable=(values >= lowest) & ~primary & ~absent,
+        hideable=(values >= lowest) & ~primary & ~absent & ~_mask(fixed, tables.n_cells),
         cost=cell_costs(values, policy.secondary.cost),
         figures=figures,
         absent=absent,
@@ -303,6 +311,10 @@ def protect(
         knowledge=known,
         notes=tuple(notes),
     )
+
+
+def _mask(cells: BoolArray | None, n: int) -> BoolArray:
+    return np.zeros(n, np.bool_) if cells is None else cells.astype(np.bool_)
 
 
 def _first_pattern(task: _Task) -> tuple[BoolArray, list[Witness]]:
@@ -392,6 +404,7 @@ def _audit_and_repair(
             exhaustive=task.settings.exhaustive_audit,
             exact_limit=task.settings.exact_limit,
             batch=task.settings.batch_witnesses,
+            local=task.settings.local_witnesses,
         )
         return known, cert
 
@@ -399,14 +412,20 @@ def _audit_and_repair(
     rounds = 0
     while not cert.ok:
         failing = cert.failures[np.argsort(task.tables.codes[cert.failures], kind="stable")]
-        if rounds < task.settings.repair_rounds:
+        witnesses += cert.found
+        moves: list[Witness] = []
+        if rounds < task.settings.repair_rounds and task.settings.local_witnesses:
+            added, moves = _repair_locally(task, hidden, failing)
+            witnesses += moves
+            rule = ProtectionRule.SECONDARY
+        elif rounds < task.settings.repair_rounds:
             added = _repair(task, hidden, int(failing[0]))
             rule = ProtectionRule.SECONDARY
         else:
             added = _fallback(task.tables, hidden, task.hideable, failing)
             rule = ProtectionRule.FALLBACK
             notes.append(f"fallback S2 for {len(failing)} cell(s)")
-        if not len(added):
+        if not len(added) and not moves:
             if rounds >= task.settings.repair_rounds:
                 msg = "the fallback could not withhold more cells (a bug in wres)"
                 raise InternalError(msg)
@@ -465,7 +484,7 @@ def _complete(
     matrix = sp.csr_array(tables.constraints.matrix[extra])
     if not matrix.shape[0] or not witnesses:
         return witnesses
-    chosen_cell, chosen_coef = _balancing_cells(matrix, free, balance)
+    ranked_cell, ranked_coef = _balancing_cells(matrix, free, balance)
     n_w = len(witnesses)
     lengths = np.array([len(w.cells) for w in witnesses])
     owner = np.repeat(np.arange(n_w), lengths)
@@ -474,14 +493,23 @@ def _complete(
     moves = sp.csc_array((deltas.astype(np.float64), (cells, owner)), shape=(tables.n_cells, n_w))
     residual = sp.coo_array(matrix @ moves)
     r, j, value = residual.row, residual.col, residual.data
-    target = chosen_cell[r]
-    keep = (np.abs(value) > 0.5) & (target >= 0)
-    r, j, value, target = r[keep], j[keep], value[keep], target[keep]
-    delta = -value / chosen_coef[r]
-    moved = set((cells * n_w + owner).tolist())
-    fresh = np.array([t * n_w + w not in moved for t, w in zip(target, j, strict=True)], np.bool_)
-    whole = np.abs(delta - np.round(delta)) < 1e-9
-    keep = fresh & whole
+    keep = np.abs(value) > 0.5
+    r, j, value = r[keep], j[keep], value[keep]
+    # each relation's free cells in order of preference: the first the witness does not move
+    moved = np.sort(cells * n_w + owner)
+    target = np.full(len(r), -1, np.int64)
+    coef = np.ones(len(r))
+    for k in range(ranked_cell.shape[1]):
+        option = ranked_cell[r, k]
+        key = np.maximum(option, 0) * n_w + j
+        at = np.minimum(np.searchsorted(moved, key), len(moved) - 1)
+        usable = (target < 0) & (option >= 0) & (moved[at] != key)
+        target[usable] = option[usable]
+        coef[usable] = ranked_coef[r[usable], k]
+    keep = target >= 0
+    r, j, value, target, coef = r[keep], j[keep], value[keep], target[keep], coef[keep]
+    delta = -value / coef
+    keep = np.abs(delta - np.round(delta)) < 1e-9
     all_cells = np.concatenate([cells, target[keep]])
     all_deltas = np.concatenate([deltas, np.round(delta[keep]).astype(np.int64)])
     all_owner = np.concatenate([owner, j[keep]])
@@ -513,18 +541,20 @@ def _complete(
 def _balancing_cells(
     matrix: sp.csr_array, free: BoolArray, balance: BoolArray
 ) -> tuple[IntArray, npt.NDArray[np.float64]]:
-    """Each relation's balancing cell (-1: none free) and its coefficient."""
-    row_of = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    """Each relation's free cells, a ``balance`` cell first (-1 pads), and their
+    coefficients: one row per relation."""
+    counts = np.diff(matrix.indptr)
+    row_of = np.repeat(np.arange(matrix.shape[0]), counts)
     rank = np.where(free[matrix.indices], np.where(balance[matrix.indices], 0, 1), 2)
-    order = np.lexsort((rank, row_of))
-    first = np.ones(len(order), np.bool_)
-    first[1:] = row_of[order][1:] != row_of[order][:-1]
-    pick = order[first]
-    cell = np.full(matrix.shape[0], -1, np.int64)
-    coef = np.ones(matrix.shape[0])
-    usable = rank[pick] < 2
-    cell[row_of[pick][usable]] = matrix.indices[pick][usable]
-    coef[row_of[pick][usable]] = matrix.data[pick][usable]
+    order = np.lexsort((matrix.indices, rank, row_of))
+    width = int(counts.max(initial=1))
+    position = np.arange(len(order)) - matrix.indptr[row_of[order]]
+    cell = np.full((matrix.shape[0], width), -1, np.int64)
+    coef = np.ones((matrix.shape[0], width))
+    usable = rank[order] < 2
+    rows, at = row_of[order][usable], position[usable]
+    cell[rows, at] = matrix.indices[order][usable]
+    coef[rows, at] = matrix.data[order][usable]
     return cell, coef
 
 
@@ -563,6 +593,34 @@ def _repair(task: _Task, hidden: BoolArray, cell: int) -> IntArray:
     moved = (np.abs(x[:k]) > 1e-9) | (np.abs(x[k:]) > 1e-9)
     chosen = cols[moved]
     return np.sort(chosen[~hidden[chosen]])
+
+
+def _repair_locally(
+    task: _Task, hidden: BoolArray, failing: IntArray
+) -> tuple[IntArray, list[Witness]]:
+    """Every failing cell at once, each by a small problem around it (``engine.protection.local``):
+    the cheapest further cells that let it move up by the whole requirement, and the move itself
+    (a witness once they are withheld). A cell no small problem repairs is left to the next
+    round, and then to the fallback."""
+    values = task.values
+    movable = hidden | task.hideable | task.absent
+    low = np.where(movable, task.lowest - values, 0).astype(np.float64)
+    high = np.where(movable, np.inf, 0.0)
+    scale = float(task.cost.max())
+    weight = np.where(hidden | task.absent, 1.0, task.cost / scale * 1e3)
+    moves = repair(
+        System.of(task.tables.constraints.matrix),
+        low,
+        high,
+        failing.astype(np.int64),
+        wanted=np.full(len(failing), task.need - 1, np.int64),
+        cost=weight,
+    )
+    added = np.zeros(task.tables.n_cells, np.bool_)
+    for move in moves:
+        added[move.cells] = True
+    added &= ~hidden & ~task.absent
+    return np.flatnonzero(added), [Witness(m.cells, m.deltas) for m in moves]
 
 
 def _fallback(
