@@ -12,8 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
+import numpy as np
+
 from engine.cells import groups_of
 from engine.counts import ETHNICITY, STANDARD_VARIANT, WORKFORCE, Counts
+from engine.cube import CountCube
 from engine.ethnicity import EthnicityScheme
 from engine.indicators import Settings
 from engine.standards import Measure, Standard
@@ -98,3 +101,64 @@ def cut_values(counts: Counts, dims: Sequence[str]) -> dict[str, list[str]]:
                 if d in block.cube.axes:
                     out[d].update(BLANK if v is None else str(v) for v in block.cube.labels_of(d))
     return {d: sorted(values) for d, values in out.items()}
+
+
+def nesting(counts: Counts, dims: Sequence[str]) -> dict[str, tuple[str, dict[str, str]]]:
+    """Cut columns nested in another in the inputs: child column -> (parent column, each child
+    value's parent value). An organisation lies in one region, a site in one organisation: an
+    attacker knows that, so the region's figure is the sum of its organisations'.
+
+    A column is nested in another when every value of it that has anyone counted, in every
+    extract that holds both, lies with exactly one value of the other. Of several such columns
+    the finest (most values) is the parent, and a parent keeps one nested child (the first in
+    ``dims``): nested columns form chains (region > organisation > site)."""
+    found: dict[tuple[str, str], dict[str, str] | None] = {}
+    every: dict[str, set[str]] = {d: set() for d in dims}
+    for blocks in counts.values():
+        for block in blocks:
+            cube = block.cube
+            here = [d for d in dims if d in cube.axes]
+            for d in here:
+                every[d].update(_labels(cube.labels_of(d)))
+            for a in here:
+                for b in here:
+                    if a == b or found.get((a, b), {}) is None:
+                        continue
+                    found[a, b] = _parents(cube.marginal([a, b]), found.get((a, b)) or {})
+    parent_of: dict[str, tuple[str, dict[str, str]]] = {}
+    for a in dims:
+        options = [
+            (b, mapping)
+            for b in dims
+            if (mapping := found.get((a, b))) is not None
+            and set(mapping) >= every[a]
+            # one-to-one columns: the later one is the child
+            and not (found.get((b, a)) is not None and dims.index(b) > dims.index(a))
+        ]
+        if options:
+            b, mapping = max(options, key=lambda o: (len(every[o[0]]), -dims.index(o[0])))
+            parent_of[a] = (b, mapping)
+    chosen: dict[str, tuple[str, dict[str, str]]] = {}
+    taken: set[str] = set()
+    for a in dims:  # one nested child per parent
+        if a in parent_of and parent_of[a][0] not in taken:
+            taken.add(parent_of[a][0])
+            chosen[a] = parent_of[a]
+    return chosen
+
+
+def _labels(labels: Sequence[object]) -> list[str]:
+    return [BLANK if v is None else str(v) for v in labels]
+
+
+def _parents(pair: CountCube, known: dict[str, str]) -> dict[str, str] | None:
+    """Each first-axis value's one second-axis value with anyone counted (None: not nested)."""
+    anyone = pair.counts.sum(axis=-1) > 0
+    if (anyone.sum(axis=1) > 1).any():
+        return None
+    mapping = dict(known)
+    children, parents = _labels(pair.labels[0]), _labels(pair.labels[1])
+    for i, j in zip(*np.nonzero(anyone), strict=True):
+        if mapping.setdefault(children[i], parents[j]) != parents[j]:
+            return None
+    return mapping

@@ -18,7 +18,7 @@ import polars as pl
 from engine import __version__
 from engine.counts import Counts, NotComputed, count_records, count_table, table_dims
 from engine.counts_file import read_counts
-from engine.disclosure import count_sources, cut_values, group_members
+from engine.disclosure import count_sources, cut_values, group_members, nesting
 from engine.errors import ConfigError
 from engine.ethnicity import EthnicityScheme
 from engine.indicators import Settings, evaluate, output_dims, restated, with_adjusted_p
@@ -173,6 +173,7 @@ def run(request: RunRequest) -> Pack:
     members = group_members(counts, request.settings, request.scheme)
     dims = output_dims(request.standard, cuts)
     labels = cut_values(counts, dims)
+    nested = nesting(counts, dims)
     del counts  # the cubes and their marginals: every figure is in ``evaluated`` now
     keys = ["indicator", "variant", "year", *dims, "board", "group"]
     primary = apply_primary(evaluated, request.policy, keys)
@@ -184,6 +185,7 @@ def run(request: RunRequest) -> Pack:
         members,
         at_most=request.policy.primary.suppress_if_count_at_most,
         labels=labels,
+        nested=nested,
     )
     del evaluated
     protection = protect_run(cells, request.policy)

@@ -25,6 +25,7 @@ is withheld with it (D1).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -34,6 +35,7 @@ import numpy.typing as npt
 import polars as pl
 
 from engine.errors import InternalError
+from engine.protection.intervals import propagate_bounds
 from rules.policy import Policy
 from rules.secondary import REASONS as SECONDARY_REASONS
 from rules.secondary import Protection, ProtectSettings, protect
@@ -84,7 +86,9 @@ ROLLING_RULE = "S3"
 
 #: A run's system is large and sparse: the audit solves the interval of every withheld cell
 #: that neither a witness pattern nor its distance above the range proves, and no more.
-RUN_SETTINGS = ProtectSettings(exact_limit=0, method="patterns", repair_rounds=2)
+RUN_SETTINGS = ProtectSettings(
+    exact_limit=0, method="patterns", repair_rounds=2, local_witnesses=True
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,6 +104,9 @@ class RunCells:
     window_parts: Mapping[str, IntArray]
     #: cells no row publishes (a ratio's counts over every group)
     absent: BoolArray
+    #: the zeros a published cut leaves out: known to the attacker, never withheld (withholding
+    #: one would hide nothing, since no row shows it)
+    fixed: BoolArray
 
 
 def ethnicity_hierarchy(
@@ -151,6 +158,7 @@ def run_cells(
     *,
     at_most: int,
     labels: Mapping[str, Sequence[str]] | None = None,
+    nested: Mapping[str, tuple[str, Mapping[str, str]]] | None = None,
 ) -> RunCells:
     """The linear system of a run's counts.
 
@@ -158,29 +166,35 @@ def run_cells(
     rows after the primary rules (a count column null where withheld); ``sources``: the
     measures of each (indicator, variant, board); ``dims``: the cut columns; ``groups``: the
     finest categories each group label holds; ``at_most``: the top of the withheld range;
-    ``labels``: every value of each cut column in the inputs (default: those the rows show).
+    ``labels``: every value of each cut column in the inputs (default: those the rows show);
+    ``nested``: cut columns nested in another (``engine.disclosure.nesting``), each chain of
+    them one dimension (``region / organisation``: regions, then their organisations).
     """
     eth, node_of = ethnicity_hierarchy(groups)
     everything = _long_counts(evaluated, withheld, sources, dims, node_of, at_most=at_most)
+    cuts = cut_dimensions(everything, dims, labels or {}, nested or {})
+    everything = everything.with_columns(
+        pl.coalesce(
+            *(
+                pl.col(c).replace_strict(cut.node_of[c], default=None, return_dtype=pl.String)
+                for c in reversed(cut.columns)
+            ),
+            pl.lit(CUT_TOTAL),
+        ).alias(cut.name)
+        for cut in cuts
+    )
+    dims = [cut.name for cut in cuts]
     # Rolling figures are not in the system: each is withheld when a year it sums is (see
     # ``withhold``), so a published one adds nothing to what its years' figures say.
     frame = everything.filter(pl.col("span") == 1)
     windows = everything.filter((pl.col("span") > 1) & ~pl.col("phantom"))
     measures = sorted(frame[MEASURE].unique().to_list())
     years = sorted(frame[YEAR].unique().to_list(), key=lambda y: (len(y), y))
-    cut_values = {
-        d: sorted(
-            {v for v in frame[d].unique().to_list() if v != CUT_TOTAL}
-            | {v for v in (labels or {}).get(d, ()) if v != CUT_TOTAL}
-        )
-        or ["(none)"]
-        for d in dims
-    }
-    frame = pl.concat([frame, _known_zeros(frame, dims, cut_values)], how="diagonal_relaxed")
+    frame = pl.concat([frame, _known_zeros(frame, cuts)], how="diagonal_relaxed")
     hierarchies = [
-        Hierarchy.flat(MEASURE, measures or ["(none)"], ALL_MEASURES),
+        measure_hierarchy(measures, sources),
         Hierarchy.flat(YEAR, years or ["(none)"], ALL_YEARS),
-        *(Hierarchy.flat(d, cut_values[d], CUT_TOTAL) for d in dims),
+        *(cut.hierarchy for cut in cuts),
         eth,
     ]
     coords = np.empty((frame.height, len(hierarchies)), dtype=np.int32)
@@ -204,8 +218,10 @@ def run_cells(
     np.logical_or.at(hidden, cell, frame["hidden"].to_numpy())
     real = np.zeros(len(unique_codes), np.bool_)
     np.logical_or.at(real, cell, ~frame["phantom"].to_numpy())
+    shown = np.zeros(len(unique_codes), np.bool_)
+    np.logical_or.at(shown, cell, (frame["column"] != "zero").to_numpy())
     cell_coords = coords[first]
-    extra = _extra_rows(frame, cell)
+    extra = _extra_rows(frame, cell, hierarchies[0], cell_coords[:, 0].astype(np.int64))
     parts = _window_parts(windows, hierarchies, strides, unique_codes)
     # a rolling count withheld on its own account: its years are withheld too (it cannot be
     # small unless one of them is, but this does not rely on it)
@@ -226,19 +242,82 @@ def run_cells(
         mine = (windows["column"] == column).to_numpy()
         of_row[windows["row"].to_numpy()[mine], : parts.shape[1]] = parts[mine]
         parts_of[column] = of_row
-    return RunCells(tables, hidden & real, cell_of, parts_of, ~real)
+    return RunCells(tables, hidden & real & shown, cell_of, parts_of, ~real, real & ~shown)
 
 
-def _known_zeros(
-    frame: pl.DataFrame, dims: Sequence[str], values: Mapping[str, Sequence[str]]
-) -> pl.DataFrame:
+@dataclass(frozen=True, eq=False)
+class CutDimension:
+    """One dimension of the system from one cut column or a chain of nested ones."""
+
+    #: the cut columns, the outermost first (``region``, ``organisation``)
+    columns: tuple[str, ...]
+    #: per column: each value's node label (its path, ``London / RXB``, in a chain)
+    node_of: Mapping[str, Mapping[str, str]]
+    hierarchy: Hierarchy
+    #: each node's depth (0: the total ``All``; 1: the outermost column's values; ...)
+    level: Mapping[str, int]
+
+    @property
+    def name(self) -> str:
+        return self.hierarchy.name
+
+    def nodes_at(self, level: int) -> list[str]:
+        return [label for label, at in self.level.items() if at == level]
+
+
+def cut_dimensions(
+    frame: pl.DataFrame,
+    dims: Sequence[str],
+    labels: Mapping[str, Sequence[str]],
+    nested: Mapping[str, tuple[str, Mapping[str, str]]],
+) -> list[CutDimension]:
+    """The cut columns as dimensions: a chain of nested columns is one (its name the columns
+    joined by `` / ``), every other column one of its own."""
+    values = {
+        d: sorted(
+            {v for v in frame[d].unique().to_list() if v != CUT_TOTAL}
+            | {v for v in labels.get(d, ()) if v != CUT_TOTAL}
+        )
+        or ["(none)"]
+        for d in dims
+    }
+    parent = {c: p for c, (p, _) in nested.items() if c in dims and p in dims}
+    out = []
+    for root in dims:
+        if root in parent:
+            continue
+        chain = [root]
+        while child := next((c for c, p in parent.items() if p == chain[-1]), None):
+            chain.append(child)
+        node_of: dict[str, dict[str, str]] = {root: {v: v for v in values[root]}}
+        pairs: list[tuple[str, str]] = [(v, CUT_TOTAL) for v in values[root]]
+        for up, col in itertools.pairwise(chain):
+            mapping = nested[col][1]
+            node_of[col] = {v: f"{node_of[up][mapping[v]]} / {v}" for v in values[col]}
+            pairs += [(node_of[col][v], node_of[up][mapping[v]]) for v in values[col]]
+        level = {CUT_TOTAL: 0} | {
+            node: depth + 1 for depth, col in enumerate(chain) for node in node_of[col].values()
+        }
+        name = " / ".join(chain)
+        out.append(
+            CutDimension(tuple(chain), node_of, Hierarchy.from_pairs(name, pairs, CUT_TOTAL), level)
+        )
+    return out
+
+
+def _known_zeros(frame: pl.DataFrame, cuts: Sequence[CutDimension]) -> pl.DataFrame:
     """The rows a published cut leaves out because nobody is there: zeros the attacker knows.
 
     A cut (a measure by band, say) publishes a row where anyone is counted; every other value of
     its columns (a band that has nobody in it for this measure) is a zero, and the totals of
     the cut are the sums of the rows it has. Made explicit, so that every relation of a
-    published cut is whole."""
-    flags = [(pl.col(d) != CUT_TOTAL).alias(f"_in_{d}") for d in dims]
+    published cut is whole. (A cut by region and organisation holds every organisation, each
+    under its own region: the other regions are not a zero to make.)"""
+    dims = [cut.name for cut in cuts]
+    flags = [
+        pl.col(cut.name).replace_strict(cut.level, return_dtype=pl.Int64).alias(f"_in_{cut.name}")
+        for cut in cuts
+    ]
     every = frame.with_columns(flags)
     real = every.filter(~pl.col("phantom") & (pl.col("row") >= 0) & pl.col("fills"))
     if not dims or not real.height:
@@ -247,7 +326,7 @@ def _known_zeros(
     keys = [MEASURE, YEAR, "year_value", *dims, ETHNICITY]
     out = []
     for table in tables.iter_rows(named=True):
-        inside = [d for d in dims if table[f"_in_{d}"]]
+        inside = [cut for cut in cuts if table[f"_in_{cut.name}"]]
         if not inside:
             continue
         mine = real.filter(
@@ -255,9 +334,12 @@ def _known_zeros(
             *(pl.col(f"_in_{d}") == table[f"_in_{d}"] for d in dims),
         )
         full = mine.select(MEASURE, YEAR, "year_value", ETHNICITY).unique()
-        for d in inside:
-            full = full.join(pl.DataFrame({d: list(values[d])}), how="cross")
-        full = full.with_columns(pl.lit(CUT_TOTAL).alias(d) for d in dims if d not in inside)
+        for cut in inside:
+            nodes = cut.nodes_at(table[f"_in_{cut.name}"])
+            full = full.join(pl.DataFrame({cut.name: nodes}), how="cross")
+        full = full.with_columns(
+            pl.lit(CUT_TOTAL).alias(cut.name) for cut in cuts if cut not in inside
+        )
         known = every.filter(pl.col(MEASURE) == table[MEASURE]).select(keys)
         missing = full.join(known, on=keys, how="anti", nulls_equal=True)
         out.append(missing.select(keys))
@@ -512,8 +594,36 @@ def _h(column: str) -> pl.Expr:
     return pl.col(f"_hidden_{column}") & pl.col(column).is_not_null()
 
 
-def _extra_rows(frame: pl.DataFrame, cell: IntArray) -> tuple[tuple[IntArray, IntArray], ...]:
-    """``at risk - events - rest = 0`` for every ratio pair."""
+def measure_hierarchy(
+    measures: Sequence[str], sources: Mapping[SourceKey, CountSource]
+) -> Hierarchy:
+    """The measures under one total, each ratio's people at risk over its events and the rest
+    (``at risk = events + rest`` as a relation of the hierarchy, which the pattern search
+    keeps). People at risk split more than once (the headcount, by disciplinary process and by
+    training) take their first split here; the others are extra relations."""
+    present = set(measures)
+    parent: dict[str, str] = {}
+    for source in sorted(sources.values(), key=lambda s: (s.at_risk, s.events)):
+        rest = f"{source.at_risk} - {source.events}"
+        split = source.kind == "ratio" and {source.at_risk, source.events, rest} <= present
+        if not split or source.events in parent or rest in parent:
+            continue
+        if any(p == source.at_risk for p in parent.values()) or source.at_risk in parent:
+            continue  # split already, or itself a part of another split
+        if source.events in parent.values():
+            continue  # a split's whole cannot be a part of another
+        parent[source.events] = parent[rest] = source.at_risk
+    pairs = [(m, parent.get(m, ALL_MEASURES)) for m in measures]
+    if not pairs:
+        pairs = [("(none)", ALL_MEASURES)]
+    return Hierarchy.from_pairs(MEASURE, pairs, ALL_MEASURES)
+
+
+def _extra_rows(
+    frame: pl.DataFrame, cell: IntArray, measure: Hierarchy, measure_of: IntArray
+) -> tuple[tuple[IntArray, IntArray], ...]:
+    """``at risk - events - rest = 0`` for every ratio pair whose split is not one of the
+    measure hierarchy's relations."""
     rows: list[tuple[IntArray, IntArray]] = []
     by_row = (
         frame.select("row", "column", pl.Series("cell", cell))
@@ -529,6 +639,8 @@ def _extra_rows(frame: pl.DataFrame, cell: IntArray) -> tuple[tuple[IntArray, In
             continue
         trio = by_row.select(whole, part, rest).drop_nulls().unique().sort(whole, part, rest)
         for w, p, r in trio.rows():
+            if measure.parents[measure_of[p]] == measure_of[w]:
+                continue  # a relation of the hierarchy already
             rows.append((np.array([w, p, r], np.int64), np.array([1, -1, -1], np.int64)))
     return tuple(rows)
 
@@ -542,14 +654,27 @@ def protect_run(cells: RunCells, policy: Policy) -> Protection:
     zeros_hidden = replace(policy, primary=replace(policy.primary, suppress_zero_counts=True))
     measure = cells.tables.hierarchies[0]
     remainder = np.array([" - " in label for label in measure.labels])
+    nobody = structural_zeros(cells.tables, cells.fixed)
     return protect(
         cells.tables,
         zeros_hidden,
-        primary=cells.primary,
+        primary=cells.primary & ~nobody,
         settings=RUN_SETTINGS,
         absent=cells.absent,
+        fixed=cells.fixed | nobody,
         balance=remainder[cells.tables.coords[:, 0]],
     )
+
+
+def structural_zeros(tables: LinkedTables, known_zeros: BoolArray) -> BoolArray:
+    """Cells that the rows a publication leaves out show to be zero: a band's headcount when
+    the band x staff group cut has no row for that band. Anyone can tell, so withholding one
+    hides nothing; it is neither a primary cell to protect nor a cell to withhold."""
+    lower = np.zeros(tables.n_cells)
+    upper = np.where(known_zeros, 0.0, np.inf)
+    _, upper = propagate_bounds(tables.constraints.matrix, lower, upper)
+    nobody: BoolArray = upper <= 0
+    return nobody & ~known_zeros
 
 
 def withhold(

@@ -138,3 +138,53 @@ def test_a_failed_audit_publishes_nothing_and_exits_1(
     certificate = pl.read_csv(out / "restricted" / "certificate.csv", infer_schema=False)
     assert set(certificate["result"]) == {"FAIL"}
     assert "nothing was published" in result.output
+
+
+REGIONS = {"R1": "North", "R2": "North", "R3": "South", "R4": "South"}
+
+
+def test_an_organisation_is_protected_against_its_region_total(tmp_path: Path) -> None:
+    # By region and by organisation as two separate cuts: no row shows both, but an attacker
+    # knows which region each trust is in, so North's published BME count is R1 + R2
+    path = tmp_path / "counts.csv"
+    header = HEADER.replace("organisation", "region,organisation")
+    rows = [f"{r.split(',')[0]},{REGIONS[r.split(',')[1]]},{r.split(',', 1)[1]}" for r in ROWS]
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    out = tmp_path / "pack"
+    result = wres(
+        "run", "--counts", path, "--by", "region", "--by", "organisation", "--out", out, "-q"
+    )  # fmt: skip
+    assert result.exit_code == ExitCode.OK, result.output
+    published = pl.read_csv(out / "publish" / "indicators.csv", infer_schema_length=None)
+    bme = published.filter(pl.col("group") == "BME")
+    orgs = sorted(REGIONS)
+    lower, upper = np.zeros(len(orgs)), np.zeros(len(orgs))
+    for i, org in enumerate(orgs):
+        row = bme.filter(pl.col("organisation") == org).row(0, named=True)
+        known = row["numerator"]
+        lower[i], upper[i] = (known, known) if known is not None else (0, row["denominator"])
+    sums = []  # (organisations, published total): every region's and everyone's
+    for row in bme.filter(pl.col("organisation") == "All").iter_rows(named=True):
+        if row["numerator"] is not None:
+            members = [o for o in orgs if row["region"] in ("All", REGIONS[o])]
+            sums.append((members, row["numerator"]))
+    assert len(sums) == 3  # North, South and everyone are published
+    matrix = np.array([[1.0 if o in members else 0.0 for o in orgs] for members, _ in sums])
+    totals = np.array([float(total) for _, total in sums])
+    for org in ("R1", "R4"):  # the small counts, 3 and 2
+        found = []
+        for sign in (1.0, -1.0):
+            objective = np.zeros(len(orgs))
+            objective[orgs.index(org)] = sign
+            solved = milp(
+                objective,
+                bounds=Bounds(lower, upper),
+                constraints=[LinearConstraint(matrix, totals, totals)],
+                integrality=np.ones(len(orgs)),
+            )
+            assert solved.status == 0
+            found.append(round(sign * solved.fun))
+        assert found[1] - found[0] + 1 >= 7, (org, found)
+    certificate = pl.read_csv(out / "restricted" / "certificate.csv", infer_schema=False)
+    assert "region / organisation" in certificate.columns
+    assert {"North / R1", "South / R4"} <= set(certificate["region / organisation"])
