@@ -52,7 +52,9 @@ BoolArray = npt.NDArray[np.bool_]
 UNBOUNDED = "unbounded"
 #: Neighbourhoods tried for a cell the witnesses do not prove: (relations crossed, cells at
 #: most), the small one first.
-LOCAL_LEVELS = ((3, 1000), (5, 5000))
+LOCAL_LEVELS = ((3, 500), (5, 5000))
+#: Cells whose local problems are solved before the next group is chosen.
+LOCAL_GROUP = 64
 
 
 class Proof(StrEnum):
@@ -415,7 +417,9 @@ def local_witnesses(
     required: FloatArray,
 ) -> list[Witness]:
     """Witnesses for ``cells`` from small problems around each (``engine.protection.local``):
-    up as far as the requirement asks beyond what is proved down, then down for the rest."""
+    up as far as the requirement asks beyond what is proved down, then down for the rest.
+    Cells go in groups of neighbours (in cell order); a witness found for one proves every cell
+    it moves, so later groups skip the cells already proved."""
     todo = np.flatnonzero(cells)
     if not len(todo):
         return []
@@ -426,30 +430,36 @@ def local_witnesses(
     out: list[Witness] = []
     for depth, size in LOCAL_LEVELS:
         for sign in (1, -1):
-            room = rise[todo] + fall[todo] + 1
-            short = room < required[todo]
-            todo, wanted = todo[short], (required[todo] - room)[short].astype(np.int64)
-            if not len(todo):
-                return out
-            cells_now, wanted_now = todo, wanted
-            if sign < 0:  # down no further than the lower bound allows
-                wanted_now = np.minimum(wanted, (t[todo] - fall[todo] - known.lower[todo]))
-                keep = wanted_now > 0
-                cells_now, wanted_now = todo[keep], wanted_now[keep].astype(np.int64)
-            moves = prove(
-                system,
-                low,
-                high,
-                cells_now,
-                direction=np.full(len(cells_now), sign, np.int64),
-                wanted=wanted_now + (rise if sign > 0 else fall)[cells_now].astype(np.int64),
-                depth=depth,
-                size=size,
-            )
-            for move in moves:
-                out.append(Witness(move.cells, move.deltas))
-                gone = rise if sign > 0 else fall
-                gone[move.target] = max(gone[move.target], move.amount)
+            for start in range(0, len(todo), LOCAL_GROUP):
+                group = todo[start : start + LOCAL_GROUP]
+                short = group[rise[group] + fall[group] + 1 < required[group]]
+                if sign > 0:
+                    reach = required[short] - 1 - fall[short]
+                else:  # down no further than the lower bound allows
+                    reach = np.minimum(
+                        required[short] - 1 - rise[short], t[short] - known.lower[short]
+                    )
+                ahead = reach > (rise if sign > 0 else fall)[short]
+                short, amount = short[ahead], reach[ahead].astype(np.int64)
+                if not len(short):
+                    continue
+                moves = prove(
+                    system,
+                    low,
+                    high,
+                    short,
+                    direction=np.full(len(short), sign, np.int64),
+                    wanted=amount,
+                    depth=depth,
+                    size=size,
+                )
+                for move in moves:
+                    out.append(Witness(move.cells, move.deltas))
+                    np.maximum.at(rise, move.cells, np.maximum(move.deltas, 0))
+                    np.maximum.at(fall, move.cells, np.maximum(-move.deltas, 0))
+        todo = todo[rise[todo] + fall[todo] + 1 < required[todo]]
+        if not len(todo):
+            break
     return out
 
 

@@ -655,6 +655,13 @@ def protect_run(cells: RunCells, policy: Policy) -> Protection:
     measure = cells.tables.hierarchies[0]
     remainder = np.array([" - " in label for label in measure.labels])
     nobody = structural_zeros(cells.tables, cells.fixed)
+    if not policy.primary.suppress_zero_counts:
+        # Zeros are not sensitive under this policy. One withheld for another's sake (its
+        # complement is small: P2) is held as published, which assumes the attacker knows it
+        # (the complement is the withheld denominator, protected as such); and no zero is
+        # withheld to protect another (it could only be pinned to 0, which tells nothing the
+        # policy protects).
+        nobody |= cells.tables.values == 0
     return protect(
         cells.tables,
         zeros_hidden,
@@ -663,7 +670,17 @@ def protect_run(cells: RunCells, policy: Policy) -> Protection:
         absent=cells.absent,
         fixed=cells.fixed | nobody,
         balance=remainder[cells.tables.coords[:, 0]],
+        keep=headline(cells.tables),
     )
+
+
+def headline(tables: LinkedTables) -> BoolArray:
+    """The organisation-wide figures: every cut column at its total (``All``). The pattern
+    search reaches for totals when the cells around a small count are all small; these are the
+    figures a reader looks for first, so they are kept published where other cells can do."""
+    cut = [d for d, h in enumerate(tables.hierarchies) if h.name not in (MEASURE, YEAR, ETHNICITY)]
+    out: BoolArray = (tables.coords[:, cut] == 0).all(axis=1)
+    return out
 
 
 def structural_zeros(tables: LinkedTables, known_zeros: BoolArray) -> BoolArray:

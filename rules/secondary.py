@@ -33,7 +33,7 @@ in the order of their keys, and every limit is a count, never a clock.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import numpy as np
@@ -240,6 +240,7 @@ def protect(
     absent: BoolArray | None = None,
     fixed: BoolArray | None = None,
     balance: BoolArray | None = None,
+    keep: BoolArray | None = None,
 ) -> Protection:
     """Withhold the primary cells and enough others that every withheld cell the attacker
     cannot place above the withheld range keeps at least ``[secondary] min_attacker_interval``
@@ -252,6 +253,9 @@ def protect(
     ``absent`` marks cells that are not published at all (unknown to the attacker, never
     withheld, no requirement): a run's sums that nobody publishes, kept for their relations.
     ``fixed`` marks published cells that may never be withheld (a run's known zeros).
+    ``keep`` marks cells to publish if at all possible (a run's organisation-wide figures): one
+    the pattern search withholds is published again and the cells that relied on it are
+    repaired with others; only the fallback withholds it again.
     ``balance`` marks the cells a pattern's witness moves first to keep an extra relation
     (a run's remainders, ``at risk - events``)."""
     canonical = np.argsort(tables.codes, kind="stable")
@@ -260,6 +264,7 @@ def protect(
         gone = None if absent is None else absent[canonical]
         first = None if balance is None else balance[canonical]
         kept = None if fixed is None else fixed[canonical]
+        wanted = None if keep is None else keep[canonical]
         done = protect(
             tables.reordered(canonical),
             policy,
@@ -268,6 +273,7 @@ def protect(
             absent=gone,
             fixed=kept,
             balance=first,
+            keep=wanted,
         )
         return done.renumbered(canonical, tables)
     absent = np.zeros(tables.n_cells, np.bool_) if absent is None else absent.astype(np.bool_)
@@ -299,8 +305,13 @@ def protect(
         balance=np.zeros(tables.n_cells, np.bool_) if balance is None else balance,
     )
     hidden, witnesses = _first_pattern(task)
+    last_resort = task.hideable
+    if keep is not None and task.settings.local_witnesses:
+        again = hidden & keep & ~primary
+        hidden &= ~again
+        task = replace(task, hideable=task.hideable & ~keep)
     rules[hidden & ~primary] = ProtectionRule.SECONDARY
-    known, cert, notes = _audit_and_repair(task, hidden, witnesses, rules)
+    known, cert, notes = _audit_and_repair(task, hidden, witnesses, rules, last_resort)
     return Protection(
         tables=tables,
         primary=primary,
@@ -388,9 +399,14 @@ def _best_of_moves(task: _Task, order: IntArray, need: IntArray, lowest: IntArra
 
 
 def _audit_and_repair(
-    task: _Task, hidden: BoolArray, witnesses: list[Witness], rules: npt.NDArray[np.object_]
+    task: _Task,
+    hidden: BoolArray,
+    witnesses: list[Witness],
+    rules: npt.NDArray[np.object_],
+    last_resort: BoolArray,
 ) -> tuple[Knowledge, Certificate, list[str]]:
-    """Audit; while a cell fails, repair it (S1), after the repair rounds fall back (S2)."""
+    """Audit; while a cell fails, repair it (S1), after the repair rounds fall back (S2), which
+    may withhold any of ``last_resort``."""
     notes: list[str] = []
 
     def run_audit() -> tuple[Knowledge, Certificate]:
@@ -422,7 +438,7 @@ def _audit_and_repair(
             added = _repair(task, hidden, int(failing[0]))
             rule = ProtectionRule.SECONDARY
         else:
-            added = _fallback(task.tables, hidden, task.hideable, failing)
+            added = _fallback(task.tables, hidden, last_resort, failing)
             rule = ProtectionRule.FALLBACK
             notes.append(f"fallback S2 for {len(failing)} cell(s)")
         if not len(added) and not moves:
