@@ -32,7 +32,6 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 import scipy.sparse as sp
-from scipy.optimize import linprog
 
 from engine.errors import InternalError
 from engine.protection.intervals import (
@@ -52,7 +51,7 @@ BoolArray = npt.NDArray[np.bool_]
 UNBOUNDED = "unbounded"
 #: Neighbourhoods tried for a cell the witnesses do not prove: (relations crossed, cells at
 #: most), the small one first.
-LOCAL_LEVELS = ((3, 500), (5, 5000))
+LOCAL_LEVELS = ((3, 500), (5, 5000), (7, 12000))
 #: Cells whose local problems are solved before the next group is chosen.
 LOCAL_GROUP = 64
 
@@ -297,7 +296,6 @@ def audit(
     witnesses: Sequence[Witness] = (),
     exhaustive: bool = True,
     exact_limit: int = EXACT_LIMIT,
-    batch: bool = False,
     local: bool = False,
 ) -> Certificate:
     """Audit every withheld cell of ``tables`` against the attacker of ``known``.
@@ -319,8 +317,6 @@ def audit(
     hidden = known.hidden
     reported = np.flatnonzero(hidden)
     if truth is not None:
-        if batch:
-            witnesses = [*witnesses, *_batch_witnesses(matrix, known, truth, policy)]
         up, down, _rejected = witness_ranges(matrix, known, truth, witnesses)
     else:
         up = down = np.zeros(tables.n_cells)
@@ -487,53 +483,6 @@ def _merged(outer: Intervals, solved: Intervals, cells: BoolArray) -> Intervals:
         solved.component,
         solved.component_size,
     )
-
-
-def _batch_witnesses(
-    matrix: sp.csr_array, known: Knowledge, truth: IntArray, policy: Policy
-) -> list[Witness]:
-    """Two tables for many withheld cells at once: one linear programme moving every small
-    withheld cell as far up as the requirement asks, one as far down (a vertex of these
-    systems of sums is almost always whole; one that is not is dropped, and the audit checks
-    both like any witness). Cells they do not prove get a problem of their own."""
-    need = policy.secondary.min_attacker_interval
-    at_most = policy.primary.suppress_if_count_at_most
-    t = truth.astype(np.float64)
-    variable = known.lower < known.upper
-    targets = known.hidden & (t < at_most + need - 1)
-    if not targets.any():
-        return []
-    cols = np.flatnonzero(variable)
-    sub = sp.csr_array(matrix[:, cols])
-    rhs = -(matrix[:, ~variable] @ t[~variable])
-    out = []
-    for sign in (1.0, -1.0):
-        lo = known.lower[cols].copy()
-        hi = known.upper[cols].copy()
-        # bounded, so that the programme has an optimum: the requirement's distance is enough
-        reach = t[cols] + sign * need
-        if sign > 0:
-            hi = np.minimum(hi, np.maximum(reach, t[cols]))
-        else:
-            lo = np.maximum(lo, np.minimum(reach, t[cols]))
-        cost = np.where(targets[cols], -sign, 0.0)
-        result = linprog(
-            cost,
-            A_eq=sub,
-            b_eq=rhs,
-            bounds=np.column_stack([lo, hi]),
-            method="highs",
-        )
-        if result.status != 0 or result.x is None:
-            continue
-        x = np.asarray(result.x)
-        if np.abs(x - np.round(x)).max(initial=0.0) > 1e-6:
-            continue
-        delta = np.round(x).astype(np.int64) - truth[cols]
-        moved = delta != 0
-        if moved.any():
-            out.append(Witness(cols[moved].astype(np.int64), delta[moved]))
-    return out
 
 
 @dataclass(frozen=True, eq=False)

@@ -101,9 +101,6 @@ class ProtectSettings:
     #: patterns may pass through cells the tables do not have (unknown to the attacker); a
     #: run's tables say a missing row is a zero, so there they may not
     absent_free: bool = True
-    #: before solving cells one by one, two linear programmes over the whole system try to
-    #: prove many at once (large systems, such as a run's)
-    batch_witnesses: bool = False
     #: a withheld cell the patterns do not prove gets a witness from a small problem around it
     #: before any problem of its whole component (large systems)
     local_witnesses: bool = False
@@ -419,7 +416,6 @@ def _audit_and_repair(
             witnesses=witnesses,
             exhaustive=task.settings.exhaustive_audit,
             exact_limit=task.settings.exact_limit,
-            batch=task.settings.batch_witnesses,
             local=task.settings.local_witnesses,
         )
         return known, cert

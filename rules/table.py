@@ -165,12 +165,6 @@ class LinkedTables:
     values: IntArray
     #: further relations ``sum(coefficient * cell) = 0``: (cell indices, coefficients) pairs
     extra_rows: tuple[tuple[IntArray, IntArray], ...] = field(default=())
-    #: per cell, the published table it belongs to (-1: none). Along the dimensions named in
-    #: ``zero_dims``, a relation whose present children all belong to one table (>= 0) holds
-    #: with the missing children as zeros: a table that publishes only the rows where anyone is
-    #: counted tells the attacker that a missing row is zero (an organisation outside a region).
-    zero_groups: IntArray | None = None
-    zero_dims: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         k = len(self.hierarchies)
@@ -249,15 +243,7 @@ class LinkedTables:
         new_index = np.empty(self.n_cells, np.int64)
         new_index[order] = np.arange(self.n_cells)
         extra = tuple((new_index[np.asarray(c)], np.asarray(k)) for c, k in self.extra_rows)
-        groups = None if self.zero_groups is None else self.zero_groups[order]
-        return LinkedTables(
-            self.hierarchies,
-            self.coords[order],
-            self.values[order],
-            extra,
-            zero_groups=groups,
-            zero_dims=self.zero_dims,
-        )
+        return LinkedTables(self.hierarchies, self.coords[order], self.values[order], extra)
 
     # --- structure --------------------------------------------------------------------------
 
@@ -306,7 +292,6 @@ class LinkedTables:
         n_rows = 0
         for d, h in enumerate(self.hierarchies):
             stride = self.strides[d]
-            zero_fill = self.zero_groups is not None and h.name in self.zero_dims
             for g, kids in enumerate(h.children):
                 if not kids:
                     continue
@@ -317,8 +302,6 @@ class LinkedTables:
                 members = self.find(self.codes[parents][:, None] + shift[None, :])
                 present = members >= 0
                 keep = present.all(axis=1)
-                if zero_fill:
-                    keep |= self._one_table(members, present)
                 parents, members, present = parents[keep], members[keep], present[keep]
                 r = np.arange(n_rows, n_rows + len(parents), dtype=np.int64)
                 n_rows += len(parents)
@@ -346,15 +329,6 @@ class LinkedTables:
         return ConstraintSystem(
             matrix, np.concatenate(totals or [empty]), np.concatenate(dims or [empty])
         )
-
-    def _one_table(self, members: IntArray, present: BoolArray) -> BoolArray:
-        """Relations with some children present, all of one published table."""
-        assert self.zero_groups is not None
-        group = np.where(present, self.zero_groups[np.maximum(members, 0)], -1)
-        highest = group.max(axis=1)
-        lowest = np.where(present, group, np.iinfo(np.int64).max).min(axis=1)
-        result: BoolArray = present.any(axis=1) & (highest >= 0) & (lowest == highest)
-        return result
 
     # --- keys -------------------------------------------------------------------------------
 
