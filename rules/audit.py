@@ -40,7 +40,7 @@ from engine.protection.intervals import (
     attacker_intervals,
     propagate_bounds,
 )
-from engine.protection.local import System, prove
+from engine.protection.local import System, prove, prove_together
 from rules.policy import Policy
 from rules.table import LinkedTables
 
@@ -439,6 +439,25 @@ def local_witnesses(
                 short, amount = short[ahead], reach[ahead].astype(np.int64)
                 if not len(short):
                     continue
+                together = prove_together(
+                    system,
+                    low,
+                    high,
+                    short,
+                    direction=sign,
+                    wanted=amount,
+                    depth=depth,
+                    size=max(1, size // 4),
+                )
+                if together is not None:
+                    out.append(Witness(together.cells, together.deltas))
+                    np.maximum.at(rise, together.cells, np.maximum(together.deltas, 0))
+                    np.maximum.at(fall, together.cells, np.maximum(-together.deltas, 0))
+                    gone = rise if sign > 0 else fall
+                    ahead = gone[short] < amount
+                    short, amount = short[ahead], amount[ahead]
+                    if not len(short):
+                        continue
                 moves = prove(
                     system,
                     low,

@@ -280,3 +280,63 @@ def _solve_block(problem: _Packed, k: int, *, integral: bool) -> Iterator[tuple[
         x = np.asarray(result.x)
         if (np.abs(x - np.round(x)) <= TOLERANCE).all():
             yield k, x
+
+
+def prove_together(
+    system: System,
+    low: FloatArray,
+    high: FloatArray,
+    targets: IntArray,
+    *,
+    direction: int,
+    wanted: IntArray,
+    depth: int = DEPTH,
+    size: int = NEIGHBOURHOOD,
+) -> Move | None:
+    """One move of the targets' neighbourhoods (together) taking each as far as it can towards
+    ``wanted`` in ``direction``: one programme for a group of neighbouring cells, whose witness
+    proves each by the amount it moves that cell. None when nothing moves."""
+    movable = low < high
+    _, cells = neighbourhoods(
+        system.row_ptr,
+        system.row_cells,
+        system.cell_ptr,
+        system.cell_rows,
+        movable,
+        targets.astype(np.int64),
+        depth,
+        size,
+    )
+    union = np.unique(cells)
+    whole = np.array([0, len(union)], np.int64)
+    rows, cols, data, row_start = block_entries(
+        whole,
+        union,
+        0,
+        1,
+        system.row_ptr,
+        system.row_cells,
+        system.row_coef,
+        system.cell_ptr,
+        system.cell_rows,
+    )
+    matrix = sp.csr_array((data, (rows, cols)), shape=(int(row_start[-1]), len(union)))
+    lo, hi = low[union].copy(), high[union].copy()
+    own = np.searchsorted(union, targets)
+    if direction > 0:
+        hi[own] = np.minimum(hi[own], wanted)
+    else:
+        lo[own] = np.maximum(lo[own], -wanted)
+    cost = np.zeros(len(union))
+    cost[own] = -float(direction)
+    found = list(_solve(_Packed(matrix, row_start, whole, lo, hi, cost)))
+    if not found:
+        return None
+    x = found[0][1]
+    moved = np.abs(x) > TOLERANCE
+    if not moved.any():
+        return None
+    amounts = np.round(direction * x[own]).astype(np.int64)
+    return Move(
+        int(targets[0]), union[moved], np.round(x[moved]).astype(np.int64), int(amounts.max())
+    )

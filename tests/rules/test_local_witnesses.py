@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from engine.protection.local import System, prove, repair
+from engine.protection.local import System, prove, prove_together, repair
 from engine.protection.synthetic import full_table
 from rules.audit import Witness, audit, knowledge, witness_ranges
 from rules.policy import policy_from_toml
@@ -156,3 +156,26 @@ def test_a_lone_withheld_cell_is_repaired_by_the_cheapest_rectangle() -> None:
     )
     assert rejected == 0
     assert up[r1c1] >= 4
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_one_move_for_a_group_is_a_witness_for_every_cell_it_moves(seed: int) -> None:
+    # a two-way table: its linear programmes have whole-number optima
+    rng = np.random.default_rng(seed)
+    tables = square(rng.integers(1, 12, size=(5, 4)).tolist())
+    hidden = rng.random(tables.n_cells) < 0.5
+    known = knowledge(POLICY, tables.values, hidden)
+    truth = tables.values
+    upper = np.minimum(known.upper, truth.sum())
+    targets = np.flatnonzero(hidden)
+    together = prove_together(
+        System.of(tables.constraints.matrix), known.lower - truth, upper - truth, targets,
+        direction=1, wanted=np.full(len(targets), 3, np.int64), depth=10, size=10_000,
+    )  # fmt: skip
+    assert together is not None
+    witness = Witness(together.cells, together.deltas)
+    up, _down, rejected = witness_ranges(tables.constraints.matrix, known, truth, [witness])
+    assert rejected == 0
+    for cell in targets:  # no cell moves further than asked, none beyond its exact bound
+        assert up[cell] <= min(3, exact_up(tables, known.lower, upper, int(cell)) - truth[cell])
+    assert up[targets].max() == together.amount >= 1
