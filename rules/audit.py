@@ -40,7 +40,7 @@ from engine.protection.intervals import (
     attacker_intervals,
     propagate_bounds,
 )
-from engine.protection.local import System, prove, prove_together
+from engine.protection.local import Move, System, prove, prove_together
 from rules.policy import Policy
 from rules.table import LinkedTables
 
@@ -345,7 +345,8 @@ def audit(
         found = local_witnesses(matrix, known, truth, todo, up=up, down=down, required=if_small)
         up, down, _rejected = witness_ranges(matrix, known, truth, [*witnesses, *found])
         remaining = hidden & ~far & (up + down + 1 < if_small)
-        intervals = _outer_intervals(matrix, known, hidden)
+        outer = propagate_bounds(matrix, known.lower, known.upper)
+        intervals = _outer_intervals(outer, hidden)
         if remaining.any():
             solved = attacker_intervals(
                 matrix,
@@ -355,6 +356,7 @@ def audit(
                 needed=needed,
                 witness=t_all,
                 exact_limit=exact_limit,
+                outer=outer,
             )
             intervals = _merged(intervals, solved, remaining)
     else:
@@ -424,6 +426,13 @@ def local_witnesses(
     low, high = known.lower - t, known.upper - t
     rise, fall = up.copy(), down.copy()
     out: list[Witness] = []
+
+    def record(move: Move) -> None:
+        """Keep the witness; it proves every cell it moves by as much as it moves it."""
+        out.append(Witness(move.cells, move.deltas))
+        np.maximum.at(rise, move.cells, np.maximum(move.deltas, 0))
+        np.maximum.at(fall, move.cells, np.maximum(-move.deltas, 0))
+
     for depth, size in LOCAL_LEVELS:
         for sign in (1, -1):
             for start in range(0, len(todo), LOCAL_GROUP):
@@ -450,9 +459,7 @@ def local_witnesses(
                     size=max(1, size // 4),
                 )
                 if together is not None:
-                    out.append(Witness(together.cells, together.deltas))
-                    np.maximum.at(rise, together.cells, np.maximum(together.deltas, 0))
-                    np.maximum.at(fall, together.cells, np.maximum(-together.deltas, 0))
+                    record(together)
                     gone = rise if sign > 0 else fall
                     ahead = gone[short] < amount
                     short, amount = short[ahead], amount[ahead]
@@ -469,18 +476,16 @@ def local_witnesses(
                     size=size,
                 )
                 for move in moves:
-                    out.append(Witness(move.cells, move.deltas))
-                    np.maximum.at(rise, move.cells, np.maximum(move.deltas, 0))
-                    np.maximum.at(fall, move.cells, np.maximum(-move.deltas, 0))
+                    record(move)
         todo = todo[rise[todo] + fall[todo] + 1 < required[todo]]
         if not len(todo):
             break
     return out
 
 
-def _outer_intervals(matrix: sp.csr_array, known: Knowledge, hidden: BoolArray) -> Intervals:
+def _outer_intervals(outer: tuple[FloatArray, FloatArray], hidden: BoolArray) -> Intervals:
     """Outer bounds of every withheld cell by propagation (none exact)."""
-    lo, hi = propagate_bounds(matrix, known.lower, known.upper)
+    lo, hi = outer
     n = len(hidden)
     return Intervals(
         np.where(hidden, lo, np.nan),

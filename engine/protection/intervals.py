@@ -173,6 +173,7 @@ def attacker_intervals(
     needed: Callable[[Intervals], BoolArray] | None = None,
     witness: FloatArray | None = None,
     exact_limit: int = EXACT_LIMIT,
+    outer: tuple[FloatArray, FloatArray] | None = None,
 ) -> Intervals:
     """The interval of every target cell under ``matrix @ x = 0`` and the known bounds.
 
@@ -181,7 +182,8 @@ def attacker_intervals(
     intervals found so far (exact where proved, outer elsewhere) and returns the targets still
     to solve; it is asked again after the minima. Without it, every target is solved.
     ``witness`` is any integer point satisfying everything (the true counts, when known): a
-    target whose witness value is its known lower bound needs no minimisation.
+    target whose witness value is its known lower bound needs no minimisation. ``outer``: the
+    propagated bounds, when the caller has them already.
     """
     variables = known_lower < known_upper
     if (targets & ~variables).any():
@@ -200,7 +202,7 @@ def attacker_intervals(
     cell_comp, row_comp = components(matrix, variables)
     n_comp = int(cell_comp.max()) + 1 if len(var_index) else 0
     comp_size = np.bincount(cell_comp[cell_comp >= 0], minlength=n_comp).astype(np.int64)
-    outer_lo, outer_hi = propagate_bounds(matrix, known_lower, known_upper)
+    outer_lo, outer_hi = outer or propagate_bounds(matrix, known_lower, known_upper)
     state = _State(targets, outer_lo, outer_hi, cell_comp, comp_size)
     wanted = np.unique(cell_comp[targets])
     if not len(wanted):

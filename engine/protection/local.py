@@ -61,6 +61,40 @@ class System:
             csc.indices.astype(np.int64),
         )
 
+    def neighbourhoods(
+        self, movable: BoolArray, targets: IntArray, depth: int, size: int
+    ) -> tuple[IntArray, IntArray]:
+        """Each target's movable cells within ``depth`` relations, at most ``size`` (CSR)."""
+        return neighbourhoods(
+            self.row_ptr,
+            self.row_cells,
+            self.cell_ptr,
+            self.cell_rows,
+            movable,
+            targets.astype(np.int64),
+            depth,
+            size,
+        )
+
+    def blocks(
+        self, ptr: IntArray, cells: IntArray, first: int, last: int
+    ) -> tuple[sp.csr_array, IntArray]:
+        """The block-diagonal relations of neighbourhoods ``first..last-1`` and each block's
+        first row."""
+        rows, cols, data, row_start = block_entries(
+            ptr,
+            cells,
+            first,
+            last,
+            self.row_ptr,
+            self.row_cells,
+            self.row_coef,
+            self.cell_ptr,
+            self.cell_rows,
+        )
+        shape = (int(row_start[-1]), int(ptr[last] - ptr[first]))
+        return sp.csr_array((data, (rows, cols)), shape=shape), row_start
+
 
 @dataclass(frozen=True, slots=True)
 class Move:
@@ -89,17 +123,7 @@ def prove(
 
     ``low``/``high`` bound each cell's move (``known lower - true``, ``known upper - true``:
     both 0 for a published cell, which then never moves). Moves of 0 are not returned."""
-    movable = low < high
-    ptr, cells = neighbourhoods(
-        system.row_ptr,
-        system.row_cells,
-        system.cell_ptr,
-        system.cell_rows,
-        movable,
-        targets.astype(np.int64),
-        depth,
-        size,
-    )
+    ptr, cells = system.neighbourhoods(low < high, targets, depth, size)
     out: list[Move] = []
     for first, last, matrix, row_start in _batches(system, ptr, cells):
         columns = cells[ptr[first] : ptr[last]]
@@ -145,17 +169,7 @@ def repair(
 
     ``low``/``high`` bound each cell's move as in :func:`prove`; a caller gives the cells it may
     withhold the bounds they would have once withheld, and withholds those the move uses."""
-    movable = low < high
-    ptr, cells = neighbourhoods(
-        system.row_ptr,
-        system.row_cells,
-        system.cell_ptr,
-        system.cell_rows,
-        movable,
-        targets.astype(np.int64),
-        depth,
-        size,
-    )
+    ptr, cells = system.neighbourhoods(low < high, targets, depth, size)
     out: list[Move] = []
     for first, last, matrix, row_start in _batches(system, ptr, cells):
         columns = cells[ptr[first] : ptr[last]]
@@ -212,19 +226,7 @@ def _batches(
         last = first + 1
         while last < n and ptr[last + 1] - ptr[first] <= BATCH_VARIABLES:
             last += 1
-        rows, cols, data, row_start = block_entries(
-            ptr,
-            cells,
-            first,
-            last,
-            system.row_ptr,
-            system.row_cells,
-            system.row_coef,
-            system.cell_ptr,
-            system.cell_rows,
-        )
-        shape = (int(row_start[-1]), int(ptr[last] - ptr[first]))
-        yield first, last, sp.csr_array((data, (rows, cols)), shape=shape), row_start
+        yield first, last, *system.blocks(ptr, cells, first, last)
         first = last
 
 
@@ -296,31 +298,10 @@ def prove_together(
     """One move of the targets' neighbourhoods (together) taking each as far as it can towards
     ``wanted`` in ``direction``: one programme for a group of neighbouring cells, whose witness
     proves each by the amount it moves that cell. None when nothing moves."""
-    movable = low < high
-    _, cells = neighbourhoods(
-        system.row_ptr,
-        system.row_cells,
-        system.cell_ptr,
-        system.cell_rows,
-        movable,
-        targets.astype(np.int64),
-        depth,
-        size,
-    )
+    _, cells = system.neighbourhoods(low < high, targets, depth, size)
     union = np.unique(cells)
     whole = np.array([0, len(union)], np.int64)
-    rows, cols, data, row_start = block_entries(
-        whole,
-        union,
-        0,
-        1,
-        system.row_ptr,
-        system.row_cells,
-        system.row_coef,
-        system.cell_ptr,
-        system.cell_rows,
-    )
-    matrix = sp.csr_array((data, (rows, cols)), shape=(int(row_start[-1]), len(union)))
+    matrix, row_start = system.blocks(whole, union, 0, 1)
     lo, hi = low[union].copy(), high[union].copy()
     own = np.searchsorted(union, targets)
     if direction > 0:
