@@ -213,6 +213,8 @@ class _Task:
     figures: IntArray
     absent: BoolArray
     balance: BoolArray
+    #: cells to keep published: a pattern through one pays ``KEEP_TOLL`` cells for it
+    keep: BoolArray
 
     @property
     def values(self) -> IntArray:
@@ -290,20 +292,24 @@ def protect(
     figures = values.copy()
     if policy.rounding.round_counts_to_nearest > 1:
         figures = np.array([published_count(policy, int(v)) for v in values], dtype=np.int64)
+    settings = settings or ProtectSettings()
+    if not settings.local_witnesses:
+        keep = None  # only the local repairs publish a kept cell again
     task = _Task(
         tables=tables,
         policy=policy,
-        settings=settings or ProtectSettings(),
+        settings=settings,
         primary=primary,
         hideable=(values >= lowest) & ~primary & ~absent & ~_mask(fixed, tables.n_cells),
         cost=cell_costs(values, policy.secondary.cost),
         figures=figures,
         absent=absent,
         balance=np.zeros(tables.n_cells, np.bool_) if balance is None else balance,
+        keep=_mask(keep, tables.n_cells) & ~primary,
     )
     hidden, witnesses = _first_pattern(task)
     last_resort = task.hideable
-    if keep is not None and task.settings.local_witnesses:
+    if keep is not None:
         again = hidden & keep & ~primary
         hidden &= ~again
         task = replace(task, hideable=task.hideable & ~keep)
@@ -319,6 +325,12 @@ def protect(
         knowledge=known,
         notes=tuple(notes),
     )
+
+
+#: What a pattern pays for each cell to keep published on it, withheld or not, in cells: a
+#: keep cell the search withholds is published again and every pattern through it is lost, so
+#: the search goes round one when it can.
+KEEP_TOLL = 100
 
 
 def _mask(cells: BoolArray | None, n: int) -> BoolArray:
@@ -358,6 +370,7 @@ def _first_pattern(task: _Task) -> tuple[BoolArray, list[Witness]]:
         hidden=task.absent.copy(),
         max_per_node=task.settings.line_patterns,
         absent_free=task.settings.absent_free,
+        toll=np.where(task.keep, KEEP_TOLL * int(np.median(task.cost)), 0),
     )
     witnesses = _pattern_witnesses(found)
     if tables.extra_rows:
@@ -453,13 +466,36 @@ def _audit_and_repair(
 def _trees(tables: LinkedTables) -> list[Tree]:
     """Each dimension's parents, and the weight of each node: its cell with every other
     dimension at its total (or, when that cell is absent, its largest cell)."""
+    within = _relations_within(tables)
     trees = []
     for d, h in enumerate(tables.hierarchies):
         weights = np.zeros(len(h.labels))
         np.maximum.at(weights, tables.coords[:, d].astype(np.int64), tables.values.astype(float))
         free = not (~h.is_leaf[tables.coords[:, d]]).any()
-        trees.append(Tree(h.parents, tuple(float(w) for w in weights), free=free))
+        trees.append(
+            Tree(h.parents, tuple(float(w) for w in weights), free=free, relations=within[d])
+        )
     return trees
+
+
+def _relations_within(
+    tables: LinkedTables,
+) -> list[tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]]:
+    """Per dimension, the extra relations among its nodes: an extra row whose cells differ in
+    that dimension only (a run's ``at risk = events + rest`` beside the hierarchy's split), as
+    nodes and coefficients, each once."""
+    found: list[dict[tuple[tuple[int, ...], tuple[int, ...]], None]] = [
+        {} for _ in tables.hierarchies
+    ]
+    for cells, coefficients in tables.extra_rows:
+        at = tables.coords[np.asarray(cells)]
+        differ = np.flatnonzero((at != at[0]).any(axis=0))
+        if len(differ) == 1:
+            d = int(differ[0])
+            pairs = sorted(zip(at[:, d].tolist(), np.asarray(coefficients).tolist(), strict=True))
+            nodes, coefs = zip(*pairs, strict=True)
+            found[d][(tuple(nodes), tuple(coefs))] = None
+    return [tuple(relations) for relations in found]
 
 
 def _pattern_witnesses(found: SearchResult) -> list[Witness]:

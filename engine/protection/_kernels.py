@@ -106,12 +106,14 @@ def _evaluate(  # noqa: PLR0917 - numba kernels take positional arrays only
     hidden: np.ndarray,
     eligible: np.ndarray,
     cost: np.ndarray,
+    toll: np.ndarray,
     value: np.ndarray,
     lower: np.ndarray,
     cost_limit: np.int64,
     absent_free: bool,
 ) -> tuple[bool, np.int64, np.int64, np.int64]:
-    """Cost of withholding a support (new cells only), and how far it moves up and down.
+    """Cost of withholding a support (new cells, plus the toll of every cell on it), and how
+    far it moves up and down.
 
     Invalid when a published cell on it may not be withheld, or the cost passes the limit, or
     (without ``absent_free``) it passes through a cell the tables do not have."""
@@ -128,13 +130,14 @@ def _evaluate(  # noqa: PLR0917 - numba kernels take positional arrays only
             if not eligible[q]:
                 return False, c, u, dn
             c += cost[q]
-            if c > cost_limit:
-                return False, c, u, dn
+        c += toll[q]
+        if c > cost_limit:
+            return False, c, u, dn
         slack = value[q] - lower[q]
-        if signs[s] > 0:
-            dn = min(dn, slack)
+        if signs[s] > 0:  # a cell moved by k per step (a balanced relation) has 1/k the room
+            dn = min(dn, slack // signs[s])
         else:
-            u = min(u, slack)
+            u = min(u, slack // -signs[s])
     return True, c, u, dn
 
 
@@ -181,6 +184,7 @@ def search(  # noqa: PLR0917 - numba kernels take positional arrays only
     value: np.ndarray,
     lower: np.ndarray,
     cost: np.ndarray,
+    toll: np.ndarray,
     eligible: np.ndarray,
     is_primary: np.ndarray,
     hidden: np.ndarray,
@@ -233,7 +237,17 @@ def search(  # noqa: PLR0917 - numba kernels take positional arrays only
                 pat_ptr, pat_nodes, pat_signs, cell_at, sorted_codes, order, cells, signs,
             )  # fmt: skip
             valid, c, u, dn = _evaluate(
-                cells, signs, size, hidden, eligible, cost, value, lower, best_cost, absent_free
+                cells,
+                signs,
+                size,
+                hidden,
+                eligible,
+                cost,
+                toll,
+                value,
+                lower,
+                best_cost,
+                absent_free,
             )
             gain = min(max(up[p], u) + max(down[p], dn), INF)
             if not valid or gain < need[i] or (c == best_cost and gain <= best_gain):

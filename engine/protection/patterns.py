@@ -49,6 +49,10 @@ class Tree:
     #: no relation runs along this dimension (its groups and total are never cells): a pattern
     #: stays at the cell's own node there
     free: bool = False
+    #: further relations among this dimension's nodes, at every cell of the others
+    #: (``sum(coefficient * move) = 0``; a run's second split of one count): every line pattern
+    #: keeps them too
+    relations: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +134,52 @@ def _line_patterns_of(
         keep = ranked[:max_per_node]
         if not any(min(s) > 0 for _, _, s in keep):
             keep[-1] = next(item for item in ranked if min(item[2]) > 0)
-        out.append([(nodes, signs) for _, nodes, signs in keep])
+        closed = (_closed(tree, node, nodes, signs, paths) for _, nodes, signs in keep)
+        out.append(list(dict.fromkeys(pattern for pattern in closed if pattern is not None)))
     return out
+
+
+def _closed(
+    tree: Tree,
+    node: int,
+    nodes: tuple[int, ...],
+    signs: tuple[int, ...],
+    paths: dict[int, list[int]],
+) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+    """The line pattern moved further so that it keeps ``tree.relations`` too: a relation it
+    breaks is balanced on its heaviest leaf the pattern leaves still, with that leaf's path to
+    the total (which keeps the hierarchy). None when that fails (the pattern is then dropped)."""
+    if not tree.relations:
+        return nodes, signs
+    move = dict(zip(nodes, signs, strict=True))
+    for _ in range(2 * len(tree.relations) + 1):
+        broken = next(
+            (
+                (members, coefs, total)
+                for members, coefs in tree.relations
+                if (total := sum(c * move.get(m, 0) for m, c in zip(members, coefs, strict=True)))
+            ),
+            None,
+        )
+        if broken is None:
+            break
+        members, coefs, total = broken
+        still = [
+            (m, c)
+            for m, c in zip(members, coefs, strict=True)
+            if m in paths and not move.get(m, 0) and abs(c) == 1
+        ]
+        if not still:
+            return None
+        leaf, coef = max(still, key=lambda item: (tree.weights[item[0]], -item[0]))
+        for at in paths[leaf]:
+            move[at] = move.get(at, 0) - total * coef
+    else:
+        return None
+    if move.get(node, 0) != 1:
+        return None
+    kept = sorted(at for at, amount in move.items() if amount)
+    return tuple(kept), tuple(move[at] for at in kept)
 
 
 def line_patterns(trees: Sequence[Tree], max_per_node: int = MAX_LINE_PATTERNS) -> LinePatterns:
@@ -209,6 +257,7 @@ def search_patterns(
     hidden: BoolArray,
     max_per_node: int = MAX_LINE_PATTERNS,
     absent_free: bool = True,
+    toll: IntArray | None = None,
 ) -> SearchResult:
     """Hide product patterns until every primary cell (in the given order) has ``need`` room.
 
@@ -246,6 +295,7 @@ def search_patterns(
         value.astype(np.int64),
         lower.astype(np.int64),
         cost.astype(np.int64),
+        np.zeros(n_cells, np.int64) if toll is None else toll.astype(np.int64),
         eligible.astype(np.bool_),
         is_primary,
         work,

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.errors import ConfigError
+from engine.protection.patterns import MAX_LINE_PATTERNS, Tree, _line_patterns_of, search_patterns
 from engine.protection.synthetic import Shape, ethnicity_hierarchy, full_table, synthetic_table
 from rules import secondary
 from rules.policy import Policy, policy_from_toml
@@ -337,3 +338,147 @@ def test_the_cost_setting_orders_cells_lexicographically() -> None:
 
 def test_rule_ids_are_a_closed_vocabulary() -> None:
     assert {r.value for r in ProtectionRule} == {"P0", "P1", "P3", "S1", "S2"}
+
+
+# --- relations within one dimension, and cells to keep ----------------------------------------
+
+
+def split_measures() -> Hierarchy:
+    """A run's measures in small: ``w`` split into ``a`` and ``b`` (a relation of the
+    hierarchy), and split again into ``p`` and ``r`` (an extra relation ``w = p + r``)."""
+    return Hierarchy.from_pairs(
+        "m", [("w", "Total"), ("p", "Total"), ("r", "Total"), ("a", "w"), ("b", "w")]
+    )
+
+
+def keeps_every_relation(tree: Tree, nodes: tuple[int, ...], signs: tuple[int, ...]) -> bool:
+    move = dict(zip(nodes, signs, strict=True))
+    for node in range(len(tree.parents)):
+        children = [c for c, p in enumerate(tree.parents) if p == node]
+        if children and move.get(node, 0) != sum(move.get(c, 0) for c in children):
+            return False
+    return all(
+        sum(c * move.get(m, 0) for m, c in zip(members, coefs, strict=True)) == 0
+        for members, coefs in tree.relations
+    )
+
+
+def test_line_patterns_keep_the_relations_within_their_dimension() -> None:
+    h = split_measures()
+    at = h.position
+    relation = ((at["w"], at["p"], at["r"]), (1, -1, -1))
+    weights = tuple(float(x) for x in (100, 60, 30, 70, 40, 20))
+    tree = Tree(h.parents, weights, relations=(relation,))
+    per_node = _line_patterns_of(tree, MAX_LINE_PATTERNS)
+    # every count but the total (2 w here: it cannot move by one) has patterns
+    assert [h.labels[n] for n, pats in enumerate(per_node) if not pats] == ["Total"]
+    for node, patterns in enumerate(per_node):
+        for nodes, signs in patterns:
+            assert signs[nodes.index(node)] == 1
+            assert keeps_every_relation(tree, nodes, signs), (h.labels[node], nodes, signs)
+    # without the relation, a pattern through the split count breaks it
+    plain = _line_patterns_of(Tree(h.parents, weights), MAX_LINE_PATTERNS)
+    assert any(not keeps_every_relation(tree, nodes, signs) for nodes, signs in plain[at["w"]])
+
+
+def split_table(seed: int) -> tuple[LinkedTables, np.ndarray]:
+    """Rows x columns x the split measures, every count whole; the measures' total is not
+    published (absent), as in a run."""
+    rng = np.random.default_rng(seed)
+    m = split_measures()
+    rows = Hierarchy.flat("row", ["r1", "r2", "r3"])
+    cols = Hierarchy.flat("col", ["c1", "c2", "c3", "c4"])
+    a = rng.choice([1, 2, 3, 8, 15, 40], size=(3, 4))
+    b = rng.choice([0, 1, 2, 6, 20, 50], size=(3, 4))
+    p = np.minimum(rng.choice([0, 1, 2, 5, 30], size=(3, 4)), a + b)
+    leaf = np.zeros((4, 3, 4), np.int64)  # the leaves of m: p, r, a, b in some order
+    order = [m.labels[i] for i in np.flatnonzero(m.is_leaf)]
+    for name, values in (("p", p), ("r", a + b - p), ("a", a), ("b", b)):
+        leaf[order.index(name)] = values
+    tables = full_table([m, rows, cols], leaf)
+    w, p_, r_ = (m.position[x] for x in ("w", "p", "r"))
+    extra = []
+    for i in range(tables.n_cells):
+        if tables.coords[i, 0] != w:
+            continue
+        rest = tuple(int(x) for x in tables.coords[i, 1:])
+        trio = [i]
+        for node in (p_, r_):
+            trio += [
+                j
+                for j in range(tables.n_cells)
+                if tables.coords[j, 0] == node and tuple(tables.coords[j, 1:]) == rest
+            ]
+        extra.append((np.array(trio), np.array([1, -1, -1])))
+    linked = LinkedTables(tables.hierarchies, tables.coords, tables.values, tuple(extra))
+    absent = linked.coords[:, 0] == 0
+    return linked, absent
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_patterns_keep_a_second_split_and_the_audit_agrees(seed: int) -> None:
+    """The pattern search's witnesses keep ``w = p + r`` without any balancing afterwards, and
+    the test's own attacker, who knows the split, finds no cell narrower than required."""
+    tables, absent = split_table(seed)
+    rule = policy(4, 5)
+    task_witnesses: list[object] = []
+    original = secondary._complete
+
+    def no_balancing(tables: LinkedTables, witnesses: list, *args: object) -> list:  # type: ignore[type-arg]
+        task_witnesses.extend(witnesses)
+        return original(tables, witnesses, *args)  # type: ignore[arg-type]
+
+    secondary._complete = no_balancing  # type: ignore[assignment]
+    try:
+        result = protect(tables, rule, absent=absent, settings=ProtectSettings(method="patterns"))
+    finally:
+        secondary._complete = original  # type: ignore[assignment]
+    assert result.certificate.ok
+    assert task_witnesses
+    matrix = tables.constraints.matrix
+    for witness in task_witnesses:
+        move = np.zeros(tables.n_cells)
+        move[witness.cells] = witness.deltas  # type: ignore[attr-defined]
+        assert np.abs(matrix @ move).max() < 0.5
+    keys = [tables.key(i) for i in range(tables.n_cells)]
+    rows = relations([tree_of(h) for h in tables.hierarchies], keys)
+    rows += [[(keys[c], int(k)) for c, k in zip(cells, coefs, strict=True)]
+             for cells, coefs in tables.extra_rows]  # fmt: skip
+    lower = {k: float(tables.values[i]) for i, k in enumerate(keys)}
+    upper = dict(lower)
+    for i in np.flatnonzero(result.hidden | absent):
+        lower[keys[i]], upper[keys[i]] = (0 if absent[i] else 1), math.inf
+    for i in np.flatnonzero(result.hidden):
+        lo, hi = integer_interval(rows, lower, upper, keys[i])
+        assert lo > 4 or hi - lo + 1 >= 5, keys[i]
+
+
+def test_a_toll_steers_the_search_round_cells_to_keep() -> None:
+    """The cheapest pattern for r1 x c1 runs through the total row; with a toll on the total
+    row the search takes the rectangle of inner cells instead."""
+    tables = grid([[1, 20, 30], [15, 25, 40], [12, 18, 22]])
+    total_row = tables.coords[:, 0] == 0
+    cost = np.where(total_row, 1, 100).astype(np.int64)
+    first = tables.cells_of({"row": "r1", "col": "c1"})
+    trees = secondary._trees(tables)
+
+    def chosen(toll: np.ndarray | None) -> np.ndarray:
+        found = search_patterns(
+            trees=trees,
+            coords=tables.coords,
+            strides=tables.strides,
+            primaries=first,
+            need=np.array([4]),
+            value=tables.values,
+            lower=np.ones(tables.n_cells, np.int64),
+            cost=cost,
+            eligible=np.ones(tables.n_cells, np.bool_),
+            hidden=np.zeros(tables.n_cells, np.bool_),
+            toll=toll,
+        )
+        return found.hidden
+
+    assert (chosen(None) & total_row).any()
+    steered = chosen(np.where(total_row, 1000, 0))
+    assert not (steered & total_row).any()
+    assert steered.sum() == 4  # a rectangle: r1 x c1, its partner row and column
