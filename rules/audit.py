@@ -38,6 +38,7 @@ from engine.protection.intervals import (
     EXACT_LIMIT,
     Intervals,
     attacker_intervals,
+    components,
     propagate_bounds,
 )
 from engine.protection.local import Move, System, prove, prove_together
@@ -54,6 +55,12 @@ UNBOUNDED = "unbounded"
 LOCAL_LEVELS = ((3, 500), (5, 5000), (7, 12000))
 #: Cells whose local problems are solved before the next group is chosen.
 LOCAL_GROUP = 64
+#: A slab (see :func:`slabs`) of more cells than this is not solved over.
+SLAB_LIMIT = 6_000
+#: With local witnesses, a cell they leave unproved in a component of more unknown cells than
+#: this is not solved over its component (each programme would take minutes): it fails, and a
+#: protection repairs it (or falls back).
+WHOLE_LIMIT = 100_000
 
 
 class Proof(StrEnum):
@@ -311,7 +318,8 @@ def audit(
     computed (its bounds are then outer bounds, and its lower bound decides the requirement).
     With ``local`` (and ``truth``), a cell the witnesses do not prove gets a witness of its own
     from a small problem around it (``engine.protection.local``) before any problem of its whole
-    component, and only the cells still unproved are solved there.
+    component, and only the cells still unproved are solved there (in components of at most
+    ``WHOLE_LIMIT`` unknown cells; in larger ones they fail).
     """
     matrix = tables.constraints.matrix
     hidden = known.hidden
@@ -345,6 +353,7 @@ def audit(
         found = local_witnesses(matrix, known, truth, todo, up=up, down=down, required=if_small)
         up, down, _rejected = witness_ranges(matrix, known, truth, [*witnesses, *found])
         remaining = hidden & ~far & (up + down + 1 < if_small)
+        remaining &= _in_small_components(matrix, known, remaining)
         outer = propagate_bounds(matrix, known.lower, known.upper)
         intervals = _outer_intervals(outer, hidden)
         if remaining.any():
@@ -437,15 +446,7 @@ def local_witnesses(
         for sign in (1, -1):
             for start in range(0, len(todo), LOCAL_GROUP):
                 group = todo[start : start + LOCAL_GROUP]
-                short = group[rise[group] + fall[group] + 1 < required[group]]
-                if sign > 0:
-                    reach = required[short] - 1 - fall[short]
-                else:  # down no further than the lower bound allows
-                    reach = np.minimum(
-                        required[short] - 1 - rise[short], t[short] - known.lower[short]
-                    )
-                ahead = reach > (rise if sign > 0 else fall)[short]
-                short, amount = short[ahead], reach[ahead].astype(np.int64)
+                short, amount = _still_short(group, sign, rise, fall, required, t, known.lower)
                 if not len(short):
                     continue
                 together = prove_together(
@@ -481,6 +482,72 @@ def local_witnesses(
         if not len(todo):
             break
     return out
+
+
+def _still_short(  # noqa: PLR0917 - the arrays of one search
+    cells: IntArray,
+    sign: int,
+    rise: FloatArray,
+    fall: FloatArray,
+    required: FloatArray,
+    truth: FloatArray,
+    lowest: FloatArray,
+) -> tuple[IntArray, IntArray]:
+    """The cells not yet proved, and how far each should move in direction ``sign``: up as far
+    as the requirement asks beyond what is proved down; down for the rest, no further than the
+    lower bound allows. Cells already proved that far are left out."""
+    short = cells[rise[cells] + fall[cells] + 1 < required[cells]]
+    if sign > 0:
+        reach = required[short] - 1 - fall[short]
+    else:
+        reach = np.minimum(required[short] - 1 - rise[short], truth[short] - lowest[short])
+    ahead = reach > (rise if sign > 0 else fall)[short]
+    return short[ahead], reach[ahead].astype(np.int64)
+
+
+def slabs(tables: LinkedTables, movable: BoolArray, targets: IntArray) -> tuple[IntArray, IntArray]:
+    """Each target's *slab* (CSR, the target first): the movable cells at its node of the
+    dimension with the most nodes (a run's organisations), and those at that node's groups and
+    total that sum them (the same node in every other dimension). A move that the nearest
+    relations cannot make often stays within the organisation's own tables and its region's;
+    relations fan out so fast at national scale that a neighbourhood by distance fills up
+    before it gets there."""
+    d = int(np.argmax([len(h.labels) for h in tables.hierarchies]))
+    parents = tables.hierarchies[d].parents
+    node = tables.coords[:, d].astype(np.int64)
+    rest = tables.codes - node * int(tables.strides[d])
+    candidates = np.flatnonzero(movable)
+    by_node = candidates[np.argsort(node[candidates], kind="stable")]
+    bounds = np.searchsorted(node[by_node], np.arange(len(parents) + 1))
+    slab_of: dict[int, IntArray] = {}
+    ptr, cells = [0], [np.zeros(0, np.int64)]
+    for target in targets.tolist():
+        at = int(node[target])
+        if at not in slab_of:
+            own = by_node[bounds[at] : bounds[at + 1]]
+            parts = [own]
+            up = parents[at]
+            while up >= 0:
+                theirs = by_node[bounds[up] : bounds[up + 1]]
+                parts.append(theirs[np.isin(rest[theirs], rest[own])])
+                up = parents[up]
+            slab_of[at] = np.concatenate(parts)
+        slab = slab_of[at]
+        if len(slab) > SLAB_LIMIT:  # not an organisation's tables: too large to solve per cell
+            slab = slab[:0]
+        cells.append(np.concatenate([[target], slab[slab != target]]))
+        ptr.append(ptr[-1] + len(cells[-1]))
+    return np.asarray(ptr, np.int64), np.concatenate(cells).astype(np.int64)
+
+
+def _in_small_components(matrix: sp.csr_array, known: Knowledge, cells: BoolArray) -> BoolArray:
+    """Whether each cell is in a component of at most ``WHOLE_LIMIT`` unknown cells."""
+    if not cells.any():
+        return cells
+    comp, _ = components(matrix, known.lower < known.upper)
+    size = np.bincount(comp[comp >= 0])
+    small: BoolArray = (comp >= 0) & (size[np.maximum(comp, 0)] <= WHOLE_LIMIT)
+    return small
 
 
 def _outer_intervals(outer: tuple[FloatArray, FloatArray], hidden: BoolArray) -> Intervals:

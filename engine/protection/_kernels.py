@@ -109,11 +109,12 @@ def _evaluate(  # noqa: PLR0917 - numba kernels take positional arrays only
     toll: np.ndarray,
     value: np.ndarray,
     lower: np.ndarray,
+    used: np.ndarray,
     cost_limit: np.int64,
     absent_free: bool,
 ) -> tuple[bool, np.int64, np.int64, np.int64]:
     """Cost of withholding a support (new cells, plus the toll of every cell on it), and how
-    far it moves up and down.
+    far it moves up and down (each cell's room less what a fan has ``used`` of it).
 
     Invalid when a published cell on it may not be withheld, or the cost passes the limit, or
     (without ``absent_free``) it passes through a cell the tables do not have."""
@@ -133,7 +134,7 @@ def _evaluate(  # noqa: PLR0917 - numba kernels take positional arrays only
         c += toll[q]
         if c > cost_limit:
             return False, c, u, dn
-        slack = value[q] - lower[q]
+        slack = value[q] - lower[q] - used[q]
         if signs[s] > 0:  # a cell moved by k per step (a balanced relation) has 1/k the room
             dn = min(dn, slack // signs[s])
         else:
@@ -166,7 +167,85 @@ def _apply(  # noqa: PLR0917 - numba kernels take positional arrays only
 
 
 @njit(cache=True)
-def search(  # noqa: PLR0917 - numba kernels take positional arrays only
+def _cheapest(  # noqa: PLR0917 - numba kernels take positional arrays only
+    p: int,
+    target: np.int64,
+    fan: bool,
+    up_p: np.int64,
+    down_p: np.int64,
+    cost_limit: np.int64,
+    choice: np.ndarray,
+    best: np.ndarray,
+    counts: np.ndarray,
+    coords: np.ndarray,
+    strides: np.ndarray,
+    node_offset: np.ndarray,
+    node_ptr: np.ndarray,
+    node_pats: np.ndarray,
+    node_flip: np.ndarray,
+    pat_ptr: np.ndarray,
+    pat_nodes: np.ndarray,
+    pat_signs: np.ndarray,
+    cell_at: np.ndarray,
+    sorted_codes: np.ndarray,
+    order: np.ndarray,
+    value: np.ndarray,
+    lower: np.ndarray,
+    cost: np.ndarray,
+    toll: np.ndarray,
+    eligible: np.ndarray,
+    hidden: np.ndarray,
+    used: np.ndarray,
+    absent_free: bool,
+    cells: np.ndarray,
+    signs: np.ndarray,
+) -> tuple[np.int64, np.int64, np.int64]:
+    """The cheapest product pattern around ``p`` (its choice in ``best``) costing at most
+    ``cost_limit``, and its cost, upward and downward range; cost ``INF`` when there is none.
+
+    It must bring ``max(up_p, up) + max(down_p, down)`` to ``target``, or, for a ``fan``, its
+    upward range alone to ``target``. Depth-first over the dimensions: the partial product
+    (later dimensions at the cell's own node) is part of every completion, so its cost bounds
+    theirs from below and its range bounds theirs from above. Among equal costs, the widest."""
+    k = coords.shape[1]
+    for d in range(k):
+        g = node_offset[d] + coords[p, d]
+        counts[d] = node_ptr[g + 1] - node_ptr[g]
+        choice[d] = 0
+    best_cost, best_gain = cost_limit, np.int64(-1)
+    best_up, best_down = np.int64(0), np.int64(0)
+    depth = 0
+    while depth >= 0:
+        if choice[depth] >= counts[depth]:  # this level is done: back up one
+            depth -= 1
+            if depth >= 0:
+                choice[depth] += 1
+            continue
+        size = _support(
+            p, choice, depth, coords, strides, node_offset, node_ptr, node_pats, node_flip,
+            pat_ptr, pat_nodes, pat_signs, cell_at, sorted_codes, order, cells, signs,
+        )  # fmt: skip
+        valid, c, u, dn = _evaluate(
+            cells, signs, size, hidden, eligible, cost, toll, value, lower, used, best_cost,
+            absent_free,
+        )  # fmt: skip
+        gain = u if fan else min(max(up_p, u) + max(down_p, dn), INF)
+        if not valid or gain < target or (c == best_cost and gain <= best_gain):
+            choice[depth] += 1  # no completion can do better: prune
+        elif depth < k - 1:
+            depth += 1
+            choice[depth] = 0
+        else:
+            best_cost, best_gain, best_up, best_down = c, gain, u, dn
+            best[:] = choice
+            choice[depth] += 1
+    if best_gain < 0:
+        return INF, np.int64(0), np.int64(0)
+    return best_cost, best_up, best_down
+
+
+@njit(cache=True)
+def search(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernels take positional arrays only
     primaries: np.ndarray,
     need: np.ndarray,
     coords: np.ndarray,
@@ -192,17 +271,26 @@ def search(  # noqa: PLR0917 - numba kernels take positional arrays only
     down: np.ndarray,
     max_support: int,
     absent_free: bool,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Protect each primary cell in turn with the cheapest product pattern.
+    fan_above: np.int64,
+    max_fan: int,
+) -> tuple[
+    np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray
+]:
+    """Protect each primary cell in turn with the cheapest product pattern, or a fan.
 
     ``hidden``, ``up`` and ``down`` are updated in place: a chosen pattern's cells are hidden,
     and every primary cell on it is credited with how far it can move up and down (the
     attacker's interval then holds ``[value - down, value + up]``). A cell is protected when
-    ``up + down >= need``. Depth-first over the dimensions: the partial product (later
-    dimensions at the cell's own node) is part of every completion, so its cost bounds theirs
-    from below and its range bounds theirs from above. Returns per primary: the chosen pattern
-    (index into each node's list, per dimension; -1 when none was needed), its upward and
-    downward range, and a status (0 already protected, 1 pattern chosen, 2 none found).
+    ``up + down >= need``.
+
+    A *fan* is up to ``max_fan`` patterns through the cell, each moving it up by what its own
+    cells allow (their room shared out), which together reach the need: tried when no single
+    pattern does, or when the cheapest costs at least ``fan_above``, and taken when cheaper.
+
+    Returns per primary: the chosen pattern (index into each node's list, per dimension; -1
+    when none), its upward and downward range, and a status (0 already protected, 1 pattern
+    chosen, 2 none found, 3 a fan); then per fan member: its primary's index, choice, and
+    upward (its share) and downward range.
     """
     n = primaries.shape[0]
     k = coords.shape[1]
@@ -210,56 +298,106 @@ def search(  # noqa: PLR0917 - numba kernels take positional arrays only
     out_up = np.zeros(n, np.int64)
     out_down = np.zeros(n, np.int64)
     status = np.zeros(n, np.int64)
+    capacity = 2 * n + max_fan  # fan members at most
+    fan_owner = np.full(capacity, -1, np.int64)
+    fan_choice = np.full((capacity, k), -1, np.int64)
+    fan_up = np.zeros(capacity, np.int64)
+    fan_down = np.zeros(capacity, np.int64)
+    n_fan = 0
     cells = np.empty(max_support, np.int64)
     signs = np.empty(max_support, np.int64)
     counts = np.empty(k, np.int64)
     choice = np.zeros(k, np.int64)
     best = np.zeros(k, np.int64)
+    used = np.zeros(value.shape[0], np.int64)
+    no_room = np.zeros(value.shape[0], np.int64)
+    touched = np.empty(max_support * max(max_fan, 1), np.int64)
+    newly = np.empty(max_support * max(max_fan, 1), np.int64)
+    member = np.zeros((max(max_fan, 1), k), np.int64)
+    member_up = np.zeros(max(max_fan, 1), np.int64)
+    member_down = np.zeros(max(max_fan, 1), np.int64)
     for i in range(n):
         p = primaries[i]
         if up[p] + down[p] >= need[i]:
             continue
-        for d in range(k):
-            g = node_offset[d] + coords[p, d]
-            counts[d] = node_ptr[g + 1] - node_ptr[g]
-            choice[d] = 0
-        best_cost, best_gain = INF, np.int64(-1)
-        best_up, best_down = np.int64(0), np.int64(0)
-        depth = 0
-        while depth >= 0:
-            if choice[depth] >= counts[depth]:  # this level is done: back up one
-                depth -= 1
-                if depth >= 0:
-                    choice[depth] += 1
+        best_cost, best_up, best_down = _cheapest(
+            p, need[i], False, up[p], down[p], INF, choice, best, counts, coords, strides,
+            node_offset, node_ptr, node_pats, node_flip, pat_ptr, pat_nodes, pat_signs, cell_at,
+            sorted_codes, order, value, lower, cost, toll, eligible, hidden, no_room,
+            absent_free, cells, signs,
+        )  # fmt: skip
+        if max_fan > 0 and best_cost >= fan_above and n_fan + max_fan <= capacity:
+            # a fan, cheaper than the single pattern's cells (its tolls not counted): each
+            # member takes what room is left
+            budget = best_cost
+            if best_cost < INF:
+                size = _support(
+                    p, best, k - 1, coords, strides, node_offset, node_ptr, node_pats,
+                    node_flip, pat_ptr, pat_nodes, pat_signs, cell_at, sorted_codes, order,
+                    cells, signs,
+                )  # fmt: skip
+                for s in range(size):
+                    if cells[s] >= 0:
+                        budget -= toll[cells[s]]
+            rise, fall, spent = up[p], down[p], np.int64(0)
+            m, n_new, n_touched = 0, 0, 0
+            while m < max_fan and rise + fall < need[i]:
+                limit = INF if best_cost >= INF else budget - spent - 1
+                c, u, dn = _cheapest(
+                    p, np.int64(1), True, up[p], down[p], limit, choice, member[m], counts,
+                    coords, strides, node_offset, node_ptr, node_pats, node_flip, pat_ptr,
+                    pat_nodes, pat_signs, cell_at, sorted_codes, order, value, lower, cost, toll,
+                    eligible, hidden, used, absent_free, cells, signs,
+                )  # fmt: skip
+                if c >= INF:
+                    break
+                amount = min(u, max(np.int64(1), need[i] - rise - max(fall, dn)))
+                size = _support(
+                    p, member[m], k - 1, coords, strides, node_offset, node_ptr, node_pats,
+                    node_flip, pat_ptr, pat_nodes, pat_signs, cell_at, sorted_codes, order,
+                    cells, signs,
+                )  # fmt: skip
+                for s in range(size):
+                    q = cells[s]
+                    if q < 0:
+                        continue
+                    if not hidden[q]:
+                        hidden[q] = True
+                        newly[n_new] = q
+                        n_new += 1
+                    if signs[s] < 0:
+                        used[q] += amount * -signs[s]
+                        touched[n_touched] = q
+                        n_touched += 1
+                member_up[m], member_down[m] = amount, dn
+                spent += c
+                rise += amount
+                fall = max(fall, dn)
+                m += 1
+            for t in range(n_touched):
+                used[touched[t]] = 0
+            for t in range(n_new):  # the members are applied below, or not at all
+                hidden[newly[t]] = False
+            if rise + fall >= need[i]:
+                for j in range(m):
+                    fan_owner[n_fan] = i
+                    fan_choice[n_fan, :] = member[j]
+                    fan_up[n_fan], fan_down[n_fan] = member_up[j], member_down[j]
+                    n_fan += 1
+                    size = _support(
+                        p, member[j], k - 1, coords, strides, node_offset, node_ptr,
+                        node_pats, node_flip, pat_ptr, pat_nodes, pat_signs, cell_at,
+                        sorted_codes, order, cells, signs,
+                    )  # fmt: skip
+                    _apply(
+                        cells, signs, size, hidden, is_primary, up, down, member_up[j],
+                        member_down[j],
+                    )  # fmt: skip
+                up[p] = max(up[p], rise)
+                down[p] = max(down[p], fall)
+                status[i] = 3
                 continue
-            size = _support(
-                p, choice, depth, coords, strides, node_offset, node_ptr, node_pats, node_flip,
-                pat_ptr, pat_nodes, pat_signs, cell_at, sorted_codes, order, cells, signs,
-            )  # fmt: skip
-            valid, c, u, dn = _evaluate(
-                cells,
-                signs,
-                size,
-                hidden,
-                eligible,
-                cost,
-                toll,
-                value,
-                lower,
-                best_cost,
-                absent_free,
-            )
-            gain = min(max(up[p], u) + max(down[p], dn), INF)
-            if not valid or gain < need[i] or (c == best_cost and gain <= best_gain):
-                choice[depth] += 1  # no completion can do better: prune
-            elif depth < k - 1:
-                depth += 1
-                choice[depth] = 0
-            else:
-                best_cost, best_gain, best_up, best_down = c, gain, u, dn
-                best[:] = choice
-                choice[depth] += 1
-        if best_gain < 0:
+        if best_cost >= INF:
             status[i] = 2
             continue
         status[i] = 1
@@ -271,7 +409,16 @@ def search(  # noqa: PLR0917 - numba kernels take positional arrays only
             pat_ptr, pat_nodes, pat_signs, cell_at, sorted_codes, order, cells, signs,
         )  # fmt: skip
         _apply(cells, signs, size, hidden, is_primary, up, down, best_up, best_down)
-    return chosen, out_up, out_down, status
+    return (
+        chosen,
+        out_up,
+        out_down,
+        status,
+        fan_owner[:n_fan],
+        fan_choice[:n_fan],
+        fan_up[:n_fan],
+        fan_down[:n_fan],
+    )
 
 
 @njit(cache=True)

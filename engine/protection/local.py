@@ -117,13 +117,15 @@ def prove(
     wanted: IntArray,
     depth: int = DEPTH,
     size: int = NEIGHBOURHOOD,
+    around: tuple[IntArray, IntArray] | None = None,
 ) -> list[Move]:
     """For each target, a move of its neighbourhood taking it as far as ``wanted`` in its
     ``direction`` (+1 up, -1 down), or as far as it goes there.
 
     ``low``/``high`` bound each cell's move (``known lower - true``, ``known upper - true``:
-    both 0 for a published cell, which then never moves). Moves of 0 are not returned."""
-    ptr, cells = system.neighbourhoods(low < high, targets, depth, size)
+    both 0 for a published cell, which then never moves). Moves of 0 are not returned.
+    ``around`` as in :func:`repair`."""
+    ptr, cells = around or system.neighbourhoods(low < high, targets, depth, size)
     out: list[Move] = []
     for first, last, matrix, row_start in _batches(system, ptr, cells):
         columns = cells[ptr[first] : ptr[last]]
@@ -163,13 +165,16 @@ def repair(
     cost: FloatArray,
     depth: int = DEPTH,
     size: int = NEIGHBOURHOOD,
+    around: tuple[IntArray, IntArray] | None = None,
 ) -> list[Move]:
     """For each target, the cheapest move of its neighbourhood that takes it up by at least
     ``wanted``: ``cost`` per unit each cell moves, in either direction.
 
     ``low``/``high`` bound each cell's move as in :func:`prove`; a caller gives the cells it may
-    withhold the bounds they would have once withheld, and withholds those the move uses."""
-    ptr, cells = system.neighbourhoods(low < high, targets, depth, size)
+    withhold the bounds they would have once withheld, and withholds those the move uses.
+    ``around``: the neighbourhoods (CSR, each target first) instead of its cells within
+    ``depth`` relations."""
+    ptr, cells = around or system.neighbourhoods(low < high, targets, depth, size)
     out: list[Move] = []
     for first, last, matrix, row_start in _batches(system, ptr, cells):
         columns = cells[ptr[first] : ptr[last]]

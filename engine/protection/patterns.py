@@ -35,6 +35,8 @@ BoolArray = npt.NDArray[np.bool_]
 #: Line patterns tried per node and dimension (the closest partners first); a path to the
 #: total is always among them.
 MAX_LINE_PATTERNS = 12
+#: Patterns at most in a fan (see ``search_patterns``).
+MAX_FAN = 8
 #: Above this many cells in the full cross, cells are looked up by binary search.
 DENSE_LOOKUP_LIMIT = 20_000_000
 
@@ -84,6 +86,9 @@ class SearchResult:
     pattern_primary: IntArray
     #: primaries for which no pattern exists (needs a fallback)
     unprotected: IntArray
+    #: per kept pattern: the fan it belongs to (-1: none); a fan's patterns moved together by
+    #: ``pattern_up`` each are one witness, for its primary's whole need
+    pattern_fan: IntArray
 
 
 def _line_patterns_of(
@@ -258,11 +263,16 @@ def search_patterns(
     max_per_node: int = MAX_LINE_PATTERNS,
     absent_free: bool = True,
     toll: IntArray | None = None,
+    fan_above: int = int(_kernels.INF),
+    max_fan: int = 0,
 ) -> SearchResult:
     """Hide product patterns until every primary cell (in the given order) has ``need`` room.
 
     ``need[i]`` is the range ``up + down`` that ``primaries[i]`` needs; ``lower`` the least
-    value the attacker allows a withheld cell; ``eligible`` the cells that may be withheld.
+    value the attacker allows a withheld cell; ``eligible`` the cells that may be withheld;
+    ``toll`` a cost paid for every cell on a pattern, withheld or not. With ``max_fan``, a cell
+    whose cheapest pattern costs at least ``fan_above`` (or that has none) may get a *fan*:
+    up to ``max_fan`` patterns through it that share out their room (see ``_kernels.search``).
     """
     n_cells = coords.shape[0]
     if not (len(primaries) == len(need) and value.shape == lower.shape == cost.shape == (n_cells,)):
@@ -277,7 +287,8 @@ def search_patterns(
     is_primary[primaries] = True
     initially = hidden | is_primary
     work = initially.copy()
-    chosen, pat_up, pat_down, status = _kernels.search(
+    toll = np.zeros(n_cells, np.int64) if toll is None else toll.astype(np.int64)
+    chosen, pat_up, pat_down, status, fan_owner, fan_choice, fan_up, fan_down = _kernels.search(
         primaries.astype(np.int64),
         need.astype(np.int64),
         coords,
@@ -295,7 +306,7 @@ def search_patterns(
         value.astype(np.int64),
         lower.astype(np.int64),
         cost.astype(np.int64),
-        np.zeros(n_cells, np.int64) if toll is None else toll.astype(np.int64),
+        toll,
         eligible.astype(np.bool_),
         is_primary,
         work,
@@ -303,17 +314,22 @@ def search_patterns(
         np.zeros(n_cells, np.int64),
         max_support,
         absent_free,
+        np.int64(min(fan_above, int(_kernels.INF))),
+        max_fan,
     )
     picked = np.flatnonzero(status == 1)
+    owners = np.concatenate([primaries[picked], primaries[fan_owner]]).astype(np.int64)
+    choices = np.concatenate([chosen[picked], fan_choice])
+    ups = np.concatenate([pat_up[picked], fan_up]).astype(np.int64)
+    downs = np.concatenate([pat_down[picked], fan_down]).astype(np.int64)
+    fans = np.concatenate([np.full(len(picked), -1), fan_owner]).astype(np.int64)
     supports = [
-        _support_of(int(primaries[i]), chosen[i], coords, strides, lines, lookup, max_support)
-        for i in picked
+        _support_of(int(cell), choice, coords, strides, lines, lookup, max_support)
+        for cell, choice in zip(owners, choices, strict=True)
     ]
     need_of_cell = np.zeros(n_cells, np.int64)
     need_of_cell[primaries] = need
-    kept = _reverse_delete(
-        supports, pat_up[picked], pat_down[picked], cost, is_primary, need_of_cell
-    )
+    kept = _reverse_delete(supports, ups, downs, cost, is_primary, need_of_cell)
     new_hidden = initially.copy()
     for j in kept:
         cells = supports[j][0]
@@ -324,11 +340,23 @@ def search_patterns(
         support_ptr=np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]).astype(np.int64),
         support_cells=_concat([supports[j][0] for j in kept]),
         support_signs=_concat([supports[j][1] for j in kept]),
-        pattern_up=pat_up[picked][kept],
-        pattern_down=pat_down[picked][kept],
-        pattern_primary=primaries[picked][kept],
+        pattern_up=ups[kept],
+        pattern_down=downs[kept],
+        pattern_primary=owners[kept],
         unprotected=primaries[status == 2],
+        pattern_fan=_whole_fans(fans, kept),
     )
+
+
+def _whole_fans(fans: IntArray, kept: IntArray) -> IntArray:
+    """Per kept pattern, its fan (-1: none, or a fan that lost a member to reverse deletion:
+    its members then prove only what each does alone)."""
+    out = fans[kept].copy()
+    ids, members = np.unique(fans[fans >= 0], return_counts=True)
+    left = np.zeros(len(ids), np.int64)
+    np.add.at(left, np.searchsorted(ids, out[out >= 0]), 1)
+    out[(out >= 0) & ~np.isin(out, ids[left == members])] = -1
+    return out
 
 
 def _support_of(  # noqa: PLR0917 - mirrors the kernel it wraps

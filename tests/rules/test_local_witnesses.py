@@ -9,7 +9,8 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from engine.protection.local import System, prove, prove_together, repair
 from engine.protection.synthetic import full_table
-from rules.audit import Witness, audit, knowledge, witness_ranges
+from rules import audit as audit_module
+from rules.audit import Certificate, Witness, audit, knowledge, witness_ranges
 from rules.policy import policy_from_toml
 from rules.table import Hierarchy, LinkedTables
 
@@ -88,6 +89,35 @@ def square(leaves: list[list[int]]) -> LinkedTables:
 def rectangle(tables: LinkedTables) -> list[int]:
     return [int(tables.cells_of({"row": r, "col": c})[0])
             for r, c in (("r1", "c1"), ("r1", "c2"), ("r2", "c1"), ("r2", "c2"))]  # fmt: skip
+
+
+def test_cells_left_in_too_large_a_component_fail_rather_than_pass_unproved(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A withheld rectangle: the exact audit finds room for each corner, but local problems of
+    one relation (kept that small here) cannot see the opposite corner. Below the component
+    limit the cells are solved over the component and pass; above it they fail, never pass
+    on outer bounds."""
+    monkeypatch.setattr(audit_module, "LOCAL_LEVELS", ((1, 4),))
+    tables = square([[3, 20], [15, 25]])
+    hidden = np.zeros(tables.n_cells, np.bool_)
+    hidden[rectangle(tables)] = True
+    known = knowledge(POLICY, tables.values, hidden)
+    exact = audit(tables, known, POLICY)
+
+    def local(limit: int) -> Certificate:
+        monkeypatch.setattr(audit_module, "WHOLE_LIMIT", limit)
+        return audit(
+            tables, known, POLICY, truth=tables.values, exhaustive=False, exact_limit=0,
+            local=True,
+        )  # fmt: skip
+
+    corner = rectangle(tables)[0]  # the 3: the others are far above the withheld range
+    assert exact.ok
+    assert local(10**6).ok
+    limited = local(0)
+    assert not limited.exact.any()
+    assert limited.failures.tolist() == [corner]
 
 
 def test_a_rectangle_moves_as_far_as_asked_within_its_bounds() -> None:

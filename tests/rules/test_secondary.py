@@ -11,9 +11,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.errors import ConfigError
-from engine.protection.patterns import MAX_LINE_PATTERNS, Tree, _line_patterns_of, search_patterns
+from engine.protection.patterns import (
+    MAX_LINE_PATTERNS,
+    SearchResult,
+    Tree,
+    _line_patterns_of,
+    search_patterns,
+)
 from engine.protection.synthetic import Shape, ethnicity_hierarchy, full_table, synthetic_table
 from rules import secondary
+from rules.audit import knowledge, slabs, witness_ranges
 from rules.policy import Policy, policy_from_toml
 from rules.secondary import ProtectionRule, ProtectSettings, cell_costs, protect
 from rules.table import Hierarchy, LinkedTables
@@ -482,3 +489,65 @@ def test_a_toll_steers_the_search_round_cells_to_keep() -> None:
     steered = chosen(np.where(total_row, 1000, 0))
     assert not (steered & total_row).any()
     assert steered.sum() == 4  # a rectangle: r1 x c1, its partner row and column
+
+
+def test_a_fan_of_patterns_gives_room_no_single_pattern_has() -> None:
+    """r1 x c1 = 1 needs 4 values up; with the totals kept out, every rectangle through it has
+    room 1 (its partner cells hold 2, at least 1 each), so no single pattern will do, but four
+    rectangles with different partners, moved together, lift it by 4."""
+    leaves = [[1, 2, 2, 2, 2]] + [[2, 10, 10, 10, 10] for _ in range(4)]
+    tables = grid(leaves)
+    inner = (tables.coords != 0).all(axis=1)
+    first = tables.cells_of({"row": "r1", "col": "c1"})
+
+    def search(max_fan: int) -> SearchResult:
+        return search_patterns(
+            trees=secondary._trees(tables),
+            coords=tables.coords,
+            strides=tables.strides,
+            primaries=first,
+            need=np.array([4]),
+            value=tables.values,
+            lower=np.ones(tables.n_cells, np.int64),
+            cost=np.ones(tables.n_cells, np.int64),
+            eligible=inner,
+            hidden=np.zeros(tables.n_cells, np.bool_),
+            max_fan=max_fan,
+        )
+
+    assert list(search(0).unprotected) == list(first)
+    found = search(8)
+    assert not len(found.unprotected)
+    assert (found.pattern_fan >= 0).sum() == 4
+    assert not (found.hidden & ~inner).any()
+    (fan,) = secondary._fan_witnesses(found)
+    rule = policy(4, 5)
+    known = knowledge(rule, tables.values, found.hidden)
+    up, _down, rejected = witness_ranges(tables.constraints.matrix, known, tables.values, [fan])
+    assert rejected == 0
+    assert up[first[0]] == 4
+    # the test's own attacker agrees: r1 x c1 can be anything from 1 to 5
+    keys = [tables.key(i) for i in range(tables.n_cells)]
+    rows = relations([tree_of(h) for h in tables.hierarchies], keys)
+    lower = {k: float(tables.values[i]) for i, k in enumerate(keys)}
+    upper = dict(lower)
+    for i in np.flatnonzero(found.hidden):
+        lower[keys[i]], upper[keys[i]] = 1, math.inf
+    assert integer_interval(rows, lower, upper, keys[first[0]]) == (1, 5)
+
+
+def test_a_slab_is_the_targets_unit_and_the_totals_above_it() -> None:
+    """Along the dimension with the most nodes (units in regions), a cell's slab holds its
+    unit's cells and, for the same other nodes, its region's and the total's; the target
+    first, nothing of the other units."""
+    units = Hierarchy.from_pairs(
+        "unit", [("R1", "Total"), ("R2", "Total"), ("u1", "R1"), ("u2", "R1"), ("u3", "R2")]
+    )
+    band = Hierarchy.flat("band", ["b1", "b2"])
+    tables = full_table([units, band], np.arange(1, 7).reshape(3, 2))
+    target = int(tables.cells_of({"unit": "u1", "band": "b2"})[0])
+    ptr, cells = slabs(tables, np.ones(tables.n_cells, np.bool_), np.array([target]))
+    assert ptr.tolist() == [0, 9]
+    assert cells[0] == target
+    got = {tables.key(int(c)) for c in cells}
+    assert got == {(u, b) for u in ("u1", "R1", "Total") for b in ("b1", "b2", "Total")}
