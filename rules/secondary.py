@@ -14,13 +14,15 @@ above the withheld range keeps ``[secondary] min_attacker_interval`` possible va
      programme, then a cleanup that publishes again every cell no proof needs; close to the
      optimum;
    - patterns (``engine.protection.patterns``), for larger ones: the cheapest product pattern
-     per cell (a hypercube generalised to hierarchies), then patterns the others make
+     per cell (a hypercube generalised to hierarchies), or a fan of several sharing out their
+     room when that is cheaper or no single one will do, then patterns the others make
      unnecessary are dropped; fast at any size, and every pattern is a proof (witness tables).
 3. The audit is the judge: it checks the witness tables against every relation and bound
    itself, and solves the exact interval of every cell they do not prove (relations beyond the
    hierarchies, ``extra_rows``, can break a pattern).
 4. Repair: a failing cell gets the cheapest set of further cells that lets it move (a linear
-   programme over the whole system, S1), then the audit runs again.
+   programme over the whole system, S1; for a run, ``local_witnesses``, over its neighbourhood,
+   then its slab, then further out), then the audit runs again.
 5. Fallback, so protection never fails (S2): a cell still failing after the repair rounds has
    every cell of every relation through it withheld, repeatedly, until the audit passes. It
    ends: once all the totals above a cell are withheld it can grow without limit.
