@@ -55,8 +55,6 @@ UNBOUNDED = "unbounded"
 LOCAL_LEVELS = ((3, 500), (5, 5000), (7, 12000))
 #: Cells whose local problems are solved before the next group is chosen.
 LOCAL_GROUP = 64
-#: A slab (see :func:`slabs`) of more cells than this is not solved over.
-SLAB_LIMIT = 6_000
 #: With local witnesses, a cell they leave unproved in a component of more unknown cells than
 #: this is not solved over its component (each programme would take minutes): it fails, and a
 #: protection repairs it (or falls back).
@@ -503,41 +501,6 @@ def _still_short(  # noqa: PLR0917 - the arrays of one search
         reach = np.minimum(required[short] - 1 - rise[short], truth[short] - lowest[short])
     ahead = reach > (rise if sign > 0 else fall)[short]
     return short[ahead], reach[ahead].astype(np.int64)
-
-
-def slabs(tables: LinkedTables, movable: BoolArray, targets: IntArray) -> tuple[IntArray, IntArray]:
-    """Each target's *slab* (CSR, the target first): the movable cells at its node of the
-    dimension with the most nodes (a run's organisations), and those at that node's groups and
-    total that sum them (the same node in every other dimension). A move that the nearest
-    relations cannot make often stays within the organisation's own tables and its region's;
-    relations fan out so fast at national scale that a neighbourhood by distance fills up
-    before it gets there."""
-    d = int(np.argmax([len(h.labels) for h in tables.hierarchies]))
-    parents = tables.hierarchies[d].parents
-    node = tables.coords[:, d].astype(np.int64)
-    rest = tables.codes - node * int(tables.strides[d])
-    candidates = np.flatnonzero(movable)
-    by_node = candidates[np.argsort(node[candidates], kind="stable")]
-    bounds = np.searchsorted(node[by_node], np.arange(len(parents) + 1))
-    slab_of: dict[int, IntArray] = {}
-    ptr, cells = [0], [np.zeros(0, np.int64)]
-    for target in targets.tolist():
-        at = int(node[target])
-        if at not in slab_of:
-            own = by_node[bounds[at] : bounds[at + 1]]
-            parts = [own]
-            up = parents[at]
-            while up >= 0:
-                theirs = by_node[bounds[up] : bounds[up + 1]]
-                parts.append(theirs[np.isin(rest[theirs], rest[own])])
-                up = parents[up]
-            slab_of[at] = np.concatenate(parts)
-        slab = slab_of[at]
-        if len(slab) > SLAB_LIMIT:  # not an organisation's tables: too large to solve per cell
-            slab = slab[:0]
-        cells.append(np.concatenate([[target], slab[slab != target]]))
-        ptr.append(ptr[-1] + len(cells[-1]))
-    return np.asarray(ptr, np.int64), np.concatenate(cells).astype(np.int64)
 
 
 def _in_small_components(matrix: sp.csr_array, known: Knowledge, cells: BoolArray) -> BoolArray:

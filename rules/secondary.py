@@ -64,7 +64,6 @@ from rules.audit import (
     audit,
     knowledge,
     published_count,
-    slabs,
 )
 from rules.policy import Policy
 from rules.table import CellState, LinkedTables
@@ -327,9 +326,8 @@ def protect(
     hidden, witnesses = _first_pattern(task)
     last_resort = task.hideable
     if keep is not None:
-        again = hidden & keep & ~primary
-        hidden &= ~again
-        task = replace(task, hideable=task.hideable & ~keep)
+        hidden &= ~task.keep
+        task = replace(task, hideable=task.hideable & ~task.keep)
     rules[hidden & ~primary] = ProtectionRule.SECONDARY
     known, cert, notes = _audit_and_repair(task, hidden, witnesses, rules, last_resort)
     return Protection(
@@ -356,8 +354,10 @@ REPAIR_LEVELS: tuple[tuple[int, int] | None, ...] = (
 #: cell of median cost each): a keep cell the search withholds is published again and every
 #: pattern through it lost. A pattern that pays any toll is also up against a fan (see
 #: ``engine.protection.patterns``). Measured on the demo and 20 trusts: 1 withholds the fewest
-#: cells (100 was faster on a national year but withheld 20-35% more on those).
+#: cells (100 was faster on a national year but withheld 18% and 34% more on those).
 KEEP_TOLL = 1
+#: A slab (see :func:`slabs`) of more cells than this is not solved over.
+SLAB_LIMIT = 6_000
 
 
 def _mask(cells: BoolArray | None, n: int) -> BoolArray:
@@ -743,6 +743,41 @@ def _repair_locally(
         added[move.cells] = True
     added &= ~hidden & ~task.absent
     return np.flatnonzero(added), [Witness(m.cells, m.deltas) for m in moves]
+
+
+def slabs(tables: LinkedTables, movable: BoolArray, targets: IntArray) -> tuple[IntArray, IntArray]:
+    """Each target's *slab* (CSR, the target first): the movable cells at its node of the
+    dimension with the most nodes (a run's organisations), and those at that node's groups and
+    total that sum them (the same node in every other dimension). A move that the nearest
+    relations cannot make often stays within the organisation's own tables and its region's;
+    relations fan out so fast at national scale that a neighbourhood by distance fills up
+    before it gets there."""
+    d = int(np.argmax([len(h.labels) for h in tables.hierarchies]))
+    parents = tables.hierarchies[d].parents
+    node = tables.coords[:, d].astype(np.int64)
+    rest = tables.codes - node * int(tables.strides[d])
+    candidates = np.flatnonzero(movable)
+    by_node = candidates[np.argsort(node[candidates], kind="stable")]
+    bounds = np.searchsorted(node[by_node], np.arange(len(parents) + 1))
+    slab_of: dict[int, IntArray] = {}
+    ptr, cells = [0], [np.zeros(0, np.int64)]
+    for target in targets.tolist():
+        at = int(node[target])
+        if at not in slab_of:
+            own = by_node[bounds[at] : bounds[at + 1]]
+            parts = [own]
+            up = parents[at]
+            while up >= 0:
+                theirs = by_node[bounds[up] : bounds[up + 1]]
+                parts.append(theirs[np.isin(rest[theirs], rest[own])])
+                up = parents[up]
+            slab_of[at] = np.concatenate(parts)
+        slab = slab_of[at]
+        if len(slab) > SLAB_LIMIT:  # not an organisation's tables: too large to solve per cell
+            slab = slab[:0]
+        cells.append(np.concatenate([[target], slab[slab != target]]))
+        ptr.append(ptr[-1] + len(cells[-1]))
+    return np.asarray(ptr, np.int64), np.concatenate(cells).astype(np.int64)
 
 
 def _fallback(

@@ -10,7 +10,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from engine.protection.local import System, prove, prove_together, repair
 from engine.protection.synthetic import full_table
 from rules import audit as audit_module
-from rules.audit import Certificate, Witness, audit, knowledge, witness_ranges
+from rules.audit import Certificate, Knowledge, Witness, audit, knowledge, witness_ranges
 from rules.policy import policy_from_toml
 from rules.table import Hierarchy, LinkedTables
 
@@ -91,6 +91,15 @@ def rectangle(tables: LinkedTables) -> list[int]:
             for r, c in (("r1", "c1"), ("r1", "c2"), ("r2", "c1"), ("r2", "c2"))]  # fmt: skip
 
 
+def withheld_rectangle() -> tuple[LinkedTables, list[int], Knowledge]:
+    """[[3, 20], [15, 25]] with its totals, the four inner cells withheld."""
+    tables = square([[3, 20], [15, 25]])
+    corners = rectangle(tables)
+    hidden = np.zeros(tables.n_cells, np.bool_)
+    hidden[corners] = True
+    return tables, corners, knowledge(POLICY, tables.values, hidden)
+
+
 def test_cells_left_in_too_large_a_component_fail_rather_than_pass_unproved(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -99,10 +108,7 @@ def test_cells_left_in_too_large_a_component_fail_rather_than_pass_unproved(
     limit the cells are solved over the component and pass; above it they fail, never pass
     on outer bounds."""
     monkeypatch.setattr(audit_module, "LOCAL_LEVELS", ((1, 4),))
-    tables = square([[3, 20], [15, 25]])
-    hidden = np.zeros(tables.n_cells, np.bool_)
-    hidden[rectangle(tables)] = True
-    known = knowledge(POLICY, tables.values, hidden)
+    tables, corners, known = withheld_rectangle()
     exact = audit(tables, known, POLICY)
 
     def local(limit: int) -> Certificate:
@@ -112,7 +118,7 @@ def test_cells_left_in_too_large_a_component_fail_rather_than_pass_unproved(
             local=True,
         )  # fmt: skip
 
-    corner = rectangle(tables)[0]  # the 3: the others are far above the withheld range
+    corner = corners[0]  # the 3: the others are far above the withheld range
     assert exact.ok
     assert local(10**6).ok
     limited = local(0)
@@ -121,11 +127,7 @@ def test_cells_left_in_too_large_a_component_fail_rather_than_pass_unproved(
 
 
 def test_a_rectangle_moves_as_far_as_asked_within_its_bounds() -> None:
-    tables = square([[3, 20], [15, 25]])
-    corners = rectangle(tables)
-    hidden = np.zeros(tables.n_cells, np.bool_)
-    hidden[corners] = True
-    known = knowledge(POLICY, tables.values, hidden)
+    tables, corners, known = withheld_rectangle()
     truth = tables.values
     low, high = known.lower - truth, known.upper - truth
     system = System.of(tables.constraints.matrix)
@@ -149,11 +151,7 @@ def test_a_rectangle_moves_as_far_as_asked_within_its_bounds() -> None:
 
 
 def test_a_cell_listed_twice_in_a_witness_moves_by_the_sum() -> None:
-    tables = square([[3, 20], [15, 25]])
-    corners = rectangle(tables)
-    hidden = np.zeros(tables.n_cells, np.bool_)
-    hidden[corners] = True
-    known = knowledge(POLICY, tables.values, hidden)
+    tables, corners, known = withheld_rectangle()
     # each entry alone keeps r1/c1 at 1 or more; together they take it to -1
     twice = Witness(
         np.array([corners[0], corners[0], corners[1], corners[2], corners[3]]),

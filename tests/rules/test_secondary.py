@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -20,9 +21,9 @@ from engine.protection.patterns import (
 )
 from engine.protection.synthetic import Shape, ethnicity_hierarchy, full_table, synthetic_table
 from rules import secondary
-from rules.audit import knowledge, slabs, witness_ranges
+from rules.audit import knowledge, witness_ranges
 from rules.policy import Policy, policy_from_toml
-from rules.secondary import ProtectionRule, ProtectSettings, cell_costs, protect
+from rules.secondary import ProtectionRule, ProtectSettings, cell_costs, protect, slabs
 from rules.table import Hierarchy, LinkedTables
 from tests.rules.independent_attacker import integer_interval, relations
 
@@ -423,29 +424,28 @@ def split_table(seed: int) -> tuple[LinkedTables, np.ndarray]:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_patterns_keep_a_second_split_and_the_audit_agrees(seed: int) -> None:
+def test_patterns_keep_a_second_split_and_the_audit_agrees(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The pattern search's witnesses keep ``w = p + r`` without any balancing afterwards, and
     the test's own attacker, who knows the split, finds no cell narrower than required."""
     tables, absent = split_table(seed)
     rule = policy(4, 5)
-    task_witnesses: list[object] = []
+    task_witnesses: list[Any] = []
     original = secondary._complete
 
-    def no_balancing(tables: LinkedTables, witnesses: list, *args: object) -> list:  # type: ignore[type-arg]
+    def no_balancing(tables: LinkedTables, witnesses: list[Any], *args: Any) -> list[Any]:
         task_witnesses.extend(witnesses)
-        return original(tables, witnesses, *args)  # type: ignore[arg-type]
+        return original(tables, witnesses, *args)
 
-    secondary._complete = no_balancing  # type: ignore[assignment]
-    try:
-        result = protect(tables, rule, absent=absent, settings=ProtectSettings(method="patterns"))
-    finally:
-        secondary._complete = original  # type: ignore[assignment]
+    monkeypatch.setattr(secondary, "_complete", no_balancing)
+    result = protect(tables, rule, absent=absent, settings=ProtectSettings(method="patterns"))
     assert result.certificate.ok
     assert task_witnesses
     matrix = tables.constraints.matrix
     for witness in task_witnesses:
         move = np.zeros(tables.n_cells)
-        move[witness.cells] = witness.deltas  # type: ignore[attr-defined]
+        move[witness.cells] = witness.deltas
         assert np.abs(matrix @ move).max() < 0.5
     keys = [tables.key(i) for i in range(tables.n_cells)]
     rows = relations([tree_of(h) for h in tables.hierarchies], keys)
@@ -460,30 +460,41 @@ def test_patterns_keep_a_second_split_and_the_audit_agrees(seed: int) -> None:
         assert lo > 4 or hi - lo + 1 >= 5, keys[i]
 
 
+def search_first(
+    tables: LinkedTables,
+    *,
+    cost: np.ndarray,
+    eligible: np.ndarray,
+    toll: np.ndarray | None = None,
+    max_fan: int = 0,
+) -> SearchResult:
+    """The pattern search for r1 x c1 alone, needing a range of 4 (zeros published)."""
+    return search_patterns(
+        trees=secondary._trees(tables),
+        coords=tables.coords,
+        strides=tables.strides,
+        primaries=tables.cells_of({"row": "r1", "col": "c1"}),
+        need=np.array([4]),
+        value=tables.values,
+        lower=np.ones(tables.n_cells, np.int64),
+        cost=cost,
+        eligible=eligible,
+        hidden=np.zeros(tables.n_cells, np.bool_),
+        toll=toll,
+        max_fan=max_fan,
+    )
+
+
 def test_a_toll_steers_the_search_round_cells_to_keep() -> None:
     """The cheapest pattern for r1 x c1 runs through the total row; with a toll on the total
     row the search takes the rectangle of inner cells instead."""
     tables = grid([[1, 20, 30], [15, 25, 40], [12, 18, 22]])
     total_row = tables.coords[:, 0] == 0
     cost = np.where(total_row, 1, 100).astype(np.int64)
-    first = tables.cells_of({"row": "r1", "col": "c1"})
-    trees = secondary._trees(tables)
 
     def chosen(toll: np.ndarray | None) -> np.ndarray:
-        found = search_patterns(
-            trees=trees,
-            coords=tables.coords,
-            strides=tables.strides,
-            primaries=first,
-            need=np.array([4]),
-            value=tables.values,
-            lower=np.ones(tables.n_cells, np.int64),
-            cost=cost,
-            eligible=np.ones(tables.n_cells, np.bool_),
-            hidden=np.zeros(tables.n_cells, np.bool_),
-            toll=toll,
-        )
-        return found.hidden
+        everywhere = np.ones(tables.n_cells, np.bool_)
+        return search_first(tables, cost=cost, eligible=everywhere, toll=toll).hidden
 
     assert (chosen(None) & total_row).any()
     steered = chosen(np.where(total_row, 1000, 0))
@@ -501,19 +512,8 @@ def test_a_fan_of_patterns_gives_room_no_single_pattern_has() -> None:
     first = tables.cells_of({"row": "r1", "col": "c1"})
 
     def search(max_fan: int) -> SearchResult:
-        return search_patterns(
-            trees=secondary._trees(tables),
-            coords=tables.coords,
-            strides=tables.strides,
-            primaries=first,
-            need=np.array([4]),
-            value=tables.values,
-            lower=np.ones(tables.n_cells, np.int64),
-            cost=np.ones(tables.n_cells, np.int64),
-            eligible=inner,
-            hidden=np.zeros(tables.n_cells, np.bool_),
-            max_fan=max_fan,
-        )
+        cost = np.ones(tables.n_cells, np.int64)
+        return search_first(tables, cost=cost, eligible=inner, max_fan=max_fan)
 
     assert list(search(0).unprotected) == list(first)
     found = search(8)
