@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from engine.errors import ConfigError
@@ -17,6 +17,7 @@ from engine.protection.patterns import (
     SearchResult,
     Tree,
     _line_patterns_of,
+    related_dimensions,
     search_patterns,
 )
 from engine.protection.synthetic import Shape, ethnicity_hierarchy, full_table, synthetic_table
@@ -377,8 +378,12 @@ def test_line_patterns_keep_the_relations_within_their_dimension() -> None:
     relation = ((at["w"], at["p"], at["r"]), (1, -1, -1))
     weights = tuple(float(x) for x in (100, 60, 30, 70, 40, 20))
     tree = Tree(h.parents, weights, relations=(relation,))
-    per_node = _line_patterns_of(tree, MAX_LINE_PATTERNS)
-    # every count but the total (2 w here: it cannot move by one) has patterns
+    listed = _line_patterns_of(tree, MAX_LINE_PATTERNS)
+    # each node's last pattern is the node alone, for a cell that no relation along the
+    # dimension holds (the search checks that cell by cell)
+    assert all(pats[-1] == ((n,), (1,)) for n, pats in enumerate(listed))
+    per_node = [pats[:-1] for pats in listed]
+    # every count but the total (2 w here: it cannot move by one) has patterns that move
     assert [h.labels[n] for n, pats in enumerate(per_node) if not pats] == ["Total"]
     for node, patterns in enumerate(per_node):
         for nodes, signs in patterns:
@@ -534,6 +539,105 @@ def test_a_fan_of_patterns_gives_room_no_single_pattern_has() -> None:
     for i in np.flatnonzero(found.hidden):
         lower[keys[i]], upper[keys[i]] = 1, math.inf
     assert integer_interval(rows, lower, upper, keys[first[0]]) == (1, 5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    leaves=st.integers(3, 5).flatmap(
+        lambda n: st.lists(
+            st.lists(st.sampled_from([1, 1, 2, 2, 3, 6, 10]), min_size=n, max_size=n),
+            min_size=3,
+            max_size=5,
+        )
+    )
+)
+@example(leaves=[[2, 1, 2, 1], [1, 1, 1, 6], [3, 10, 2, 3], [10, 6, 3, 2], [2, 10, 1, 6]])
+def test_the_search_credits_a_cell_no_more_than_its_witnesses_prove(
+    leaves: list[list[int]],
+) -> None:
+    """Every small count the search reports protected is moved far enough by the witness
+    tables it emits (its patterns, and its fans moved together), checked against every
+    relation. With the totals kept out, small neighbours leave single rectangles little room
+    and the search turns to fans: a fan once added its rise to an earlier pattern's, which no
+    one table shows (the pinned example is one such table)."""
+    tables = grid(leaves)
+    values = tables.values
+    small = np.flatnonzero(values <= 4)
+    order = small[np.lexsort((tables.codes[small], values[small]))]
+    found = search_patterns(
+        trees=secondary._trees(tables),
+        coords=tables.coords,
+        strides=tables.strides,
+        primaries=order,
+        need=np.full(len(order), 4),
+        value=values,
+        lower=np.ones(tables.n_cells, np.int64),
+        cost=cell_costs(values, "cells"),
+        eligible=(tables.coords != 0).all(axis=1),
+        hidden=np.zeros(tables.n_cells, np.bool_),
+        max_fan=8,
+    )
+    witnesses = secondary._pattern_witnesses(found) + secondary._fan_witnesses(found)
+    known = knowledge(policy(4, 5), values, found.hidden)
+    up, down, rejected = witness_ranges(tables.constraints.matrix, known, values, witnesses)
+    assert rejected == 0
+    credited = np.setdiff1d(order, found.unprotected)
+    assert (up[credited] + down[credited] >= 4).all()
+
+
+def test_a_count_without_a_cut_moves_in_the_other_dimensions_only() -> None:
+    """m2 is counted by row and column but not by site (its cells are at the site total
+    only), so no relation along site holds them: a pattern may stay at the total there. Every
+    pattern that moves along site passes through site cells m2 does not have (which a run's
+    tables hold as zeros), so without that the search finds none for m2's small count."""
+    rows = Hierarchy.flat("row", ["r1", "r2", "r3"])
+    cols = Hierarchy.flat("col", ["c1", "c2", "c3"])
+    sites = Hierarchy.flat("site", ["s1", "s2"])
+    measure = Hierarchy.flat("measure", ["m1", "m2"])
+    by_site = full_table([rows, cols, sites], np.arange(18).reshape(3, 3, 2) + 5)
+    alone = full_table([rows, cols], np.array([[1, 20, 30], [15, 25, 40], [12, 18, 22]]))
+    keys = [("m1", *by_site.key(i)) for i in range(by_site.n_cells)]
+    keys += [("m2", *alone.key(i), "Total") for i in range(alone.n_cells)]
+    tables = LinkedTables.from_keys(
+        [measure, rows, cols, sites], keys, np.concatenate([by_site.values, alone.values])
+    )
+    small = tables.cells_of({"measure": "m2", "row": "r1", "col": "c1", "site": "Total"})
+
+    def search(related: np.ndarray | None) -> SearchResult:
+        return search_patterns(
+            trees=secondary._trees(tables),
+            coords=tables.coords,
+            strides=tables.strides,
+            primaries=small,
+            need=np.array([4]),
+            value=tables.values,
+            lower=np.ones(tables.n_cells, np.int64),
+            cost=np.ones(tables.n_cells, np.int64),
+            eligible=np.ones(tables.n_cells, np.bool_),
+            hidden=np.zeros(tables.n_cells, np.bool_),
+            absent_free=False,
+            related=related,
+        )
+
+    assert list(search(None).unprotected) == list(small)
+    system = tables.constraints
+    found = search(related_dimensions(system.matrix, system.dimension, tables.coords))
+    assert not len(found.unprotected)
+    assert (tables.coords[found.hidden, 3] == 0).all()  # at the site total throughout
+    rule = policy(4, 5)
+    known = knowledge(rule, tables.values, found.hidden)
+    witnesses = secondary._pattern_witnesses(found)
+    up, down, rejected = witness_ranges(system.matrix, known, tables.values, witnesses)
+    assert rejected == 0
+    assert up[small[0]] + down[small[0]] >= 4
+    keys_all = [tables.key(i) for i in range(tables.n_cells)]
+    relations_all = relations([tree_of(h) for h in tables.hierarchies], keys_all)
+    lower = {k: float(tables.values[i]) for i, k in enumerate(keys_all)}
+    upper = dict(lower)
+    for i in np.flatnonzero(found.hidden):
+        lower[keys_all[i]], upper[keys_all[i]] = 1, math.inf
+    lo, hi = integer_interval(relations_all, lower, upper, keys_all[small[0]])
+    assert hi - lo + 1 >= 5
 
 
 def test_a_slab_is_the_targets_unit_and_the_totals_above_it() -> None:
