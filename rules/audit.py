@@ -351,7 +351,7 @@ def audit(
         found = local_witnesses(matrix, known, truth, todo, up=up, down=down, required=if_small)
         up, down, _rejected = witness_ranges(matrix, known, truth, [*witnesses, *found])
         remaining = hidden & ~far & (up + down + 1 < if_small)
-        remaining &= _in_small_components(matrix, known, remaining)
+        remaining, parts = _in_small_components(matrix, known, remaining)
         outer = propagate_bounds(matrix, known.lower, known.upper)
         intervals = _outer_intervals(outer, hidden)
         if remaining.any():
@@ -364,6 +364,7 @@ def audit(
                 witness=t_all,
                 exact_limit=exact_limit,
                 outer=outer,
+                parts=parts,
             )
             intervals = _merged(intervals, solved, remaining)
     else:
@@ -503,14 +504,18 @@ def _still_short(  # noqa: PLR0917 - the arrays of one search
     return short[ahead], reach[ahead].astype(np.int64)
 
 
-def _in_small_components(matrix: sp.csr_array, known: Knowledge, cells: BoolArray) -> BoolArray:
-    """Whether each cell is in a component of at most ``WHOLE_LIMIT`` unknown cells."""
+def _in_small_components(
+    matrix: sp.csr_array, known: Knowledge, cells: BoolArray
+) -> tuple[BoolArray, tuple[IntArray, IntArray] | None]:
+    """The cells in components of at most ``WHOLE_LIMIT`` unknown cells, and the components
+    (per cell and per relation; None when there are no cells)."""
     if not cells.any():
-        return cells
-    comp, _ = components(matrix, known.lower < known.upper)
+        return cells, None
+    parts = components(matrix, known.lower < known.upper)
+    comp = parts[0]
     size = np.bincount(comp[comp >= 0])
-    small: BoolArray = (comp >= 0) & (size[np.maximum(comp, 0)] <= WHOLE_LIMIT)
-    return small
+    small: BoolArray = cells & (comp >= 0) & (size[np.maximum(comp, 0)] <= WHOLE_LIMIT)
+    return small, parts
 
 
 def _outer_intervals(outer: tuple[FloatArray, FloatArray], hidden: BoolArray) -> Intervals:

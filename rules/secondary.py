@@ -23,9 +23,12 @@ above the withheld range keeps ``[secondary] min_attacker_interval`` possible va
 4. Repair: a failing cell gets the cheapest set of further cells that lets it move (a linear
    programme over the whole system, S1; for a run, ``local_witnesses``, over its neighbourhood,
    then its slab, then further out), then the audit runs again.
-5. Fallback, so protection never fails (S2): a cell still failing after the repair rounds has
-   every cell of every relation through it withheld, repeatedly, until the audit passes. It
-   ends: once all the totals above a cell are withheld it can grow without limit.
+5. Fallback, so protection never fails (S2): a cell still failing after the repair rounds gets
+   a ray, the cheapest product pattern through it that moves no cell down (mostly the totals
+   above it), all withheld: it can then grow without limit, and the ray proves every cell on it.
+   A cell with no ray has every cell of every relation through it withheld, repeatedly, until
+   the audit passes. It ends: once all the totals above a cell are withheld it can grow
+   without limit.
 
 Cost (``[secondary] cost``): ``"cells"`` minimises the number of withheld cells and, among
 equal numbers, the counts withheld (so small cells before totals); ``"values"`` minimises the
@@ -54,7 +57,6 @@ from engine.protection.patterns import (
     MAX_LINE_PATTERNS,
     SearchResult,
     Tree,
-    related_dimensions,
     search_patterns,
 )
 from rules.audit import (
@@ -92,7 +94,8 @@ REASONS: dict[ProtectionRule, str] = {
         "withheld so that no withheld count can be narrowed below the policy's interval"
     ),
     ProtectionRule.FALLBACK: (
-        "fallback: every cell of each relation through a cell the search could not protect"
+        "fallback: the totals above a cell the search and repairs could not protect (or every"
+        " cell of each relation through it), so that it can grow without limit"
     ),
 }
 
@@ -116,8 +119,9 @@ class ProtectSettings:
     moves_limit: int = 50_000
     #: cost shapes the moves method tries (the best result is kept)
     moves_starts: int = 2
-    #: patterns may pass through cells the tables do not have (unknown to the attacker); a
-    #: run's tables say a missing row is a zero, so there they may not
+    #: patterns may pass through cells the tables do not have (no relation holds them; a run
+    #: holds the rows a published cut leaves out as known zeros, so what is missing there is
+    #: in no published figure either)
     absent_free: bool = True
     #: a withheld cell the patterns do not prove gets a witness from a small problem around it
     #: before any problem of its whole component (large systems)
@@ -412,7 +416,13 @@ def _first_pattern(task: _Task) -> tuple[BoolArray, list[Witness]]:
 
 
 def _patterns(
-    task: _Task, order: IntArray, need: IntArray, *, hidden: BoolArray, toll: IntArray
+    task: _Task,
+    order: IntArray,
+    need: IntArray,
+    *,
+    hidden: BoolArray,
+    toll: IntArray,
+    max_fan: int = MAX_FAN,
 ) -> tuple[BoolArray, list[Witness]]:
     """The pattern search for the cells ``order`` (each needing ``need``), withheld cells
     ``hidden`` free: what it withholds and its witnesses."""
@@ -432,10 +442,7 @@ def _patterns(
         absent_free=task.settings.absent_free,
         toll=toll,
         fan_above=int(toll.max(initial=0)) if toll.any() else int(INF),
-        max_fan=MAX_FAN,
-        related=related_dimensions(
-            tables.constraints.matrix, tables.constraints.dimension, tables.coords
-        ),
+        max_fan=max_fan,
     )
     witnesses = _pattern_witnesses(found)
     if tables.extra_rows:
@@ -522,7 +529,10 @@ def _audit_and_repair(
             added = _repair(task, hidden, int(failing[0]))
             rule = ProtectionRule.SECONDARY
         else:
-            added = _fallback(task.tables, hidden, last_resort, failing)
+            added, moves = _rays(task, hidden, failing, last_resort)
+            witnesses += moves
+            if not len(added) and not moves:
+                added = _fallback(task.tables, hidden, last_resort, failing)
             rule = ProtectionRule.FALLBACK
             notes.append(f"fallback S2 for {len(failing)} cell(s)")
         if not len(added) and not moves:
@@ -823,6 +833,27 @@ def slabs(tables: LinkedTables, movable: BoolArray, targets: IntArray) -> tuple[
         cells.append(np.concatenate([[target], slab[slab != target]]))
         ptr.append(ptr[-1] + len(cells[-1]))
     return np.asarray(ptr, np.int64), np.concatenate(cells).astype(np.int64)
+
+
+def _rays(
+    task: _Task, hidden: BoolArray, failing: IntArray, last_resort: BoolArray
+) -> tuple[IntArray, list[Witness]]:
+    """The fallback's first try: for each failing cell, the cheapest *ray*, a product pattern
+    that moves no cell down (mostly the totals above the cell, along every dimension), with
+    every cell on it withheld. The cell can then grow without limit, and so can every cell on
+    the ray: its one witness proves them all, so the cells it withholds need no proofs of their
+    own, where withholding whole relations withholds small cells that do. A cell with no ray
+    (the totals above it include a known zero) is left to :func:`_fallback`."""
+    order = failing[np.lexsort((task.tables.codes[failing], task.values[failing]))]
+    found, rays = _patterns(
+        replace(task, hideable=last_resort),
+        order,
+        np.full(len(order), INF, np.int64),
+        hidden=hidden | task.absent,
+        toll=np.zeros(task.tables.n_cells, np.int64),
+        max_fan=0,
+    )
+    return np.flatnonzero(found & ~hidden), rays
 
 
 def _fallback(

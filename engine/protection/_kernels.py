@@ -99,38 +99,6 @@ def _support(  # noqa: PLR0917 - numba kernels take positional arrays only
 
 
 @njit(cache=True)
-def _stays_allowed(  # noqa: PLR0917 - numba kernels take positional arrays only
-    cell: int,
-    choice: np.ndarray,
-    depth: int,
-    coords: np.ndarray,
-    node_offset: np.ndarray,
-    node_ptr: np.ndarray,
-    node_pats: np.ndarray,
-    pat_ptr: np.ndarray,
-    related: np.ndarray,
-    cells: np.ndarray,
-    size: int,
-) -> bool:
-    """Whether a support whose line pattern is a single node in some dimensions (it *stays*
-    there) keeps every relation: none of its cells may be in a relation along such a
-    dimension (``related``: a bit per dimension). A measure counted without a cut has no
-    relation along that cut's dimension, so its cells move in the others only."""
-    stay = np.int64(0)
-    for d in range(depth + 1):
-        pid = node_pats[node_ptr[node_offset[d] + coords[cell, d]] + choice[d]]
-        if pat_ptr[pid + 1] - pat_ptr[pid] == 1:
-            stay |= np.int64(1) << np.int64(d)
-    if stay == 0:
-        return True
-    for s in range(size):
-        q = cells[s]
-        if q >= 0 and related[q] & stay:
-            return False
-    return True
-
-
-@njit(cache=True)
 def _evaluate(  # noqa: PLR0917 - numba kernels take positional arrays only
     cells: np.ndarray,
     signs: np.ndarray,
@@ -225,7 +193,6 @@ def _cheapest(  # noqa: PLR0917 - numba kernels take positional arrays only
     lower: np.ndarray,
     cost: np.ndarray,
     toll: np.ndarray,
-    related: np.ndarray,
     eligible: np.ndarray,
     hidden: np.ndarray,
     used: np.ndarray,
@@ -262,11 +229,6 @@ def _cheapest(  # noqa: PLR0917 - numba kernels take positional arrays only
             cells, signs, size, hidden, eligible, cost, toll, value, lower, used, best_cost,
             absent_free,
         )  # fmt: skip
-        if valid:
-            valid = _stays_allowed(
-                p, choice, depth, coords, node_offset, node_ptr, node_pats, pat_ptr, related,
-                cells, size,
-            )  # fmt: skip
         gain = u if fan else min(max(up_p, u) + max(down_p, dn), INF)
         if not valid or gain < target or (c == best_cost and gain <= best_gain):
             choice[depth] += 1  # no completion can do better: prune
@@ -302,7 +264,6 @@ def search(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernels take positional a
     lower: np.ndarray,
     cost: np.ndarray,
     toll: np.ndarray,
-    related: np.ndarray,
     eligible: np.ndarray,
     is_primary: np.ndarray,
     hidden: np.ndarray,
@@ -362,7 +323,7 @@ def search(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernels take positional a
         best_cost, best_up, best_down = _cheapest(
             p, need[i], False, up[p], down[p], INF, choice, best, counts, coords, strides,
             node_offset, node_ptr, node_pats, node_flip, pat_ptr, pat_nodes, pat_signs, cell_at,
-            sorted_codes, order, value, lower, cost, toll, related, eligible, hidden, no_room,
+            sorted_codes, order, value, lower, cost, toll, eligible, hidden, no_room,
             absent_free, cells, signs,
         )  # fmt: skip
         if max_fan > 0 and best_cost >= fan_above and n_fan + max_fan <= capacity:
@@ -389,7 +350,7 @@ def search(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernels take positional a
                     p, np.int64(1), True, up[p], down[p], limit, choice, member[m], counts,
                     coords, strides, node_offset, node_ptr, node_pats, node_flip, pat_ptr,
                     pat_nodes, pat_signs, cell_at, sorted_codes, order, value, lower, cost, toll,
-                    related, eligible, hidden, used, absent_free, cells, signs,
+                    eligible, hidden, used, absent_free, cells, signs,
                 )  # fmt: skip
                 if c >= INF:
                     break

@@ -174,6 +174,7 @@ def attacker_intervals(
     witness: FloatArray | None = None,
     exact_limit: int = EXACT_LIMIT,
     outer: tuple[FloatArray, FloatArray] | None = None,
+    parts: tuple[IntArray, IntArray] | None = None,
 ) -> Intervals:
     """The interval of every target cell under ``matrix @ x = 0`` and the known bounds.
 
@@ -183,7 +184,8 @@ def attacker_intervals(
     to solve; it is asked again after the minima. Without it, every target is solved.
     ``witness`` is any integer point satisfying everything (the true counts, when known): a
     target whose witness value is its known lower bound needs no minimisation. ``outer``: the
-    propagated bounds, when the caller has them already.
+    propagated bounds, and ``parts`` the :func:`components` of the unknown cells, when the
+    caller has them already.
     """
     variables = known_lower < known_upper
     if (targets & ~variables).any():
@@ -199,7 +201,7 @@ def attacker_intervals(
     if len(broken):
         raise InconsistentSystemError(broken)
 
-    cell_comp, row_comp = components(matrix, variables)
+    cell_comp, row_comp = parts or components(matrix, variables)
     n_comp = int(cell_comp.max()) + 1 if len(var_index) else 0
     comp_size = np.bincount(cell_comp[cell_comp >= 0], minlength=n_comp).astype(np.int64)
     outer_lo, outer_hi = outer or propagate_bounds(matrix, known_lower, known_upper)

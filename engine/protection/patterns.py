@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
 
 from engine.errors import InternalError
 from engine.protection import _kernels
@@ -141,10 +140,7 @@ def _line_patterns_of(
         if not any(min(s) > 0 for _, _, s in keep):
             keep[-1] = next(item for item in ranked if min(item[2]) > 0)
         closed = (_closed(tree, node, nodes, signs, paths) for _, nodes, signs in keep)
-        found = dict.fromkeys(pattern for pattern in closed if pattern is not None)
-        # last, the node alone: valid only for a cell in no relation along this dimension
-        found[(node,), (1,)] = None
-        out.append(list(found))
+        out.append(list(dict.fromkeys(pattern for pattern in closed if pattern is not None)))
     return out
 
 
@@ -269,7 +265,6 @@ def search_patterns(
     toll: IntArray | None = None,
     fan_above: int = int(_kernels.INF),
     max_fan: int = 0,
-    related: IntArray | None = None,
 ) -> SearchResult:
     """Hide product patterns until every primary cell (in the given order) has ``need`` room.
 
@@ -278,9 +273,6 @@ def search_patterns(
     ``toll`` a cost paid for every cell on a pattern, withheld or not. With ``max_fan``, a cell
     whose cheapest pattern costs at least ``fan_above`` (or that has none) may get a *fan*:
     up to ``max_fan`` patterns through it that share out their room (see ``_kernels.search``).
-    ``related``: per cell, a bit per dimension along which it is in a relation (default: every
-    dimension with relations); a pattern may stay at a cell's node in a dimension where none of
-    its cells has one (:func:`related_dimensions`).
     """
     n_cells = coords.shape[0]
     if not (len(primaries) == len(need) and value.shape == lower.shape == cost.shape == (n_cells,)):
@@ -296,9 +288,6 @@ def search_patterns(
     initially = hidden | is_primary
     work = initially.copy()
     toll = np.zeros(n_cells, np.int64) if toll is None else toll.astype(np.int64)
-    if related is None:
-        tied = sum(1 << d for d, tree in enumerate(trees) if not tree.free)
-        related = np.full(n_cells, tied, np.int64)
     chosen, pat_up, pat_down, status, fan_owner, fan_choice, fan_up, fan_down = _kernels.search(
         primaries.astype(np.int64),
         need.astype(np.int64),
@@ -318,7 +307,6 @@ def search_patterns(
         lower.astype(np.int64),
         cost.astype(np.int64),
         toll,
-        related.astype(np.int64),
         eligible.astype(np.bool_),
         is_primary,
         work,
@@ -358,25 +346,6 @@ def search_patterns(
         unprotected=primaries[status == 2],
         pattern_fan=_whole_fans(fans, kept),
     )
-
-
-def related_dimensions(
-    matrix: sp.csr_array, dimension: IntArray, coords: npt.NDArray[np.int32]
-) -> IntArray:
-    """Per cell, a bit per dimension along which a relation holds it (``matrix``'s rows, each
-    summing along ``dimension``; a row of -1, a further relation, along every dimension in
-    which its cells differ)."""
-    csr = sp.csr_array(matrix)
-    row = np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr))
-    col = csr.indices.astype(np.int64)
-    bits = np.left_shift(1, np.arange(coords.shape[1], dtype=np.int64))
-    first = col[np.minimum(csr.indptr[:-1], len(col) - 1)] if len(col) else col
-    differ = (coords[col] != coords[first[row]]) @ bits
-    along = np.where(dimension >= 0, np.left_shift(1, np.maximum(dimension, 0)), 0)
-    np.bitwise_or.at(along, row, np.where(dimension[row] < 0, differ, 0))
-    out = np.zeros(csr.shape[1], np.int64)
-    np.bitwise_or.at(out, col, along[row])
-    return out
 
 
 def _whole_fans(fans: IntArray, kept: IntArray) -> IntArray:

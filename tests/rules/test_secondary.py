@@ -17,7 +17,6 @@ from engine.protection.patterns import (
     SearchResult,
     Tree,
     _line_patterns_of,
-    related_dimensions,
     search_patterns,
 )
 from engine.protection.synthetic import Shape, ethnicity_hierarchy, full_table, synthetic_table
@@ -263,9 +262,10 @@ def test_every_withheld_cell_has_a_rule_and_reason(method: str) -> None:
 def test_the_fallback_protects_when_search_and_repair_are_not_allowed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Never fail: with no search and no repair rounds, whole relations are withheld (S2)
-    until the audit passes, and the decisions say so."""
+    """Never fail: with no search, no repair rounds and no ray, whole relations are withheld
+    (S2) until the audit passes, and the decisions say so."""
     monkeypatch.setattr(secondary, "_first_pattern", lambda task: (task.primary.copy(), []))
+    monkeypatch.setattr(secondary, "_rays", lambda *_: (np.zeros(0, np.int64), []))
     tables = grid([[3, 20, 30], [15, 25, 40], [12, 18, 22]])
     rule = policy(4, 5)
     result = protect(tables, rule, settings=ProtectSettings(repair_rounds=0))
@@ -273,6 +273,29 @@ def test_the_fallback_protects_when_search_and_repair_are_not_allowed(
     assert "S2" in result.rules
     assert any("fallback S2" in note for note in result.notes)
     assert independent_check(tables, result.hidden, rule) == []
+
+
+def test_the_fallback_withholds_the_totals_above_a_cell_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With no search and no repair rounds, the fallback gives the small count a ray: its row
+    total, column total and grand total withheld with it, so that it can grow without limit
+    (the independent attacker finds no upper bound), and the ray proves all four."""
+    monkeypatch.setattr(secondary, "_first_pattern", lambda task: (task.primary.copy(), []))
+    tables = grid([[3, 20, 30], [15, 25, 40], [12, 18, 22]])
+    rule = policy(4, 5)
+    result = protect(tables, rule, settings=ProtectSettings(repair_rounds=0))
+    assert result.certificate.ok
+    withheld = {tables.key(i) for i in np.flatnonzero(result.hidden)}
+    assert withheld == {("r1", "c1"), ("r1", "Total"), ("Total", "c1"), ("Total", "Total")}
+    assert {result.rules[i] for i in np.flatnonzero(result.secondary)} == {"S2"}
+    keys = [tables.key(i) for i in range(tables.n_cells)]
+    rows = relations([tree_of(h) for h in tables.hierarchies], keys)
+    lower = {k: float(tables.values[i]) for i, k in enumerate(keys)}
+    upper = dict(lower)
+    for i in np.flatnonzero(result.hidden):
+        lower[keys[i]], upper[keys[i]] = 1, math.inf
+    assert integer_interval(rows, lower, upper, ("r1", "c1")) == (1, math.inf)
 
 
 def test_a_repair_round_protects_without_the_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -378,12 +401,8 @@ def test_line_patterns_keep_the_relations_within_their_dimension() -> None:
     relation = ((at["w"], at["p"], at["r"]), (1, -1, -1))
     weights = tuple(float(x) for x in (100, 60, 30, 70, 40, 20))
     tree = Tree(h.parents, weights, relations=(relation,))
-    listed = _line_patterns_of(tree, MAX_LINE_PATTERNS)
-    # each node's last pattern is the node alone, for a cell that no relation along the
-    # dimension holds (the search checks that cell by cell)
-    assert all(pats[-1] == ((n,), (1,)) for n, pats in enumerate(listed))
-    per_node = [pats[:-1] for pats in listed]
-    # every count but the total (2 w here: it cannot move by one) has patterns that move
+    per_node = _line_patterns_of(tree, MAX_LINE_PATTERNS)
+    # every count but the total (2 w here: it cannot move by one) has patterns
     assert [h.labels[n] for n, pats in enumerate(per_node) if not pats] == ["Total"]
     for node, patterns in enumerate(per_node):
         for nodes, signs in patterns:
@@ -583,61 +602,6 @@ def test_the_search_credits_a_cell_no_more_than_its_witnesses_prove(
     assert rejected == 0
     credited = np.setdiff1d(order, found.unprotected)
     assert (up[credited] + down[credited] >= 4).all()
-
-
-def test_a_count_without_a_cut_moves_in_the_other_dimensions_only() -> None:
-    """m2 is counted by row and column but not by site (its cells are at the site total
-    only), so no relation along site holds them: a pattern may stay at the total there. Every
-    pattern that moves along site passes through site cells m2 does not have (which a run's
-    tables hold as zeros), so without that the search finds none for m2's small count."""
-    rows = Hierarchy.flat("row", ["r1", "r2", "r3"])
-    cols = Hierarchy.flat("col", ["c1", "c2", "c3"])
-    sites = Hierarchy.flat("site", ["s1", "s2"])
-    measure = Hierarchy.flat("measure", ["m1", "m2"])
-    by_site = full_table([rows, cols, sites], np.arange(18).reshape(3, 3, 2) + 5)
-    alone = full_table([rows, cols], np.array([[1, 20, 30], [15, 25, 40], [12, 18, 22]]))
-    keys = [("m1", *by_site.key(i)) for i in range(by_site.n_cells)]
-    keys += [("m2", *alone.key(i), "Total") for i in range(alone.n_cells)]
-    tables = LinkedTables.from_keys(
-        [measure, rows, cols, sites], keys, np.concatenate([by_site.values, alone.values])
-    )
-    small = tables.cells_of({"measure": "m2", "row": "r1", "col": "c1", "site": "Total"})
-
-    def search(related: np.ndarray | None) -> SearchResult:
-        return search_patterns(
-            trees=secondary._trees(tables),
-            coords=tables.coords,
-            strides=tables.strides,
-            primaries=small,
-            need=np.array([4]),
-            value=tables.values,
-            lower=np.ones(tables.n_cells, np.int64),
-            cost=np.ones(tables.n_cells, np.int64),
-            eligible=np.ones(tables.n_cells, np.bool_),
-            hidden=np.zeros(tables.n_cells, np.bool_),
-            absent_free=False,
-            related=related,
-        )
-
-    assert list(search(None).unprotected) == list(small)
-    system = tables.constraints
-    found = search(related_dimensions(system.matrix, system.dimension, tables.coords))
-    assert not len(found.unprotected)
-    assert (tables.coords[found.hidden, 3] == 0).all()  # at the site total throughout
-    rule = policy(4, 5)
-    known = knowledge(rule, tables.values, found.hidden)
-    witnesses = secondary._pattern_witnesses(found)
-    up, down, rejected = witness_ranges(system.matrix, known, tables.values, witnesses)
-    assert rejected == 0
-    assert up[small[0]] + down[small[0]] >= 4
-    keys_all = [tables.key(i) for i in range(tables.n_cells)]
-    relations_all = relations([tree_of(h) for h in tables.hierarchies], keys_all)
-    lower = {k: float(tables.values[i]) for i, k in enumerate(keys_all)}
-    upper = dict(lower)
-    for i in np.flatnonzero(found.hidden):
-        lower[keys_all[i]], upper[keys_all[i]] = 1, math.inf
-    lo, hi = integer_interval(relations_all, lower, upper, keys_all[small[0]])
-    assert hi - lo + 1 >= 5
 
 
 def test_a_slab_is_the_targets_unit_and_the_totals_above_it() -> None:
