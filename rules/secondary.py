@@ -358,10 +358,17 @@ REPAIR_LEVELS: tuple[tuple[int, int] | None, ...] = (
 
 #: What a pattern pays for each cell to keep published on it, withheld or not, in cells (a
 #: cell of median cost each): a keep cell the search withholds is published again and every
-#: pattern through it lost. A pattern that pays any toll is also up against a fan (see
-#: ``engine.protection.patterns``). Measured on the demo and 20 trusts: 1 withholds the fewest
-#: cells (100 was faster on a national year but withheld 18% and 34% more on those).
-KEEP_TOLL = 1
+#: pattern through it lost. Measured with fans at one cell (below), secondary cells on the
+#: demo / 20 trusts: toll 0: 3,760 / 3,414; 1: 3,783 / 3,596; 2: 3,784 / 3,581 (100 withheld
+#: 18% and 34% more before). A national year's patterns leave 13.1k withheld cells unproved
+#: at 0 and 9.7k at 1 (the local problems take about 50 s per 1,000), so the toll trades
+#: cells at a trust's scale for time at the nation's; 0 keeps the fewest cells withheld.
+KEEP_TOLL = 0
+#: A fan (``engine.protection.patterns``) is tried for a cell whose cheapest single pattern
+#: withholds at least this many new cells (of median cost). Measured: at 1, tables B and C
+#: withhold 495 and 2,416 secondary cells instead of 524 and 2,449 (fans only where no single
+#: pattern exists), the demo 3,760 instead of 4,155.
+FAN_ABOVE = 1
 #: A slab (see :func:`slabs`) of more cells than this is not solved over.
 SLAB_LIMIT = 6_000
 
@@ -441,7 +448,7 @@ def _patterns(
         max_per_node=task.settings.line_patterns,
         absent_free=task.settings.absent_free,
         toll=toll,
-        fan_above=int(toll.max(initial=0)) if toll.any() else int(INF),
+        fan_above=FAN_ABOVE * int(np.median(task.cost)),
         max_fan=max_fan,
     )
     witnesses = _pattern_witnesses(found)
