@@ -538,7 +538,7 @@ def _audit_and_repair(
         else:
             added, moves = _rays(task, hidden, failing, last_resort)
             witnesses += moves
-            if not len(added) and not moves:
+            if not len(added):  # no ray withholds more: whole relations, so each round adds
                 added = _fallback(task.tables, hidden, last_resort, failing)
             rule = ProtectionRule.FALLBACK
             notes.append(f"fallback S2 for {len(failing)} cell(s)")
