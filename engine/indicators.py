@@ -345,14 +345,17 @@ def _with_direction(frame: pl.DataFrame, standard: Standard) -> pl.DataFrame:
     template = pl.col("indicator").replace_strict(texts, return_dtype=pl.String)
     filled = template.str.replace_all("\0r", pl.col("reference_group").fill_null(""), literal=True)
     # A row compared with nobody (Unknown ethnicity) has no direction: the text would name an
-    # empty reference group ("White" missing from "... than  staff").
-    compared = pl.col("reference_group").is_not_null() | ~template.str.contains("\0r", literal=True)
+    # empty reference group ("White" missing from "... than  staff"); nor has a row without a
+    # group (replace_all cannot take a null, even for rows the condition leaves out).
+    compared = (
+        pl.col("reference_group").is_not_null() | ~template.str.contains("\0r", literal=True)
+    ) & pl.col("group").is_not_null()
     directions = (
         frame.select(keys)
         .unique()
         .with_columns(
             direction=pl.when(compared).then(
-                filled.str.replace_all("\0g", pl.col("group"), literal=True)
+                filled.str.replace_all("\0g", pl.col("group").fill_null(""), literal=True)
             )
         )
     )

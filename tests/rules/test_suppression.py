@@ -307,6 +307,16 @@ def check_statuses(frame: pl.DataFrame, decisions: pl.DataFrame) -> None:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(text=counts_files(), rule=policies(), level=st.sampled_from(["wres", "broad"]))
+@example(  # found by hypothesis: a row without a group broke the direction text (exit 4)
+    text=(
+        "indicator,organisation,year,ethnicity,numerator,denominator,staff_group,band,board\n"
+        "2,R1,2023,Z,0,0,,,\n9,R1,2023,A,0,1,,,workforce\n2,R1,2024,A,0,0,,,\n"
+        "9,R1,2024,A,0,1,,,workforce\n2,R2,2023,A,0,0,,,\n9,R2,2023,A,0,1,,,workforce\n"
+        "2,R2,2024,A,0,0,,,\n9,R2,2024,A,0,1,,,workforce\n"
+    ),
+    rule=(0, False, 1, 0),
+    level="wres",
+)
 def test_nothing_published_breaks_the_policy(
     text: str, rule: tuple[int, bool, int, int], level: str
 ) -> None:
