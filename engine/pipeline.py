@@ -16,7 +16,14 @@ from typing import Any, Literal
 import polars as pl
 
 from engine import __version__
-from engine.counts import Counts, NotComputed, count_records, count_table, table_dims
+from engine.counts import (
+    WORKFORCE,
+    Counts,
+    NotComputed,
+    count_records,
+    count_table,
+    table_dims,
+)
 from engine.counts_file import read_counts
 from engine.disclosure import count_sources, cut_values, group_members, nesting
 from engine.errors import ConfigError
@@ -27,7 +34,7 @@ from engine.pooling import pooled_over_years
 from engine.readers import ExtractReader, Progress
 from engine.reconciliation import Reconciliation
 from engine.schema import EXTRACTS, Kind
-from engine.standards import Standard
+from engine.standards import Measure, Standard
 from rules.policy import Policy
 from rules.run_protection import protect_run, run_cells, withhold
 from rules.secondary import Protection
@@ -151,6 +158,20 @@ def _count(
         for i in request.standard.indicators
         if i.id not in counts
     ]
+    # a board indicator compares memberships with the workforce: with the workforce's rows
+    # alone there is nothing to compare (reported, not published as nothing)
+    workforce_only = {
+        i.id
+        for i in request.standard.indicators
+        if i.measure is Measure.BOARD_GAP
+        and i.id in counts
+        and all(block.board == WORKFORCE for block in counts[i.id])
+    }
+    missing += [
+        NotComputed(i, "only the workforce's rows in the counts file: no board memberships")
+        for i in sorted(workforce_only)
+    ]
+    counts = {i: blocks for i, blocks in counts.items() if i not in workforce_only}
     return counts, missing, [report]
 
 

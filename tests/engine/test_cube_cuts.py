@@ -132,6 +132,28 @@ def test_a_counts_file_without_rows_gives_an_empty_pack(tmp_path: Path) -> None:
     assert pack.not_computed["indicator"].to_list() == list(range(1, 10))
 
 
+def test_a_board_indicator_with_the_workforce_alone_is_reported_not_computed(
+    tmp_path: Path,
+) -> None:
+    """Indicator 9 compares board memberships with the workforce: a counts file with only the
+    workforce's rows publishes none of it and says why (it once said nothing)."""
+    counts = tmp_path / "counts.csv"
+    counts.write_text(
+        "indicator,organisation,year,ethnicity,numerator,denominator,board\n"
+        "2,R1,2024,A,3,10,\n2,R1,2024,H,1,6,\n9,R1,2024,A,40,52,workforce\n"
+        "9,R1,2024,H,12,52,workforce\n",
+        encoding="utf-8",
+    )
+    request = RunRequest(
+        standard=load_standard("wres"), scheme=default_scheme(), policy=OFF, counts=counts
+    )
+    pack = run(request)
+    assert 9 not in pack.indicators["indicator"].to_list()
+    assert 2 in pack.indicators["indicator"].to_list()
+    reasons = dict(pack.not_computed.select("indicator", "reason").iter_rows())
+    assert "no board memberships" in reasons[9]
+
+
 def test_a_cut_asked_twice_in_another_order_is_published_once(tmp_path: Path) -> None:
     path = tmp_path / "staff.csv"
     _staff(400, np.random.default_rng(11)).write_csv(path)
