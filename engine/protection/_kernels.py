@@ -8,6 +8,9 @@ Shapes and conventions (checked by ``engine.protection.patterns``, not here):
   the patterns through global node ``g`` (``node_offset[d] + node``) are
   ``node_pats[node_ptr[g]:node_ptr[g + 1]]``, each with ``node_flip`` (+1 or -1) so that the
   node itself has sign +1;
+- ``lines`` bundles those arrays for the kernels, in this order: ``strides``, ``node_offset``,
+  ``node_ptr``, ``node_pats``, ``node_flip``, ``pat_ptr``, ``pat_nodes``, ``pat_signs``,
+  ``cell_at``, ``sorted_codes``, ``order`` (``engine.protection.patterns._kernel_lines``);
 - ``INF`` stands for "no limit".
 """
 
@@ -41,17 +44,7 @@ def _support(  # noqa: PLR0917 - numba kernels take positional arrays only
     choice: np.ndarray,
     depth: int,
     coords: np.ndarray,
-    strides: np.ndarray,
-    node_offset: np.ndarray,
-    node_ptr: np.ndarray,
-    node_pats: np.ndarray,
-    node_flip: np.ndarray,
-    pat_ptr: np.ndarray,
-    pat_nodes: np.ndarray,
-    pat_signs: np.ndarray,
-    cell_at: np.ndarray,
-    sorted_codes: np.ndarray,
-    order: np.ndarray,
+    lines: tuple[np.ndarray, ...],
     out_cells: np.ndarray,
     out_signs: np.ndarray,
 ) -> int:
@@ -61,6 +54,8 @@ def _support(  # noqa: PLR0917 - numba kernels take positional arrays only
     stay at the cell's own node (a part of every completion). Absent cells are written as -1
     (they constrain nothing and cost nothing).
     """
+    strides, node_offset, node_ptr, node_pats, node_flip = lines[:5]
+    pat_ptr, pat_nodes, pat_signs, cell_at, sorted_codes, order = lines[5:]
     k = coords.shape[1]
     start = np.empty(k, np.int64)
     length = np.empty(k, np.int64)
@@ -178,17 +173,7 @@ def _cheapest(  # noqa: PLR0917 - numba kernels take positional arrays only
     best: np.ndarray,
     counts: np.ndarray,
     coords: np.ndarray,
-    strides: np.ndarray,
-    node_offset: np.ndarray,
-    node_ptr: np.ndarray,
-    node_pats: np.ndarray,
-    node_flip: np.ndarray,
-    pat_ptr: np.ndarray,
-    pat_nodes: np.ndarray,
-    pat_signs: np.ndarray,
-    cell_at: np.ndarray,
-    sorted_codes: np.ndarray,
-    order: np.ndarray,
+    lines: tuple[np.ndarray, ...],
     value: np.ndarray,
     lower: np.ndarray,
     cost: np.ndarray,
@@ -208,6 +193,7 @@ def _cheapest(  # noqa: PLR0917 - numba kernels take positional arrays only
     (later dimensions at the cell's own node) is part of every completion, so its cost bounds
     theirs from below and its range bounds theirs from above. Among equal costs, the widest."""
     k = coords.shape[1]
+    node_offset, node_ptr = lines[1], lines[2]
     for d in range(k):
         g = node_offset[d] + coords[p, d]
         counts[d] = node_ptr[g + 1] - node_ptr[g]
@@ -221,10 +207,7 @@ def _cheapest(  # noqa: PLR0917 - numba kernels take positional arrays only
             if depth >= 0:
                 choice[depth] += 1
             continue
-        size = _support(
-            p, choice, depth, coords, strides, node_offset, node_ptr, node_pats, node_flip,
-            pat_ptr, pat_nodes, pat_signs, cell_at, sorted_codes, order, cells, signs,
-        )  # fmt: skip
+        size = _support(p, choice, depth, coords, lines, cells, signs)
         valid, c, u, dn = _evaluate(
             cells, signs, size, hidden, eligible, cost, toll, value, lower, used, best_cost,
             absent_free,
@@ -249,17 +232,7 @@ def search(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernels take positional a
     primaries: np.ndarray,
     need: np.ndarray,
     coords: np.ndarray,
-    strides: np.ndarray,
-    node_offset: np.ndarray,
-    node_ptr: np.ndarray,
-    node_pats: np.ndarray,
-    node_flip: np.ndarray,
-    pat_ptr: np.ndarray,
-    pat_nodes: np.ndarray,
-    pat_signs: np.ndarray,
-    cell_at: np.ndarray,
-    sorted_codes: np.ndarray,
-    order: np.ndarray,
+    lines: tuple[np.ndarray, ...],
     value: np.ndarray,
     lower: np.ndarray,
     cost: np.ndarray,
@@ -321,21 +294,15 @@ def search(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernels take positional a
         if up[p] + down[p] >= need[i]:
             continue
         best_cost, best_up, best_down = _cheapest(
-            p, need[i], False, up[p], down[p], INF, choice, best, counts, coords, strides,
-            node_offset, node_ptr, node_pats, node_flip, pat_ptr, pat_nodes, pat_signs, cell_at,
-            sorted_codes, order, value, lower, cost, toll, eligible, hidden, no_room,
-            absent_free, cells, signs,
+            p, need[i], False, up[p], down[p], INF, choice, best, counts, coords, lines,
+            value, lower, cost, toll, eligible, hidden, no_room, absent_free, cells, signs,
         )  # fmt: skip
         if max_fan > 0 and best_cost >= fan_above and n_fan + max_fan <= capacity:
             # a fan, cheaper than the single pattern's cells (its tolls not counted): each
             # member takes what room is left
             budget = best_cost
             if best_cost < INF:
-                size = _support(
-                    p, best, k - 1, coords, strides, node_offset, node_ptr, node_pats,
-                    node_flip, pat_ptr, pat_nodes, pat_signs, cell_at, sorted_codes, order,
-                    cells, signs,
-                )  # fmt: skip
+                size = _support(p, best, k - 1, coords, lines, cells, signs)
                 for s in range(size):
                     if cells[s] >= 0:
                         budget -= toll[cells[s]]
@@ -348,18 +315,13 @@ def search(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernels take positional a
                 limit = INF if best_cost >= INF else budget - spent - 1
                 c, u, dn = _cheapest(
                     p, np.int64(1), True, up[p], down[p], limit, choice, member[m], counts,
-                    coords, strides, node_offset, node_ptr, node_pats, node_flip, pat_ptr,
-                    pat_nodes, pat_signs, cell_at, sorted_codes, order, value, lower, cost, toll,
-                    eligible, hidden, used, absent_free, cells, signs,
+                    coords, lines, value, lower, cost, toll, eligible, hidden, used, absent_free,
+                    cells, signs,
                 )  # fmt: skip
                 if c >= INF:
                     break
                 amount = min(u, max(np.int64(1), need[i] - rise - max(fall, dn)))
-                size = _support(
-                    p, member[m], k - 1, coords, strides, node_offset, node_ptr, node_pats,
-                    node_flip, pat_ptr, pat_nodes, pat_signs, cell_at, sorted_codes, order,
-                    cells, signs,
-                )  # fmt: skip
+                size = _support(p, member[m], k - 1, coords, lines, cells, signs)
                 for s in range(size):
                     q = cells[s]
                     if q < 0:
@@ -387,11 +349,7 @@ def search(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernels take positional a
                     fan_choice[n_fan, :] = member[j]
                     fan_up[n_fan], fan_down[n_fan] = member_up[j], member_down[j]
                     n_fan += 1
-                    size = _support(
-                        p, member[j], k - 1, coords, strides, node_offset, node_ptr,
-                        node_pats, node_flip, pat_ptr, pat_nodes, pat_signs, cell_at,
-                        sorted_codes, order, cells, signs,
-                    )  # fmt: skip
+                    size = _support(p, member[j], k - 1, coords, lines, cells, signs)
                     _apply(
                         cells, signs, size, hidden, is_primary, up, down, member_up[j],
                         member_down[j],
@@ -407,10 +365,7 @@ def search(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernels take positional a
         chosen[i, :] = best
         out_up[i] = best_up
         out_down[i] = best_down
-        size = _support(
-            p, best, k - 1, coords, strides, node_offset, node_ptr, node_pats, node_flip,
-            pat_ptr, pat_nodes, pat_signs, cell_at, sorted_codes, order, cells, signs,
-        )  # fmt: skip
+        size = _support(p, best, k - 1, coords, lines, cells, signs)
         _apply(cells, signs, size, hidden, is_primary, up, down, best_up, best_down)
     return (
         chosen,

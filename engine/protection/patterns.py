@@ -288,21 +288,12 @@ def search_patterns(
     initially = hidden | is_primary
     work = initially.copy()
     toll = np.zeros(n_cells, np.int64) if toll is None else toll.astype(np.int64)
+    kernel_lines = _kernel_lines(strides, lines, lookup)
     chosen, pat_up, pat_down, status, fan_owner, fan_choice, fan_up, fan_down = _kernels.search(
         primaries.astype(np.int64),
         need.astype(np.int64),
         coords,
-        strides,
-        lines.node_offset,
-        lines.node_ptr,
-        lines.node_pats,
-        lines.node_flip,
-        lines.pat_ptr,
-        lines.pat_nodes,
-        lines.pat_signs,
-        lookup.cell_at,
-        lookup.sorted_codes,
-        lookup.order,
+        kernel_lines,
         value.astype(np.int64),
         lower.astype(np.int64),
         cost.astype(np.int64),
@@ -359,6 +350,24 @@ def _whole_fans(fans: IntArray, kept: IntArray) -> IntArray:
     return out
 
 
+def _kernel_lines(strides: IntArray, lines: LinePatterns, lookup: _Lookup) -> tuple[IntArray, ...]:
+    """The kernels' ``lines`` argument: strides, line patterns and cell lookup, in that order."""
+    parts = (
+        strides,
+        lines.node_offset,
+        lines.node_ptr,
+        lines.node_pats,
+        lines.node_flip,
+        lines.pat_ptr,
+        lines.pat_nodes,
+        lines.pat_signs,
+        lookup.cell_at,
+        lookup.sorted_codes,
+        lookup.order,
+    )
+    return tuple(np.ascontiguousarray(part, dtype=np.int64) for part in parts)
+
+
 def _support_of(  # noqa: PLR0917 - mirrors the kernel it wraps
     cell: int,
     choice: IntArray,
@@ -376,17 +385,7 @@ def _support_of(  # noqa: PLR0917 - mirrors the kernel it wraps
         choice,
         coords.shape[1] - 1,
         coords,
-        strides,
-        lines.node_offset,
-        lines.node_ptr,
-        lines.node_pats,
-        lines.node_flip,
-        lines.pat_ptr,
-        lines.pat_nodes,
-        lines.pat_signs,
-        lookup.cell_at,
-        lookup.sorted_codes,
-        lookup.order,
+        _kernel_lines(strides, lines, lookup),
         cells,
         signs,
     )
