@@ -119,10 +119,6 @@ class ProtectSettings:
     moves_limit: int = 50_000
     #: cost shapes the moves method tries (the best result is kept)
     moves_starts: int = 2
-    #: patterns may pass through cells the tables do not have (no relation holds them; a run
-    #: holds the rows a published cut leaves out as known zeros, so what is missing there is
-    #: in no published figure either)
-    absent_free: bool = True
     #: a withheld cell the patterns do not prove gets a witness from a small problem around it
     #: before any problem of its whole component (large systems)
     local_witnesses: bool = False
@@ -446,7 +442,6 @@ def _patterns(
         eligible=task.hideable,
         hidden=hidden,
         max_per_node=task.settings.line_patterns,
-        absent_free=task.settings.absent_free,
         toll=toll,
         fan_above=FAN_ABOVE * int(np.median(task.cost)),
         max_fan=max_fan,

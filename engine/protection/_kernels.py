@@ -106,21 +106,18 @@ def _evaluate(  # noqa: PLR0917 - numba kernels take positional arrays only
     lower: np.ndarray,
     used: np.ndarray,
     cost_limit: np.int64,
-    absent_free: bool,
 ) -> tuple[bool, np.int64, np.int64, np.int64]:
     """Cost of withholding a support (new cells, plus the toll of every cell on it), and how
     far it moves up and down (each cell's room less what a fan has ``used`` of it).
 
-    Invalid when a published cell on it may not be withheld, or the cost passes the limit, or
-    (without ``absent_free``) it passes through a cell the tables do not have."""
+    Invalid when a published cell on it may not be withheld, or the cost passes the limit. A
+    cell the tables do not have is in no relation: it neither costs nor limits anything."""
     c = np.int64(0)
     u = INF
     dn = INF
     for s in range(size):
         q = cells[s]
         if q < 0:
-            if not absent_free:
-                return False, c, u, dn
             continue
         if not hidden[q]:
             if not eligible[q]:
@@ -181,7 +178,6 @@ def _cheapest(  # noqa: PLR0917 - numba kernels take positional arrays only
     eligible: np.ndarray,
     hidden: np.ndarray,
     used: np.ndarray,
-    absent_free: bool,
     cells: np.ndarray,
     signs: np.ndarray,
 ) -> tuple[np.int64, np.int64, np.int64]:
@@ -210,7 +206,6 @@ def _cheapest(  # noqa: PLR0917 - numba kernels take positional arrays only
         size = _support(p, choice, depth, coords, lines, cells, signs)
         valid, c, u, dn = _evaluate(
             cells, signs, size, hidden, eligible, cost, toll, value, lower, used, best_cost,
-            absent_free,
         )  # fmt: skip
         gain = u if fan else min(max(up_p, u) + max(down_p, dn), INF)
         if not valid or gain < target or (c == best_cost and gain <= best_gain):
@@ -243,7 +238,6 @@ def search(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernels take positional a
     up: np.ndarray,
     down: np.ndarray,
     max_support: int,
-    absent_free: bool,
     fan_above: np.int64,
     max_fan: int,
 ) -> tuple[
@@ -295,7 +289,7 @@ def search(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernels take positional a
             continue
         best_cost, best_up, best_down = _cheapest(
             p, need[i], False, up[p], down[p], INF, choice, best, counts, coords, lines,
-            value, lower, cost, toll, eligible, hidden, no_room, absent_free, cells, signs,
+            value, lower, cost, toll, eligible, hidden, no_room, cells, signs,
         )  # fmt: skip
         if max_fan > 0 and best_cost >= fan_above and n_fan + max_fan <= capacity:
             # a fan, cheaper than the single pattern's cells (its tolls not counted): each
@@ -315,8 +309,7 @@ def search(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernels take positional a
                 limit = INF if best_cost >= INF else budget - spent - 1
                 c, u, dn = _cheapest(
                     p, np.int64(1), True, up[p], down[p], limit, choice, member[m], counts,
-                    coords, lines, value, lower, cost, toll, eligible, hidden, used, absent_free,
-                    cells, signs,
+                    coords, lines, value, lower, cost, toll, eligible, hidden, used, cells, signs,
                 )  # fmt: skip
                 if c >= INF:
                     break

@@ -261,7 +261,6 @@ def search_patterns(
     eligible: BoolArray,
     hidden: BoolArray,
     max_per_node: int = MAX_LINE_PATTERNS,
-    absent_free: bool = True,
     toll: IntArray | None = None,
     fan_above: int = int(_kernels.INF),
     max_fan: int = 0,
@@ -304,7 +303,6 @@ def search_patterns(
         np.zeros(n_cells, np.int64),
         np.zeros(n_cells, np.int64),
         max_support,
-        absent_free,
         np.int64(min(fan_above, int(_kernels.INF))),
         max_fan,
     )
