@@ -273,6 +273,8 @@ def search(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernels take positional a
     n_fan = 0
     cells = np.empty(max_support, np.int64)
     signs = np.empty(max_support, np.int64)
+    best_cells = np.empty(max_support, np.int64)  # the cheapest single pattern's support
+    best_signs = np.empty(max_support, np.int64)
     counts = np.empty(k, np.int64)
     choice = np.zeros(k, np.int64)
     best = np.zeros(k, np.int64)
@@ -291,15 +293,16 @@ def search(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernels take positional a
             p, need[i], False, up[p], down[p], INF, choice, best, counts, coords, lines,
             value, lower, cost, toll, eligible, hidden, no_room, cells, signs,
         )  # fmt: skip
+        best_size = 0
+        if best_cost < INF:
+            best_size = _support(p, best, k - 1, coords, lines, best_cells, best_signs)
         if max_fan > 0 and best_cost >= fan_above and n_fan + max_fan <= capacity:
             # a fan, cheaper than the single pattern's cells (its tolls not counted): each
             # member takes what room is left
             budget = best_cost
-            if best_cost < INF:
-                size = _support(p, best, k - 1, coords, lines, cells, signs)
-                for s in range(size):
-                    if cells[s] >= 0:
-                        budget -= toll[cells[s]]
+            for s in range(best_size):
+                if best_cells[s] >= 0:
+                    budget -= toll[best_cells[s]]
             # the fan's own rise: it is one witness, so it does not add to an earlier
             # pattern's (their down-moves could overlap); its members' falls are witnesses
             # each, so the fall is the largest
@@ -358,8 +361,7 @@ def search(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernels take positional a
         chosen[i, :] = best
         out_up[i] = best_up
         out_down[i] = best_down
-        size = _support(p, best, k - 1, coords, lines, cells, signs)
-        _apply(cells, signs, size, hidden, is_primary, up, down, best_up, best_down)
+        _apply(best_cells, best_signs, best_size, hidden, is_primary, up, down, best_up, best_down)
     return (
         chosen,
         out_up,
