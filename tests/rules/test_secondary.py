@@ -48,16 +48,25 @@ def tree_of(h: Hierarchy) -> dict[str, str | None]:
     }
 
 
-def independent_check(tables: LinkedTables, hidden: np.ndarray, rule: Policy) -> list[str]:
-    """Every withheld cell the attacker cannot place above the withheld range keeps enough
-    values, by the test's own attacker. Returns the failures (keys), empty when protected."""
+def attacker_view(
+    tables: LinkedTables, hidden: np.ndarray, lowest: int = 1
+) -> tuple[list[Any], list[Any], dict[Any, float], dict[Any, float]]:
+    """The test's own attacker: each cell's key, the relations it builds from the hierarchies,
+    and its bounds (a published cell at its count, a withheld one from ``lowest`` up)."""
     keys = [tables.key(i) for i in range(tables.n_cells)]
     rows = relations([tree_of(h) for h in tables.hierarchies], keys)
-    lowest = 0 if rule.primary.suppress_zero_counts else 1
     lower = {k: float(tables.values[i]) for i, k in enumerate(keys)}
     upper = dict(lower)
     for i in np.flatnonzero(hidden):
         lower[keys[i]], upper[keys[i]] = lowest, math.inf
+    return keys, rows, lower, upper
+
+
+def independent_check(tables: LinkedTables, hidden: np.ndarray, rule: Policy) -> list[str]:
+    """Every withheld cell the attacker cannot place above the withheld range keeps enough
+    values, by the test's own attacker. Returns the failures (keys), empty when protected."""
+    lowest = 0 if rule.primary.suppress_zero_counts else 1
+    keys, rows, lower, upper = attacker_view(tables, hidden, lowest)
     failures = []
     for i in np.flatnonzero(hidden):
         lo, hi = integer_interval(rows, lower, upper, keys[i])
@@ -289,12 +298,7 @@ def test_the_fallback_withholds_the_totals_above_a_cell_first(
     withheld = {tables.key(i) for i in np.flatnonzero(result.hidden)}
     assert withheld == {("r1", "c1"), ("r1", "Total"), ("Total", "c1"), ("Total", "Total")}
     assert {result.rules[i] for i in np.flatnonzero(result.secondary)} == {"S2"}
-    keys = [tables.key(i) for i in range(tables.n_cells)]
-    rows = relations([tree_of(h) for h in tables.hierarchies], keys)
-    lower = {k: float(tables.values[i]) for i, k in enumerate(keys)}
-    upper = dict(lower)
-    for i in np.flatnonzero(result.hidden):
-        lower[keys[i]], upper[keys[i]] = 1, math.inf
+    _, rows, lower, upper = attacker_view(tables, result.hidden)
     assert integer_interval(rows, lower, upper, ("r1", "c1")) == (1, math.inf)
 
 
@@ -326,13 +330,8 @@ def test_relations_beyond_the_hierarchies_are_audited(method: str) -> None:
     result = protect(linked, policy(4, 5), settings=ProtectSettings(method=method))
     assert result.certificate.ok
     # the test's attacker knows the extra relations too
-    keys = [linked.key(i) for i in range(linked.n_cells)]
-    rows = relations([tree_of(h) for h in linked.hierarchies], keys)
+    keys, rows, lower, upper = attacker_view(linked, result.hidden)
     rows += [[(keys[a], 1), (keys[b], -1)] for a, b in pairs]
-    lower = {k: float(linked.values[i]) for i, k in enumerate(keys)}
-    upper = dict(lower)
-    for i in np.flatnonzero(result.hidden):
-        lower[keys[i]], upper[keys[i]] = 1, math.inf
     for i in np.flatnonzero(result.hidden):
         lo, hi = integer_interval(rows, lower, upper, keys[i])
         assert lo > 4 or hi - lo + 1 >= 5, keys[i]
@@ -551,12 +550,7 @@ def test_a_fan_of_patterns_gives_room_no_single_pattern_has() -> None:
     assert rejected == 0
     assert up[first[0]] == 4
     # the test's own attacker agrees: r1 x c1 can be anything from 1 to 5
-    keys = [tables.key(i) for i in range(tables.n_cells)]
-    rows = relations([tree_of(h) for h in tables.hierarchies], keys)
-    lower = {k: float(tables.values[i]) for i, k in enumerate(keys)}
-    upper = dict(lower)
-    for i in np.flatnonzero(found.hidden):
-        lower[keys[i]], upper[keys[i]] = 1, math.inf
+    keys, rows, lower, upper = attacker_view(tables, found.hidden)
     assert integer_interval(rows, lower, upper, keys[first[0]]) == (1, 5)
 
 
