@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from engine.protection import local
 from engine.protection.local import System, prove, prove_together, repair
 from engine.protection.synthetic import full_table
 from rules import audit as audit_module
@@ -207,3 +209,25 @@ def test_one_move_for_a_group_is_a_witness_for_every_cell_it_moves(seed: int) ->
     for cell in targets:  # no cell moves further than asked, none beyond its exact bound
         assert up[cell] <= min(3, exact_up(tables, known.lower, upper, int(cell)) - truth[cell])
     assert up[targets].max() == together.amount >= 1
+
+
+def test_a_fractional_optimum_becomes_an_integral_move_as_good() -> None:
+    """Half of each of two rectangles through the top-left cell of a 2 x 3 table (row and
+    column totals kept) moves it up by 1 but moves four cells by a half: the integral move
+    found instead is one whole rectangle, as far, and keeps every relation and bound."""
+    dims = [Hierarchy.flat("r", ["r1", "r2"]), Hierarchy.flat("c", ["c1", "c2", "c3"])]
+    tables = full_table(dims, np.ones((2, 3), np.int64))
+    matrix = sp.csr_array(tables.constraints.matrix)
+    inner = np.flatnonzero((tables.coords > 0).all(axis=1))  # the six cells, r1c1 first
+    up_first = np.array([-1.0, 0, 0, 0, 0, 0])  # the programme maximises r1c1's move
+    block = local._Block(sp.csr_array(matrix[:, inner]), np.full(6, -1.0), np.ones(6), up_first)
+    half = np.array([1.0, -0.5, -0.5, -1.0, 0.5, 0.5])  # r1: c1 c2 c3, r2: c1 c2 c3
+    assert np.allclose(block.matrix @ half, 0.0)
+    found = local._integral(block, half)
+    assert found is not None
+    assert np.array_equal(found, np.round(found))
+    assert np.allclose(block.matrix @ found, 0.0)
+    assert (found >= block.lo).all()
+    assert (found <= block.hi).all()
+    assert found[0] == 1.0
+    assert np.count_nonzero(found) == 4
