@@ -21,7 +21,8 @@ above the withheld range keeps ``[secondary] min_attacker_interval`` possible va
    itself, and solves the exact interval of every cell they do not prove (relations beyond the
    hierarchies, ``extra_rows``, can break a pattern).
 4. Repair: a failing cell gets the cheapest set of further cells that lets it move (a linear
-   programme over the whole system, S1; for a run, ``local_witnesses``, over its neighbourhood,
+   programme over the whole system, S1; for a run or a table of more than ``LOCAL_ABOVE`` cells
+   (``local_witnesses``), over its neighbourhood,
    then its slab, then further out), then the audit runs again.
 5. Fallback, so protection never fails (S2): a cell still failing after the repair rounds gets
    a ray, the cheapest product pattern through it that moves no cell down (mostly the totals
@@ -120,8 +121,10 @@ class ProtectSettings:
     #: cost shapes the moves method tries (the best result is kept)
     moves_starts: int = 2
     #: a withheld cell the patterns do not prove gets a witness from a small problem around it
-    #: before any problem of its whole component (large systems)
-    local_witnesses: bool = False
+    #: before any problem of its whole component (large systems); None: for tables of more than
+    #: ``LOCAL_ABOVE`` cells (smaller ones get the exact interval of every cell in a component
+    #: of at most ``exact_limit`` withheld cells)
+    local_witnesses: bool | None = None
 
     def __post_init__(self) -> None:
         if self.method not in ("auto", "moves", "patterns"):
@@ -311,6 +314,8 @@ def protect(
     if policy.rounding.round_counts_to_nearest > 1:
         figures = np.array([published_count(policy, int(v)) for v in values], dtype=np.int64)
     settings = settings or ProtectSettings()
+    if settings.local_witnesses is None:
+        settings = replace(settings, local_witnesses=tables.n_cells > LOCAL_ABOVE)
     if not settings.local_witnesses:
         keep = None  # only the local repairs publish a kept cell again
     task = _Task(
@@ -365,6 +370,11 @@ KEEP_TOLL = 0
 #: withhold 495 and 2,416 secondary cells instead of 524 and 2,449 (fans only where no single
 #: pattern exists), the demo 3,760 instead of 4,155.
 FAN_ABOVE = 1
+#: Tables of more cells than this get local witnesses by default (``ProtectSettings``). Issue
+#: 6's shape N (143,880 cells) is one component; audited over it, each cell the patterns leave
+#: unproved is a programme of minutes, and locally the whole protection takes 18 s. Table C
+#: (7,000) is audited exactly where its components are small, in 0.4 s.
+LOCAL_ABOVE = 20_000
 #: A slab (see :func:`slabs`) of more cells than this is not solved over.
 SLAB_LIMIT = 6_000
 
@@ -513,7 +523,7 @@ def _audit_and_repair(
             witnesses=witnesses,
             exhaustive=task.settings.exhaustive_audit,
             exact_limit=task.settings.exact_limit,
-            local=task.settings.local_witnesses,
+            local=bool(task.settings.local_witnesses),
         )
         return known, cert
 

@@ -2,8 +2,10 @@
 
 Shapes of issue 6: A, 5 broad ethnic groups x 9 bands x 4 sites, 3,000 staff (300 cells); B,
 19 ethnic categories (the 2021 census list) in 5 groups x 9 bands x 6 sites, 20,000 staff
-(1,750 cells); C, B x 3 years with an all-years total, 40,000 staff (7,000 cells). Every table
-has all its totals. Shares are rough NHS workforce figures with some noise per cell, so small
+(1,750 cells); C, B x 3 years with an all-years total, 40,000 staff (7,000 cells); N, the
+national ten years: 210 organisations in the 7 NHS England regions x 5 groups x 9 bands x 10
+years with an all-years total, 13 million staff-years (143,880 cells). Every table has all its
+totals. Shares are rough NHS workforce figures with some noise per cell, so small
 and zero cells fall where they do in real tables (minority categories, senior bands, small
 sites).
 """
@@ -51,6 +53,15 @@ BANDS: tuple[tuple[str, float], ...] = (
     ("8c-9", 0.02),
 )
 SITE_SHARES = (0.35, 0.25, 0.15, 0.12, 0.08, 0.05)
+REGIONS = (
+    "East of England",
+    "London",
+    "Midlands",
+    "North East and Yorkshire",
+    "North West",
+    "South East",
+    "South West",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +71,16 @@ class Shape:
     sites: int
     years: int
     staff: int
+    #: With regions, ``sites`` are organisations, dealt to the regions in turn, each of a size
+    #: drawn from a log-normal (NHS trusts run from a few hundred staff to over 20,000).
+    regions: int = 0
 
 
 SHAPES = {
     "A": Shape("A", detailed=False, sites=4, years=0, staff=3_000),
     "B": Shape("B", detailed=True, sites=6, years=0, staff=20_000),
     "C": Shape("C", detailed=True, sites=6, years=3, staff=40_000),
+    "N": Shape("N", detailed=False, sites=210, years=10, staff=13_000_000, regions=7),
 }
 
 
@@ -75,6 +90,17 @@ def ethnicity_hierarchy(*, detailed: bool) -> Hierarchy:
         return Hierarchy.flat("ethnicity", groups)
     pairs = [(g, "Total") for g in groups] + [(c, g) for g, c, _ in CATEGORIES]
     return Hierarchy.from_pairs("ethnicity", pairs)
+
+
+def _organisations(n: int, regions: int) -> Hierarchy:
+    """``n`` organisations dealt in turn to the first ``regions`` regions, under England. Leaves
+    come in the order of the pairs (breadth first: region by region), so the organisations'
+    shares are given in that order too."""
+    names = [*REGIONS, *(f"Region {i + 1}" for i in range(len(REGIONS), regions))][:regions]
+    pairs = [(r, "England") for r in names]
+    for k in range(regions):
+        pairs += [(f"{names[k]} / R{i + 1:03d}", names[k]) for i in range(k, n, regions)]
+    return Hierarchy.from_pairs("organisation", pairs, total="England")
 
 
 def _aggregation(h: Hierarchy) -> np.ndarray:
@@ -107,12 +133,15 @@ def synthetic_table(shape: str | Shape, seed: int) -> LinkedTables:
         eth_share = np.array([sum(s for g2, _, s in CATEGORIES if g2 == g) for g in groups])
     band = Hierarchy.flat("band", [b for b, _ in BANDS])
     band_share = np.array([s for _, s in BANDS])
-    site_share = (
-        np.array(SITE_SHARES[: spec.sites])
-        if spec.sites <= 6
-        else rng.dirichlet(np.ones(spec.sites) * 2)
-    )
-    site = Hierarchy.flat("site", [f"Site {i + 1}" for i in range(spec.sites)])
+    if spec.regions:
+        site = _organisations(spec.sites, spec.regions)
+        site_share = rng.lognormal(0.0, 0.7, spec.sites)
+    elif spec.sites <= 6:
+        site = Hierarchy.flat("site", [f"Site {i + 1}" for i in range(spec.sites)])
+        site_share = np.array(SITE_SHARES[: spec.sites])
+    else:
+        site = Hierarchy.flat("site", [f"Site {i + 1}" for i in range(spec.sites)])
+        site_share = rng.dirichlet(np.ones(spec.sites) * 2)
     hierarchies = [eth, band, site]
     shares = [eth_share, band_share, site_share]
     if spec.years:
