@@ -118,13 +118,16 @@ def prove(
     depth: int = DEPTH,
     size: int = NEIGHBOURHOOD,
     around: tuple[IntArray, IntArray] | None = None,
+    sparse: bool = True,
 ) -> list[Move]:
     """For each target, a move of its neighbourhood taking it as far as ``wanted`` in its
     ``direction`` (+1 up, -1 down), or as far as it goes there.
 
     ``low``/``high`` bound each cell's move (``known lower - true``, ``known upper - true``:
     both 0 for a published cell, which then never moves). Moves of 0 are not returned.
-    ``around`` as in :func:`repair`."""
+    ``around`` as in :func:`repair`. ``sparse``: where the programme's optimum is fractional,
+    the integral move moves as few cells as it can (fast); otherwise it is the integer
+    programme's, which moves many (slow, but it may prove other cells as it goes)."""
     ptr, cells = around or system.neighbourhoods(low < high, targets, depth, size)
     out: list[Move] = []
     for first, last, matrix, row_start in _batches(system, ptr, cells):
@@ -138,7 +141,7 @@ def prove(
         lo[own] = np.where(sign < 0, np.maximum(lo[own], -wanted[first:last]), lo[own])
         cost[own] = -sign
         packed = _Packed(matrix, row_start, ptr[first : last + 1] - ptr[first], lo, hi, cost)
-        for k, x in _solve(packed):
+        for k, x in _solve(packed, sparse=sparse):
             target = first + k
             amount = round(float(direction[target]) * x[0])
             moved = np.abs(x) > TOLERANCE
@@ -208,7 +211,7 @@ def repair(
         lo[own] = wanted[first:last]
         hi[own + width] = 0.0
         packed = _Packed(doubled, row_start, 2 * col_start, lo, hi, price)
-        for k, x in _solve(packed):
+        for k, x in _solve(packed, sparse=False):
             target = first + k
             y = x[: width[k]] - x[width[k] :]
             moved = np.abs(y) > TOLERANCE
@@ -248,9 +251,10 @@ class _Packed:
     cost: FloatArray
 
 
-def _solve(problem: _Packed) -> Iterator[tuple[int, FloatArray]]:
+def _solve(problem: _Packed, *, sparse: bool) -> Iterator[tuple[int, FloatArray]]:
     """Solve the packed problem; yield each block's integral solution (a block whose optimum is
-    fractional gets one by :func:`_integral`; a block that fails is left out)."""
+    fractional gets one by :func:`_integral`, or without ``sparse`` by a MILP of the block, as
+    a repair's cheapest move needs; a block that fails is left out)."""
     zero = np.zeros(problem.matrix.shape[0])
     result = milp(
         problem.cost,
@@ -260,12 +264,12 @@ def _solve(problem: _Packed) -> Iterator[tuple[int, FloatArray]]:
     blocks = range(len(problem.col_start) - 1)
     if result.status != 0 or result.x is None:
         for k in blocks if len(blocks) > 1 else []:  # one block spoils the batch: each alone
-            yield from _solve_block(problem, k)
+            yield from _solve_block(problem, k, sparse=sparse)
         return
     x = np.asarray(result.x)
     for k in blocks:
         part = x[problem.col_start[k] : problem.col_start[k + 1]]
-        found = part if _is_integral(part) else _integral(_block(problem, k), part)
+        found = part if _is_integral(part) else _integral(_block(problem, k), part, sparse=sparse)
         if found is not None:
             yield k, found
 
@@ -291,12 +295,13 @@ def _is_integral(x: FloatArray) -> bool:
     return bool((np.abs(x - np.round(x)) <= TOLERANCE).all())
 
 
-def _solve_block(problem: _Packed, k: int) -> Iterator[tuple[int, FloatArray]]:
+def _solve_block(problem: _Packed, k: int, *, sparse: bool) -> Iterator[tuple[int, FloatArray]]:
     block = _block(problem, k)
     result = _milp(block, integral=False)
-    found = result if result is None or _is_integral(result) else _integral(block, result)
-    if found is not None:
-        yield k, found
+    if result is not None and not _is_integral(result):
+        result = _integral(block, result, sparse=sparse)
+    if result is not None:
+        yield k, result
 
 
 def _milp(block: _Block, *, integral: bool) -> FloatArray | None:
@@ -311,7 +316,7 @@ def _milp(block: _Block, *, integral: bool) -> FloatArray | None:
     return np.asarray(result.x) if result.status == 0 and result.x is not None else None
 
 
-def _integral(block: _Block, x: FloatArray) -> FloatArray | None:
+def _integral(block: _Block, x: FloatArray, *, sparse: bool = True) -> FloatArray | None:
     """An integral solution of ``block`` as good as its fractional optimum ``x`` allows.
 
     The optimum moves nearly every cell it may (nothing prices a move), and a MILP of the
@@ -321,6 +326,9 @@ def _integral(block: _Block, x: FloatArray) -> FloatArray | None:
     single-cell problems there, in 0.2 s each); when it is not, a MILP over just the cells it
     moves (0.04 s for a group of 64); only then the MILP of the whole block. None when none
     is found."""
+    if not sparse:
+        found = _milp(block, integral=True)
+        return found if found is not None and _is_integral(found) else None
     n = len(x)
     goal = float(block.cost @ x)
     whole = bool(np.all(block.cost == np.round(block.cost)))
@@ -331,7 +339,7 @@ def _integral(block: _Block, x: FloatArray) -> FloatArray | None:
     low = np.concatenate([np.maximum(block.lo, 0.0), np.maximum(-block.hi, 0.0)])
     high = np.concatenate([np.maximum(block.hi, 0.0), np.maximum(-block.lo, 0.0)])
     zero = np.zeros(split.shape[0])
-    sparse = milp(
+    least = milp(
         np.ones(2 * n),
         bounds=Bounds(low, high),
         constraints=[
@@ -339,8 +347,8 @@ def _integral(block: _Block, x: FloatArray) -> FloatArray | None:
             LinearConstraint(value.reshape(1, -1), -np.inf, goal),
         ],
     )
-    if sparse.status == 0 and sparse.x is not None:
-        y = np.asarray(sparse.x[:n] - sparse.x[n:])
+    if least.status == 0 and least.x is not None:
+        y = np.asarray(least.x[:n] - least.x[n:])
         if _is_integral(y):
             return y
         moved = np.flatnonzero(np.abs(y) > TOLERANCE)
@@ -366,10 +374,12 @@ def prove_together(
     wanted: IntArray,
     depth: int = DEPTH,
     size: int = NEIGHBOURHOOD,
+    sparse: bool = True,
 ) -> Move | None:
     """One move of the targets' neighbourhoods (together) taking each as far as it can towards
     ``wanted`` in ``direction``: one programme for a group of neighbouring cells, whose witness
-    proves each by the amount it moves that cell. None when nothing moves."""
+    proves each by the amount it moves that cell. None when nothing moves. ``sparse`` as in
+    :func:`prove`."""
     _, cells = system.neighbourhoods(low < high, targets, depth, size)
     union = np.unique(cells)
     whole = np.array([0, len(union)], np.int64)
@@ -382,7 +392,7 @@ def prove_together(
         lo[own] = np.maximum(lo[own], -wanted)
     cost = np.zeros(len(union))
     cost[own] = -float(direction)
-    found = list(_solve(_Packed(matrix, row_start, whole, lo, hi, cost)))
+    found = list(_solve(_Packed(matrix, row_start, whole, lo, hi, cost), sparse=sparse))
     if not found:
         return None
     x = found[0][1]
