@@ -613,3 +613,19 @@ def test_a_slab_is_the_targets_unit_and_the_totals_above_it() -> None:
     assert cells[0] == target
     got = {tables.key(int(c)) for c in cells}
     assert got == {(u, b) for u in ("u1", "R1", "Total") for b in ("b1", "b2", "Total")}
+
+
+def test_a_large_table_is_audited_by_local_witnesses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above ``LOCAL_ABOVE`` cells a table's cells are proved by witness tables, not solved
+    exactly over their components (on N each such programme takes minutes); both pass."""
+    table = synthetic_table("B", 1)
+    policy = policy_from_toml(
+        "[primary]\nsuppress_if_count_at_most = 4\n[secondary]\nmin_attacker_interval = 5\n", "t"
+    )
+    exact = protect(table, policy).certificate
+    monkeypatch.setattr(secondary, "LOCAL_ABOVE", table.n_cells - 1)
+    local = protect(table, policy).certificate
+    assert exact.ok
+    assert local.ok
+    assert exact.exact.any()
+    assert not local.exact.any()

@@ -44,6 +44,21 @@ def test_the_relations_of_a_full_cross_along_every_dimension() -> None:
     assert not (c.constraints.matrix @ c.values).any()
 
 
+def test_shape_n_is_210_organisations_in_7_regions_in_england_over_ten_years() -> None:
+    n = synthetic_table("N", 1)
+    assert [h.name for h in n.hierarchies] == ["ethnicity", "band", "organisation", "year"]
+    org = n.hierarchies[2]
+    parents = np.array(org.parents)
+    assert org.labels[0] == "England"
+    assert (parents == 0).sum() == 7  # regions under England
+    assert int(org.is_leaf.sum()) == 210
+    assert (parents[org.is_leaf] > 0).all()  # every organisation sits in a region
+    assert n.n_cells == 6 * 10 * 218 * 11
+    assert not (n.constraints.matrix @ n.values).any()
+    top = n.values[(n.coords == 0).all(axis=1)]
+    assert top.tolist() == [13_000_000]  # staff-years over the ten years
+
+
 def test_linked_tables_share_cells_and_their_relations() -> None:
     band = Hierarchy.flat("band", ["5", "6"])
     site = Hierarchy.flat("site", ["A", "B"])
