@@ -316,7 +316,7 @@ def _milp(block: _Block, *, integral: bool) -> FloatArray | None:
     return np.asarray(result.x) if result.status == 0 and result.x is not None else None
 
 
-def _integral(block: _Block, x: FloatArray, *, sparse: bool = True) -> FloatArray | None:
+def _integral(block: _Block, x: FloatArray, *, sparse: bool) -> FloatArray | None:
     """An integral solution of ``block`` as good as its fractional optimum ``x`` allows.
 
     The optimum moves nearly every cell it may (nothing prices a move), and a MILP of the
@@ -325,10 +325,9 @@ def _integral(block: _Block, x: FloatArray, *, sparse: bool = True) -> FloatArra
     to the integer the cost allows): a sparse move, usually integral already (four of four
     single-cell problems there, in 0.2 s each); when it is not, a MILP over just the cells it
     moves (0.04 s for a group of 64); only then the MILP of the whole block. None when none
-    is found."""
+    is found. Without ``sparse``, the MILP of the whole block straight away."""
     if not sparse:
-        found = _milp(block, integral=True)
-        return found if found is not None and _is_integral(found) else None
+        return _whole_numbers(block)
     n = len(x)
     goal = float(block.cost @ x)
     whole = bool(np.all(block.cost == np.round(block.cost)))
@@ -355,11 +354,16 @@ def _integral(block: _Block, x: FloatArray, *, sparse: bool = True) -> FloatArra
         part = sp.csr_array(block.matrix[:, moved])
         rows = np.flatnonzero(np.diff(part.indptr) > 0)
         sub = _Block(sp.csr_array(part[rows]), block.lo[moved], block.hi[moved], block.cost[moved])
-        found = _milp(sub, integral=True)
-        if found is not None and _is_integral(found):
+        found = _whole_numbers(sub)
+        if found is not None:
             out = np.zeros(n)
             out[moved] = found
             return out
+    return _whole_numbers(block)
+
+
+def _whole_numbers(block: _Block) -> FloatArray | None:
+    """The MILP's solution of ``block`` (within its node limit), when it is integral."""
     found = _milp(block, integral=True)
     return found if found is not None and _is_integral(found) else None
 

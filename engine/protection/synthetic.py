@@ -136,12 +136,13 @@ def synthetic_table(shape: str | Shape, seed: int) -> LinkedTables:
     if spec.regions:
         site = _organisations(spec.sites, spec.regions)
         site_share = rng.lognormal(0.0, 0.7, spec.sites)
-    elif spec.sites <= 6:
-        site = Hierarchy.flat("site", [f"Site {i + 1}" for i in range(spec.sites)])
-        site_share = np.array(SITE_SHARES[: spec.sites])
     else:
         site = Hierarchy.flat("site", [f"Site {i + 1}" for i in range(spec.sites)])
-        site_share = rng.dirichlet(np.ones(spec.sites) * 2)
+        site_share = (
+            np.array(SITE_SHARES[: spec.sites])
+            if spec.sites <= 6
+            else rng.dirichlet(np.ones(spec.sites) * 2)
+        )
     hierarchies = [eth, band, site]
     shares = [eth_share, band_share, site_share]
     if spec.years:

@@ -223,7 +223,7 @@ def test_a_fractional_optimum_becomes_an_integral_move_as_good() -> None:
     block = local._Block(sp.csr_array(matrix[:, inner]), np.full(6, -1.0), np.ones(6), up_first)
     half = np.array([1.0, -0.5, -0.5, -1.0, 0.5, 0.5])  # r1: c1 c2 c3, r2: c1 c2 c3
     assert np.allclose(block.matrix @ half, 0.0)
-    found = local._integral(block, half)
+    found = local._integral(block, half, sparse=True)
     assert found is not None
     assert np.array_equal(found, np.round(found))
     assert np.allclose(block.matrix @ found, 0.0)
