@@ -66,6 +66,10 @@ class Indicator:
     #: False: a percentage of each group with no reference group to compare it with (WDES
     #: metric 8, asked of Disabled staff only)
     compared: bool = True
+    #: the indicators whose events are the only people this one's question is asked of (WDES
+    #: 4b is asked of those who experienced harassment: the events of 4a(i) and 4a(ii-iii)); a
+    #: reader knows its people at risk are at most their events together
+    asked_of: tuple[int, ...] = ()
 
     @property
     def number(self) -> str:
@@ -164,7 +168,7 @@ def _indicator(entry: dict[str, Any], source: str) -> Indicator:
         values["measure"] = Measure(values["measure"])
         if "ratio" in values:
             values["ratio"] = RatioOrder(values["ratio"])
-        for key in ("rows", "members"):
+        for key in ("rows", "members", "asked_of"):
             if key in values:
                 values[key] = tuple(values[key])
         threshold = values.get("event_at_least")
@@ -197,6 +201,11 @@ def standard_from_toml(text: str, source: str) -> Standard:
     if len(set(ids)) != len(ids) or not ids:
         msg = f"{source}: indicator ids must be present and unique, got {ids}"
         raise ConfigError(msg)
+    for ind in indicators:
+        unknown_ids = sorted(set(ind.asked_of) - set(ids))
+        if unknown_ids:
+            msg = f"{source}: indicator {ind.id} is asked_of {unknown_ids}, not indicators here"
+            raise ConfigError(msg)
     unsupported = tuple(
         (int(e["id"]), str(e["reason"])) for e in data.get("not_computed", []) if "id" in e
     )
