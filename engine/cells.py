@@ -231,8 +231,8 @@ def cut_rows(
     a workforce without board members).
 
     Columns: variant, year, board, the cut columns, group, numerator, denominator,
-    reference_numerator and reference_denominator (null where the cell has no reference group;
-    for a board membership, the workforce's group and total), _row_total and _all_ref.
+    reference_numerator and reference_denominator (0 where the cell has no one of the reference
+    group; for a board membership, the workforce's group and total), _row_total and _all_ref.
     """
     if any(d not in b.cube.axes for b in blocks for d in cut):
         return None
@@ -269,20 +269,18 @@ def _reference(
     is_reference: npt.NDArray[np.bool_],
     membership: IntArray,
     workforce: IntArray | None,
-) -> tuple[IntArray, IntArray, npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
-    """Per row (present cell x group): the reference numerator and denominator, and whether
-    each exists (a cell without the reference group has none to compare with)."""
+) -> tuple[IntArray, IntArray]:
+    """Per row (present cell x group): the reference numerator and denominator (0 and 0 in a
+    cell without the reference group)."""
     n_groups = membership.shape[1]
     if workforce is None:
         reference = (cells * is_reference[None, :, None]).sum(axis=1)
-        exists = np.repeat(reference[:, PRESENCE] > 0, n_groups)
         numerator = np.repeat(reference[:, NUMERATOR], n_groups)
-        return numerator, np.repeat(reference[:, DENOMINATOR], n_groups), exists, exists
+        return numerator, np.repeat(reference[:, DENOMINATOR], n_groups)
     # a board membership: each group against the same group of the cell's whole workforce
     total = workforce.sum(axis=1)
     numerator = _grouped(workforce, membership)[:, :, NUMERATOR].ravel()
-    exists = np.repeat(total[:, PRESENCE] > 0, n_groups)
-    return numerator, np.repeat(total[:, NUMERATOR], n_groups), np.ones_like(exists), exists
+    return numerator, np.repeat(total[:, NUMERATOR], n_groups)
 
 
 def _part_rows(cut: _Cut, part: _Part, workforce: _Part | None) -> pl.DataFrame:
@@ -316,9 +314,10 @@ def _part_rows(cut: _Cut, part: _Part, workforce: _Part | None) -> pl.DataFrame:
         "_row_total": each_group(cells[:, :, NUMERATOR].sum(axis=1)),
         "_all_ref": cut.all_reference[groups],
     }
+    # A reference group with nobody in the cell has counts of 0, published as such: left blank
+    # they would look like withheld counts, and a reader who cannot tell knows less than the
+    # protection assumes (engine.measures: every cell of a published table is known).
     return pl.DataFrame(columns).with_columns(
         cut.types.constant("variant", part.variant),
         cut.types.constant("board", part.board),
-        reference_numerator=pl.when(pl.Series(reference[2])).then("reference_numerator"),
-        reference_denominator=pl.when(pl.Series(reference[3])).then("reference_denominator"),
     )

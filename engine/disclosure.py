@@ -15,10 +15,12 @@ from dataclasses import replace
 import numpy as np
 
 from engine.cells import groups_of
-from engine.counts import ETHNICITY, STANDARD_VARIANT, WORKFORCE, Counts
-from engine.cube import CountCube
+from engine.counts import ETHNICITY, STANDARD_VARIANT, WORKFORCE, Counts, plan_counts
+from engine.cube import ROWS, CountCube
 from engine.ethnicity import EthnicityScheme
 from engine.indicators import Settings
+from engine.measures import Bound, Figure, Split, bounds, splits
+from engine.schema import EXTRACTS
 from engine.standards import Measure, Standard
 from rules.run_protection import BLANK, CountSource, SourceKey
 
@@ -28,16 +30,23 @@ def count_sources(
 ) -> dict[SourceKey, CountSource]:
     """The measures of each (indicator, variant, board membership) of a run.
 
-    From record extracts a measure is the extract and channel counted (shared between
-    indicators); from a counts file, each indicator's own numerator and denominator.
+    A measure is the extract and channel counted (shared between indicators: indicator 1's
+    numerator, indicators 3 and 4's denominator and indicator 9's workforce are the headcount,
+    ``staff:rows``). A counts file's numerator and denominator are named as the records' channels
+    they stand for, since that is what a reader takes them to be (where the file gives one of
+    them different values in different indicators, the protection keeps those apart).
     """
+    defined = _defined_channels(standard) if counts_file else {}
     out: dict[SourceKey, CountSource] = {}
     for ind in standard.indicators:
         blocks = counts.get(ind.id, ())
 
         def measure(board: str | None, channel: str, extract: str, ind_id: int = ind.id) -> str:
             if counts_file:
-                return f"counts:{ind_id}:{board or ''}:{channel}"
+                if board == WORKFORCE:
+                    return f"staff:{ROWS}"
+                numerator, denominator = defined[ind_id, board]
+                channel = numerator if channel == "numerator" else denominator
             return f"{extract}:{channel}"
 
         workforce = next((b for b in blocks if b.board == WORKFORCE), None)
@@ -63,6 +72,44 @@ def count_sources(
                 rolling = f"{ind.rolling_years}-year rolling"
                 out[ind.id, rolling, block.board] = replace(source, span=ind.rolling_years)
     return out
+
+
+def _defined_channels(standard: Standard) -> dict[tuple[int, str | None], tuple[str, str]]:
+    """Each indicator's (and board membership's) standard figure: the channels its numerator
+    and denominator are counted from, from records with every column."""
+    columns = {name: [c.name for c in extract.columns] for name, extract in EXTRACTS.items()}
+    plan = plan_counts(columns, standard, ())
+    return {
+        (ind_id, w.board): (w.numerator, w.denominator)
+        for (ind_id, _), wanted in plan.wanted.items()
+        for w in wanted
+        if w.variant == STANDARD_VARIANT
+    }
+
+
+def declarations(
+    standard: Standard, sources: Mapping[SourceKey, CountSource]
+) -> tuple[list[Split], list[Bound]]:
+    """The classes each of a run's measures sums, and the bounds of a survey's routing
+    (``engine.measures``), for the indicators the run computes."""
+    declared: list[Split] = []
+    events: dict[int, str] = {}
+    at_risk: dict[int, str] = {}
+    for ind in standard.indicators:
+        figures = [
+            Figure(variant, board, source.events, source.at_risk)
+            for (i, variant, board), source in sources.items()
+            if i == ind.id and source.span == 1
+        ]
+        if not figures:
+            continue
+        flag = f"excluding {ind.variant_without}" if ind.variant_without else None
+        declared += splits(ind, figures, excluded_flag=flag)
+        standard_figure = [f for f in figures if f.variant == STANDARD_VARIANT and not f.board]
+        if standard_figure:
+            events[ind.id] = standard_figure[0].events
+            at_risk[ind.id] = standard_figure[0].at_risk
+    return declared, bounds(standard, events, at_risk)
 
 
 def group_members(

@@ -25,7 +25,7 @@ from engine.counts import (
     table_dims,
 )
 from engine.counts_file import read_counts
-from engine.disclosure import count_sources, cut_values, group_members, nesting
+from engine.disclosure import count_sources, cut_values, declarations, group_members, nesting
 from engine.errors import ConfigError
 from engine.ethnicity import EthnicityScheme
 from engine.indicators import Settings, evaluate, output_dims, restated, with_adjusted_p
@@ -190,7 +190,9 @@ def run(request: RunRequest) -> Pack:
     counts, missing, reports = _count(request, cuts)
     missing += [NotComputed(i, reason) for i, reason in request.standard.unsupported]
     evaluated = evaluate(counts, request.standard, cuts, request.settings, request.scheme)
-    sources = count_sources(counts, request.standard, counts_file=request.counts is not None)
+    counts_file = request.counts is not None
+    sources = count_sources(counts, request.standard, counts_file=counts_file)
+    declared, routing = declarations(request.standard, sources)
     members = group_members(counts, request.settings, request.scheme)
     dims = output_dims(request.standard, cuts)
     labels = cut_values(counts, dims)
@@ -207,6 +209,9 @@ def run(request: RunRequest) -> Pack:
         at_most=request.policy.primary.suppress_if_count_at_most,
         labels=labels,
         nested=nested,
+        declared=declared,
+        routing=routing,
+        counts_file=counts_file,
     )
     del evaluated
     protection = protect_run(cells, request.policy)

@@ -35,7 +35,15 @@ import numpy.typing as npt
 import polars as pl
 
 from engine.errors import InternalError
+from engine.measures import Bound, MeasureModel, Split, measure_model
 from engine.protection.intervals import propagate_bounds
+from rules.measure_cells import (
+    derived_cells,
+    derived_mask,
+    extra_rows,
+    measure_hierarchy,
+    split_conflicts,
+)
 from rules.policy import Policy
 from rules.secondary import REASONS as SECONDARY_REASONS
 from rules.secondary import Protection, ProtectSettings, protect
@@ -55,7 +63,7 @@ COUNT_COLUMNS: tuple[str, ...] = (
 )
 MEASURE, YEAR, ETHNICITY = "measure", "year", "ethnicity"
 #: Labels of the totals of the dimensions that have none in a publication.
-ALL_MEASURES, ALL_YEARS, ALL_GROUPS = "(every measure)", "(every year)", "(everyone)"
+ALL_YEARS, ALL_GROUPS = "(every year)", "(everyone)"
 CUT_TOTAL = "All"
 #: The label of a blank value of a cut column (a category of its own, not the total).
 BLANK = "(blank)"
@@ -107,6 +115,8 @@ class RunCells:
     #: the zeros a published cut leaves out: known to the attacker, never withheld (withholding
     #: one would hide nothing, since no row shows it)
     fixed: BoolArray
+    #: counts derived from the published ones (``engine.measures``): no row shows them
+    derived: BoolArray
 
 
 def ethnicity_hierarchy(
@@ -159,6 +169,9 @@ def run_cells(
     at_most: int,
     labels: Mapping[str, Sequence[str]] | None = None,
     nested: Mapping[str, tuple[str, Mapping[str, str]]] | None = None,
+    declared: Sequence[Split] = (),
+    routing: Sequence[Bound] = (),
+    counts_file: bool = False,
 ) -> RunCells:
     """The linear system of a run's counts.
 
@@ -168,10 +181,14 @@ def run_cells(
     finest categories each group label holds; ``at_most``: the top of the withheld range;
     ``labels``: every value of each cut column in the inputs (default: those the rows show);
     ``nested``: cut columns nested in another (``engine.disclosure.nesting``), each chain of
-    them one dimension (``region / organisation``: regions, then their organisations).
+    them one dimension (``region / organisation``: regions, then their organisations);
+    ``declared``, ``routing``: the classes each measure sums and the bounds of a survey's routing
+    (``engine.measures``), from which every relation between measures follows;
+    ``counts_file``: the counts come from a counts file, where one measure may have different
+    values in different indicators (they are then kept apart).
     """
     eth, node_of = ethnicity_hierarchy(groups)
-    everything = _long_counts(evaluated, withheld, sources, dims, node_of, at_most=at_most)
+    everything = _long_counts(evaluated, withheld, sources, dims, node_of)
     cuts = cut_dimensions(everything, dims, labels or {}, nested or {})
     everything = everything.with_columns(
         pl.coalesce(
@@ -184,15 +201,19 @@ def run_cells(
         for cut in cuts
     )
     dims = [cut.name for cut in cuts]
+    keys = [YEAR, "year_value", *dims, ETHNICITY]
+    if counts_file:
+        everything, declared = split_conflicts(everything, ["span", *keys], declared)
     # Rolling figures are not in the system: each is withheld when a year it sums is (see
     # ``withhold``), so a published one adds nothing to what its years' figures say.
     frame = everything.filter(pl.col("span") == 1)
     windows = everything.filter((pl.col("span") > 1) & ~pl.col("phantom"))
-    measures = sorted(frame[MEASURE].unique().to_list())
+    model = measure_model(frame[MEASURE].unique().to_list(), declared, routing)
     years = sorted(frame[YEAR].unique().to_list(), key=lambda y: (len(y), y))
-    frame = pl.concat([frame, _known_zeros(frame, cuts)], how="diagonal_relaxed")
+    frame = _made_whole(frame, cuts, eth, keys, model, at_most=at_most)
+    measures = sorted(frame[MEASURE].unique().to_list())
     hierarchies = [
-        measure_hierarchy(measures, sources),
+        measure_hierarchy(model, measures),
         Hierarchy.flat(YEAR, years or ["(none)"], ALL_YEARS),
         *(cut.hierarchy for cut in cuts),
         eth,
@@ -221,7 +242,8 @@ def run_cells(
     shown = np.zeros(len(unique_codes), np.bool_)
     np.logical_or.at(shown, cell, (frame["column"] != "zero").to_numpy())
     cell_coords = coords[first]
-    extra = _extra_rows(frame, cell, hierarchies[0], cell_coords[:, 0].astype(np.int64))
+    measure_of = cell_coords[:, 0].astype(np.int64)
+    extra = extra_rows(model, hierarchies[0], unique_codes, measure_of, int(strides[0]))
     parts = _window_parts(windows, hierarchies, strides, unique_codes)
     # a rolling count withheld on its own account: its years are withheld too (it cannot be
     # small unless one of them is, but this does not rely on it)
@@ -230,19 +252,47 @@ def run_cells(
     tables = LinkedTables(
         tuple(hierarchies), np.ascontiguousarray(cell_coords), values[first], extra
     )
+    cell_of, parts_of = _row_cells(evaluated.height, frame, cell, windows, parts)
+    derived = derived_mask(model, hierarchies[0])[measure_of]
+    return RunCells(tables, hidden & real & shown, cell_of, parts_of, ~real, real & ~shown, derived)
+
+
+def _row_cells(
+    rows: int, frame: pl.DataFrame, cell: IntArray, windows: pl.DataFrame, parts: IntArray
+) -> tuple[dict[str, IntArray], dict[str, IntArray]]:
+    """Per count column: the cell of each row (-1: none), and for a rolling figure the cells of
+    the years it sums."""
     cell_of: dict[str, IntArray] = {}
     parts_of: dict[str, IntArray] = {}
     span = int(windows["span"].to_numpy().max()) if windows.height else 1
     for column in COUNT_COLUMNS:
-        at = np.full(evaluated.height, -1, np.int64)
+        at = np.full(rows, -1, np.int64)
         mine = (frame["column"] == column).to_numpy()
         at[frame["row"].to_numpy()[mine]] = cell[mine]
         cell_of[column] = at
-        of_row = np.full((evaluated.height, span), -1, np.int64)
+        of_row = np.full((rows, span), -1, np.int64)
         mine = (windows["column"] == column).to_numpy()
         of_row[windows["row"].to_numpy()[mine], : parts.shape[1]] = parts[mine]
         parts_of[column] = of_row
-    return RunCells(tables, hidden & real & shown, cell_of, parts_of, ~real, real & ~shown)
+    return cell_of, parts_of
+
+
+def _made_whole(
+    frame: pl.DataFrame,
+    cuts: Sequence[CutDimension],
+    eth: Hierarchy,
+    keys: Sequence[str],
+    model: MeasureModel,
+    *,
+    at_most: int,
+) -> pl.DataFrame:
+    """The published counts with every cell their relations need: the zeros a published cut
+    leaves out, the groups a count of everyone is published without, the derived counts."""
+    frame = pl.concat([frame, _known_zeros(frame, cuts)], how="diagonal_relaxed")
+    frame = pl.concat([frame, _everyone_rest(frame, eth, keys)], how="diagonal_relaxed")
+    return pl.concat(
+        [frame, derived_cells(frame, model, keys, at_most=at_most)], how="diagonal_relaxed"
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -356,6 +406,53 @@ def _known_zeros(frame: pl.DataFrame, cuts: Sequence[CutDimension]) -> pl.DataFr
     )
 
 
+def _everyone_rest(frame: pl.DataFrame, eth: Hierarchy, keys: Sequence[str]) -> pl.DataFrame:
+    """Where a count of everyone is published beside only some groups' (a board membership:
+    BME members of the board, and all members), the other groups' counts as cells nobody
+    publishes, so that the relation ``everyone = sum of the groups`` (each group's count at most
+    everyone's) is in the system. Their split among the missing groups is not known to anyone
+    and not needed: the first missing group holds the difference, the others 0."""
+    top = [eth.labels[i] for i in eth.children[0]]
+    cut_keys = [k for k in keys if k != ETHNICITY]
+    real = frame.filter(~pl.col("phantom"))
+    everyone = (
+        real.filter(pl.col(ETHNICITY) == ALL_GROUPS)
+        .group_by([MEASURE, *cut_keys])
+        .agg(pl.col("value").first().alias("_everyone"))
+    )
+    if not everyone.height:
+        return frame.clear()
+    parts = (
+        frame.filter(pl.col(ETHNICITY).is_in(top))
+        .group_by([MEASURE, *cut_keys, ETHNICITY])
+        .agg(pl.col("value").first())
+        .group_by([MEASURE, *cut_keys])
+        .agg(pl.col(ETHNICITY).alias("_present"), pl.col("value").sum().alias("_sum"))
+    )
+    joined = everyone.join(parts, on=[MEASURE, *cut_keys], how="inner", nulls_equal=True)
+    out = []
+    for row in joined.iter_rows(named=True):
+        missing = [g for g in top if g not in set(row["_present"])]
+        rest = row["_everyone"] - row["_sum"]
+        if not missing or rest < 0:
+            continue
+        for k, group in enumerate(missing):
+            out.append({**{c: row[c] for c in (MEASURE, *cut_keys)}, ETHNICITY: group,
+                        "value": rest if k == 0 else 0})  # fmt: skip
+    if not out:
+        return frame.clear()
+    return pl.DataFrame(
+        out, schema={c: frame.schema[c] for c in (MEASURE, *keys)} | {"value": pl.Int64}
+    ).with_columns(
+        row=pl.lit(-1, pl.Int64),
+        span=pl.lit(1, pl.Int64),
+        column=pl.lit("rest of everyone"),
+        hidden=pl.lit(value=False),
+        phantom=pl.lit(value=True),
+        fills=pl.lit(value=False),
+    )
+
+
 def _window_parts(
     windows: pl.DataFrame,
     hierarchies: Sequence[Hierarchy],
@@ -396,11 +493,9 @@ def _long_counts(
     sources: Mapping[SourceKey, CountSource],
     dims: Sequence[str],
     node_of: Mapping[str, str],
-    *,
-    at_most: int,
 ) -> pl.DataFrame:
-    """One row per count of the table (and per remainder of a ratio's pair): its cell key,
-    value, and whether the primary rules withheld it."""
+    """One row per count of the table: its cell key, value, and whether the primary rules
+    withheld it."""
     source_frame = pl.DataFrame(
         [
             (
@@ -456,7 +551,6 @@ def _long_counts(
         msg = f"no count source for indicator {missing['indicator']} {missing['variant']!r}"
         raise InternalError(msg)
     kind = pl.col("_kind")
-    rest = pl.col("_at_risk") + " - " + pl.col("_events")
     total = pl.lit(ALL_GROUPS)
     # (column, measure, group node, value, withheld)
     parts: list[tuple[str, pl.Expr, pl.Expr, pl.Expr, pl.Expr]] = [
@@ -482,24 +576,8 @@ def _long_counts(
             pl.col("reference_denominator"),
             _h("reference_denominator"),
         ),
-        (
-            "rest",
-            rest,
-            pl.col("group"),
-            pl.when(kind == "ratio").then(pl.col("denominator") - pl.col("numerator")),
-            _h("numerator") | _h("denominator"),
-        ),
-        (
-            "reference_rest",
-            rest,
-            pl.col("reference_group"),
-            pl.when(kind == "ratio").then(
-                pl.col("reference_denominator") - pl.col("reference_numerator")
-            ),
-            _h("reference_numerator") | _h("reference_denominator"),
-        ),
     ]
-    keys = ["row", "year", "span", *dims]
+    keys = ["row", "indicator", "year", "span", *dims]
     long = pl.concat(
         [
             base.select(
@@ -518,15 +596,6 @@ def _long_counts(
         ]
         + _phantom_totals(base, keys)
     ).filter(pl.col("value").is_not_null())
-    # A remainder (at risk minus events) is never published: it is unknown to the attacker
-    # unless both its parts are published, which the relation between them says. Only a small
-    # one is a cell to protect (rule P2 withheld its events).
-    rest = pl.col("column").is_in(["rest", "reference_rest"])
-    small = (pl.col("value") >= 1) & (pl.col("value") <= at_most)
-    long = long.with_columns(
-        phantom=pl.col("phantom") | (rest & ~(small & pl.col("hidden"))),
-        hidden=pl.col("hidden") & ~(rest & ~small),
-    )
     nodes = pl.DataFrame(
         {"_label": [*node_of, ALL_GROUPS], "_node": [*node_of.values(), ALL_GROUPS]}
     )
@@ -555,7 +624,7 @@ def _phantom_totals(base: pl.DataFrame, keys: Sequence[str]) -> list[pl.DataFram
     ratio = base.filter(pl.col("_kind") == "ratio")
     if not ratio.height:
         return []
-    by = ["indicator", "variant", "board", *(k for k in keys if k != "row")]
+    by = ["variant", "board", *(k for k in keys if k != "row")]
     sums = (
         ratio.group_by(by, maintain_order=True)
         .agg(
@@ -572,7 +641,6 @@ def _phantom_totals(base: pl.DataFrame, keys: Sequence[str]) -> list[pl.DataFram
     for column, measure, value in (
         ("total_events", pl.col("events"), pl.col("e")),
         ("total_at_risk", pl.col("at_risk"), pl.col("n")),
-        ("total_rest", pl.col("at_risk") + " - " + pl.col("events"), pl.col("n") - pl.col("e")),
     ):
         out.append(
             sums.select(
@@ -594,57 +662,6 @@ def _h(column: str) -> pl.Expr:
     return pl.col(f"_hidden_{column}") & pl.col(column).is_not_null()
 
 
-def measure_hierarchy(
-    measures: Sequence[str], sources: Mapping[SourceKey, CountSource]
-) -> Hierarchy:
-    """The measures under one total, each ratio's people at risk over its events and the rest
-    (``at risk = events + rest`` as a relation of the hierarchy, which the pattern search
-    keeps). People at risk split more than once (the headcount, by disciplinary process and by
-    training) take their first split here; the others are extra relations."""
-    present = set(measures)
-    parent: dict[str, str] = {}
-    for source in sorted(sources.values(), key=lambda s: (s.at_risk, s.events)):
-        rest = f"{source.at_risk} - {source.events}"
-        split = source.kind == "ratio" and {source.at_risk, source.events, rest} <= present
-        if not split or source.events in parent or rest in parent:
-            continue
-        if any(p == source.at_risk for p in parent.values()) or source.at_risk in parent:
-            continue  # split already, or itself a part of another split
-        if source.events in parent.values():
-            continue  # a split's whole cannot be a part of another
-        parent[source.events] = parent[rest] = source.at_risk
-    pairs = [(m, parent.get(m, ALL_MEASURES)) for m in measures]
-    if not pairs:
-        pairs = [("(none)", ALL_MEASURES)]
-    return Hierarchy.from_pairs(MEASURE, pairs, ALL_MEASURES)
-
-
-def _extra_rows(
-    frame: pl.DataFrame, cell: IntArray, measure: Hierarchy, measure_of: IntArray
-) -> tuple[tuple[IntArray, IntArray], ...]:
-    """``at risk - events - rest = 0`` for every ratio pair whose split is not one of the
-    measure hierarchy's relations."""
-    rows: list[tuple[IntArray, IntArray]] = []
-    by_row = (
-        frame.select("row", "column", pl.Series("cell", cell))
-        .filter(pl.col("row") != -1)
-        .pivot(on="column", index="row", values="cell", aggregate_function="first")
-    )
-    for whole, part, rest in (
-        ("denominator", "numerator", "rest"),
-        ("reference_denominator", "reference_numerator", "reference_rest"),
-        ("total_at_risk", "total_events", "total_rest"),
-    ):
-        if rest not in by_row.columns:
-            continue
-        trio = by_row.select(whole, part, rest).drop_nulls().unique().sort(whole, part, rest)
-        for w, p, r in trio.rows():
-            if measure.parents[measure_of[p]] == measure_of[w]:
-                continue  # a relation of the hierarchy already
-            rows.append((np.array([w, p, r], np.int64), np.array([1, -1, -1], np.int64)))
-    return tuple(rows)
-
-
 def protect_run(cells: RunCells, policy: Policy) -> Protection:
     """Protect the run's cells, its primary cells marked as the run decided them.
 
@@ -652,24 +669,26 @@ def protect_run(cells: RunCells, policy: Policy) -> Protection:
     its denominator), and its one public marker does not say which: the attacker's least value
     of a withheld cell is 0, as under a policy whose zeros are sensitive."""
     zeros_hidden = replace(policy, primary=replace(policy.primary, suppress_zero_counts=True))
-    measure = cells.tables.hierarchies[0]
-    remainder = np.array([" - " in label for label in measure.labels])
     nobody = structural_zeros(cells.tables, cells.fixed)
+    absent = cells.absent
     if not policy.primary.suppress_zero_counts:
         # Zeros are not sensitive under this policy. One withheld for another's sake (its
-        # complement is small: P2) is held as published, which assumes the attacker knows it
-        # (the complement is the withheld denominator, protected as such); and no zero is
-        # withheld to protect another (it could only be pinned to 0, which tells nothing the
-        # policy protects).
-        nobody |= cells.tables.values == 0
+        # complement is small: P2) protects nothing and needs no room of its own, but the
+        # attacker does not know it is 0: it is a cell nobody publishes (absent), at least 0.
+        # (Held as known, the certificate's intervals were narrower than an attacker's.) And
+        # no zero is withheld to protect another (it could only be pinned to 0, which tells
+        # nothing the policy protects).
+        zero = cells.tables.values == 0
+        absent = absent | (cells.primary & zero)
+        nobody |= zero & ~absent
     return protect(
         cells.tables,
         zeros_hidden,
-        primary=cells.primary & ~nobody,
+        primary=cells.primary & ~nobody & ~absent,
         settings=RUN_SETTINGS,
-        absent=cells.absent,
+        absent=absent,
         fixed=cells.fixed | nobody,
-        balance=remainder[cells.tables.coords[:, 0]],
+        balance=cells.derived,
         keep=headline(cells.tables),
     )
 

@@ -59,8 +59,9 @@ def _expected(records: pl.DataFrame, cut: Sequence[str]) -> pl.DataFrame:
         white, on=keys, how="left", nulls_equal=True
     )
     unknown = pl.col("group") == "Unknown"
+    # a cell with no White staff: the reference counts are 0 (compared groups only)
     return rows.rename({"ethnic_wres": "group"}).with_columns(
-        pl.when(~unknown).then(pl.col(c)).alias(c)
+        pl.when(~unknown).then(pl.col(c).fill_null(0)).alias(c)
         for c in ("reference_numerator", "reference_denominator")
     )
 
