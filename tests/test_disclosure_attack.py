@@ -1,0 +1,233 @@
+"""The disclosure guarantee of ``wres run``, checked by an attacker that reads only
+``publish/indicators.csv`` and the measure definitions of ``docs/disclosure.md``
+(``tests/attacker``: written apart from ``rules`` and ``engine.protection``, it builds its own
+linear system and solves it with HiGHS).
+
+The guarantee (``[secondary] min_attacker_interval``): every withheld count of at least 1 that
+the attacker cannot place above the withheld range keeps that many possible values, and so does
+every class of people no row shows whose count is in the withheld range (the international
+recruits among the appointed: the standard figure minus the one without them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+import engine.pipeline
+from rules.policy import load_policy
+from tests.attacker.inputs import counts_file, record_inputs, run_pair, synthetic, unlinked
+from tests.attacker.solve import completed
+from tests.attacker.system import Policy, build
+from tests.attacker.verdict import Verdict, attack, true_counts
+
+#: The shipped profiles and what the attacker knows of each.
+PROFILES = ("wres-default", "nhs-digital", "ons-10-5", "staff-survey")
+CUTS: tuple[tuple[str, ...], ...] = (
+    ("site",),
+    ("band",),
+    ("staff_group",),
+    ("site", "band"),
+    ("site,band",),
+    ("band,staff_group",),
+)
+
+
+def reader_policy(name: str) -> Policy:
+    policy = load_policy(name)
+    return Policy(
+        at_most=policy.primary.suppress_if_count_at_most,
+        need=policy.secondary.min_attacker_interval,
+        rounding=policy.rounding.round_counts_to_nearest,
+    )
+
+
+def judged(
+    tmp: Path,
+    *,
+    trusts: int,
+    years: Sequence[int],
+    seed: int,
+    by: Sequence[str],
+    source: str,
+    standard: str,
+    policy: str,
+) -> Verdict:
+    data = synthetic(tmp / "data", trusts=trusts, years=years, seed=seed)
+    if source == "counts":
+        inputs = ["--counts", str(counts_file(data, tmp / "counts.csv"))]
+    else:
+        inputs = record_inputs(data)
+    pack, truth = run_pair(
+        inputs, tmp / "out", by=by, policy=policy, extra=["--standard", standard]
+    )
+    verdict = attack(pack, truth, standard, reader_policy(policy))
+    # what the attacker reaches lies within the certificate's intervals
+    assert certificate_holds(verdict, pack, standard, exact=False) > 0
+    return verdict
+
+
+@dataclass(frozen=True)
+class Case:
+    """One synthetic pack to attack."""
+
+    trusts: int
+    first: int
+    span: int
+    seed: int
+    by: tuple[str, ...]
+    source: str
+    standard: str
+    policy: str
+
+
+CASES = st.builds(
+    Case,
+    trusts=st.integers(1, 2),
+    first=st.integers(2019, 2023),
+    span=st.integers(1, 2),
+    seed=st.integers(1, 1000),
+    by=st.sampled_from(CUTS),
+    source=st.sampled_from(("records", "counts")),
+    standard=st.sampled_from(("wres", "wdes")),
+    policy=st.sampled_from(PROFILES),
+)
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(case=CASES)
+@example(case=Case(2, 2023, 2, 3, ("site", "band"), "records", "wres", "wres-default"))
+@example(case=Case(2, 2023, 2, 3, ("site", "band"), "counts", "wres", "nhs-digital"))
+@example(case=Case(1, 2021, 2, 5, ("site,band",), "records", "wdes", "ons-10-5"))
+def test_no_withheld_count_can_be_narrowed_below_the_requirement(
+    tmp_path_factory: pytest.TempPathFactory, case: Case
+) -> None:
+    # a counts file holds ethnicity counts only: WDES packs are run from records
+    source = "records" if case.standard == "wdes" else case.source
+    verdict = judged(
+        tmp_path_factory.mktemp("attack"),
+        trusts=case.trusts,
+        years=range(case.first, case.first + case.span),
+        seed=case.seed,
+        by=case.by,
+        source=source,
+        standard=case.standard,
+        policy=case.policy,
+    )
+    assert len(verdict.judged) > 0  # something was withheld and judged
+    assert verdict.failures == []
+
+
+def test_the_readers_knowledge_holds_for_the_true_counts(tmp_path: Path) -> None:
+    # every relation the attacker assumes is true of the unprotected table (else the attack
+    # would prove nothing): the true counts, completed with the classes no row shows, solve it
+    data = synthetic(tmp_path / "data", trusts=2, years=[2023, 2024], seed=3)
+    pack, truth = run_pair(record_inputs(data), tmp_path / "out", by=["site", "band"],
+                           policy="wres-default")  # fmt: skip
+    system, _ = build(pack, "wres", reader_policy("wres-default"))
+    values = true_counts(truth, "wres")
+    known = np.array([values.get(k, np.nan) for k in system.keys])
+    assert (~np.isnan(known)).sum() > 0.5 * len(known)
+    full = completed(system, known)
+    assert np.allclose(system.matrix @ full, 0)
+
+
+def test_the_attacker_finds_what_a_protection_without_linked_measures_leaves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine.pipeline, "declarations", unlinked)
+    verdict = judged(tmp_path, trusts=2, years=[2023, 2024], seed=6, by=["site", "band"],
+                     source="records", standard="wres", policy="wres-default")  # fmt: skip
+    leaked = {key[0] for key, *_ in verdict.failures}
+    # withheld counts narrowed through the subset relation, and the international recruits
+    # appointed (the standard figure minus the one without them) recovered
+    assert {"appointed", "appointed, not international"} <= leaked
+    assert any(key[0] == "appointed, international" for key, *_ in verdict.exact())
+
+
+#: The survey questions' indicators (the attacker's names to wres's ids).
+QUESTIONS = {
+    "wres": {"q5": 5, "q6": 6, "q7": 7, "q8": 8},
+    "wdes": {"q5": 4, "q6": 41, "reported": 42, "q7": 5, "pressure": 6, "valued": 7,
+             "adjustments": 8, "engagement 7+": 9},
+}  # fmt: skip
+
+
+def measure_of(standard: str, quantity: str) -> str:
+    """The attacker's quantity as wres names the measure in its certificate."""
+    board = 9 if standard == "wres" else 10
+    fixed = {
+        "headcount": "staff:rows",
+        "disciplinary": "staff:3:events",
+        "capability": "staff:3:events",
+        "training": "staff:4:events",
+        "appointed": "applications:2:events",
+        "shortlisted": "applications:2:at risk",
+        "appointed, not international": "applications:2:excluding international:events",
+        "shortlisted, not international": "applications:2:excluding international:at risk",
+    }
+    if quantity in fixed:
+        return fixed[quantity]
+    if quantity.startswith("board "):
+        return f"board:{board}:{quantity.removeprefix('board ')}"
+    question, _, part = quantity.rpartition(" ")
+    channel = "events" if part == "yes" else "at risk"
+    return f"survey:{QUESTIONS[standard][question]}:{channel}"
+
+
+def certificate_holds(verdict: Verdict, pack: Path, standard: str, *, exact: bool) -> int:
+    """Every withheld count's certificate interval contains what the attacker reaches (with
+    ``exact``, its exact interval) and claims no more possible values than it has; the counts
+    checked."""
+    certificate = pl.read_csv(pack / "restricted" / "certificate.csv", infer_schema=False)
+    cuts = verdict.system.cuts
+    rows = {
+        (row["measure"], row["year"], tuple(row[c] for c in cuts), row["ethnicity"]): row
+        for row in certificate.iter_rows(named=True)
+    }
+    inference = verdict.inference
+    checked = 0
+    for i in np.flatnonzero(verdict.system.withheld):
+        quantity, window, cell, group = verdict.system.keys[i]
+        row = rows.get((measure_of(standard, quantity), window, cell, group))
+        if row is None:
+            # a rolling figure (withheld with its years, not in the system) or a zero withheld
+            # beside a small complement (protects nothing: no requirement, no row)
+            assert "-" in window or verdict.truth[i] == 0, (quantity, window, cell, group)
+            continue
+        upper = np.inf if row["attacker_upper"] == "unbounded" else float(row["attacker_upper"])
+        assert float(row["attacker_lower"]) <= inference.low[i], row
+        assert upper >= inference.high[i], row
+        if exact:
+            assert inference.low[i] == inference.outer_low[i]  # solved exactly
+            assert inference.high[i] == inference.outer_high[i]
+            if row["possible_values"]:
+                claimed = row["possible_values"]
+                values = np.inf if claimed == "unbounded" else float(claimed)
+                assert values <= inference.high[i] - inference.low[i] + 1, row
+        checked += 1
+    return checked
+
+
+def test_every_certificate_interval_holds_the_attackers(tmp_path: Path) -> None:
+    # the certificate's attacker_lower and attacker_upper bound what the attacker can infer
+    # (here solved exactly for every withheld count), and the values it says are proved are
+    # values the attacker cannot rule out
+    data = synthetic(tmp_path / "data", trusts=1, years=[2024], seed=7)
+    pack, truth = run_pair(record_inputs(data), tmp_path / "out", by=["band"],
+                           policy="wres-default")  # fmt: skip
+    verdict = attack(pack, truth, "wres", reader_policy("wres-default"), exhaustive=True)
+    assert verdict.failures == []
+    assert certificate_holds(verdict, pack, "wres", exact=True) > 50
