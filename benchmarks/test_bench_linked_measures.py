@@ -1,0 +1,95 @@
+"""The demo's protection with its measures linked, against the same protection without them.
+
+Run with ``python -m pytest benchmarks/test_bench_linked_measures.py --benchmark-enable -s``.
+Input: the demo's data (one trust, 2015-2024, seed 1, ``--by site --by band``), its system of
+counts captured at the point of protection twice: with every relation ``engine.measures``
+declares (indicator 2 without international recruits a subset of the standard figure, the
+board's memberships, the counts derived from them), and as the protection knew the measures
+before (the baseline: each figure's events among its own people at risk, nothing across
+figures). Timed, in the same run, best of two each; checked: both certificates pass; printed:
+the times, their ratio (the target: at most 1.5) and the cells each withholds.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+import engine.pipeline
+from cli.app import app
+from cli.demo import DEMO_CUTS
+from engine.synth import parse_years, write_synthetic
+from rules.run_protection import RunCells, protect_run
+from rules.secondary import Protection
+from tests.attacker.inputs import unlinked
+
+TARGET = 1.5
+
+
+def _system(folder: Path, out: Path) -> tuple[RunCells, Any]:
+    seen: list[tuple[RunCells, Any]] = []
+
+    def capture(cells: RunCells, policy: Any) -> Protection:
+        seen.append((cells, policy))
+        return protect_run(cells, policy)
+
+    original = engine.pipeline.protect_run
+    engine.pipeline.protect_run = capture
+    try:
+        inputs = [a for n in ("staff", "applications", "survey", "board")
+                  for a in (f"--{n}", str(folder / f"{n}.parquet"))]  # fmt: skip
+        by = [a for cut in DEMO_CUTS for a in ("--by", ",".join(cut))]
+        result = CliRunner().invoke(app, ["run", *inputs, *by, "--out", str(out), "-q"])
+    finally:
+        engine.pipeline.protect_run = original
+    assert result.exit_code == 0, result.output
+    return seen[0]
+
+
+@pytest.fixture(scope="module")
+def systems(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[RunCells, Any]]:
+    folder = tmp_path_factory.mktemp("demo")
+    write_synthetic(folder, trusts=1, years=parse_years("2015-2024"), seed=1)
+    linked = _system(folder, tmp_path_factory.mktemp("linked"))
+    original = engine.pipeline.declarations
+    engine.pipeline.declarations = unlinked
+    try:
+        before = _system(folder, tmp_path_factory.mktemp("unlinked"))
+    finally:
+        engine.pipeline.declarations = original
+    return {"linked": linked, "unlinked": before}
+
+
+def _best_of(repeats: int, cells: RunCells, policy: Any) -> tuple[float, Protection]:
+    times, result = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = protect_run(cells, policy)
+        times.append(time.perf_counter() - start)
+    assert result is not None
+    return min(times), result
+
+
+def test_linked_measures_against_the_protection_without_them(
+    systems: dict[str, tuple[RunCells, Any]], benchmark: Any
+) -> None:
+    cells, policy = systems["linked"]
+    ours, protected = _best_of(2, cells, policy)
+    assert protected.certificate.ok
+    base_cells, base_policy = systems["unlinked"]
+    theirs, baseline = _best_of(2, base_cells, base_policy)
+    assert baseline.certificate.ok
+    ratio = ours / theirs
+    benchmark.extra_info.update(ours_s=ours, baseline_s=theirs, ratio=ratio)
+    print(
+        f"\nlinked: {cells.tables.n_cells:,} cells, {int(cells.primary.sum()):,} primary, "
+        f"{int(protected.secondary.sum()):,} secondary, {ours:.1f} s; "
+        f"unlinked: {base_cells.tables.n_cells:,} cells, {int(base_cells.primary.sum()):,} "
+        f"primary, {int(baseline.secondary.sum()):,} secondary, {theirs:.1f} s: {ratio:.2f}x"
+    )
+    assert ratio <= TARGET
+    benchmark.pedantic(protect_run, args=(cells, policy), rounds=1, iterations=1)
