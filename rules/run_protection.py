@@ -600,6 +600,9 @@ def _long_counts(
         {"_label": [*node_of, ALL_GROUPS], "_node": [*node_of.values(), ALL_GROUPS]}
     )
     long = long.join(nodes, left_on=ETHNICITY, right_on="_label", how="left", maintain_order="left")
+    # a reference group nobody in the run belongs to has counts of 0 and no node: no relation
+    # holds them
+    long = long.filter(pl.col("_node").is_not_null() | (pl.col("value") != 0))
     if long["_node"].null_count():
         label = long.filter(pl.col("_node").is_null())[ETHNICITY][0]
         msg = f"group {label!r} is not in the run's ethnicity hierarchy (a bug in wres)"
