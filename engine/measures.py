@@ -14,13 +14,14 @@ measures is the sum of some of them:
 - a share (indicator 1) counts the headcount itself, which the ratios of the same extract split.
 
 Every relation between a run's measures follows from these declarations (:func:`measure_model`):
-a measure containing another is it plus their difference (a class count at least 0, and a
-small one gives someone away: "98 of 100" publishes the 2); and wherever the published measures
-do not pin the classes down, every further fact a reader can draw from the classes being at
-least 0 (a face of the cone they span: three board counts say the voting members are at most
-the executive plus the non-executive ones). Rules of a survey's routing (WDES 4b is asked only
-of those who experienced harassment, in q5 or q6) are declared as bounds: the people asked are
-at most those of the measures named.
+the classes are each at least 0, so every face of the cone they span is a fact a reader has (four
+published counts of indicator 2 pin the four classes down: the international recruits appointed
+are the standard figure minus the one without them; three board counts say the voting members
+are at most the executive and the non-executive ones together). Each face, and each figure's
+people at risk without the event ("98 of 100" publishes the 2), is a derived count: a small one
+gives someone away as a small published count would, so it is protected like one. Rules of a
+survey's routing (WDES 4b is asked only of those who experienced harassment, in q5 or q6) are
+declared as bounds: the people asked are at most those of the measures named.
 
 Adding a measure means declaring its atoms in :func:`splits`; nothing else lists relations.
 """
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from engine.errors import InternalError
@@ -63,6 +64,10 @@ class Split:
 
     indicator: int
     atoms: Mapping[str, frozenset[str]]
+    #: (whole, part) pairs whose difference is a count to protect whatever the faces: each
+    #: figure's people at risk without the event ("98 of 100" publishes the 2), and the people
+    #: a variant leaves out
+    complements: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +100,13 @@ def splits(
     variant = next((f for f in figures if excluded_flag and f.variant == excluded_flag), None)
     if variant is None:
         event, rest = frozenset({f"{own}:event"}), frozenset({f"{own}:no event"})
-        return [Split(indicator.id, {standard.at_risk: event | rest, standard.events: event})]
+        return [
+            Split(
+                indicator.id,
+                {standard.at_risk: event | rest, standard.events: event},
+                ((standard.at_risk, standard.events),),
+            )
+        ]
     kept = frozenset({f"{own}:event, kept", f"{own}:no event, kept"})
     event = frozenset({f"{own}:event, kept", f"{own}:event, left out"})
     everyone = event | {f"{own}:no event, kept", f"{own}:no event, left out"}
@@ -108,6 +119,14 @@ def splits(
                 variant.at_risk: kept,
                 variant.events: event & kept,
             },
+            (
+                (standard.at_risk, standard.events),
+                (variant.at_risk, variant.events),
+                # the people the variant leaves out: the international recruits shortlisted
+                # and appointed
+                (standard.at_risk, variant.at_risk),
+                (standard.events, variant.events),
+            ),
         )
     ]
 
@@ -137,6 +156,9 @@ class Node:
     formula: Formula = ()
     #: a class of people (or a union of classes): a small one is protected like a count
     protected: bool = True
+    #: its relation follows from the others (it is neither a face of the classes' cone nor a
+    #: split of the tree): a cell only where it is a count to protect
+    implied: bool = False
 
     @property
     def derived(self) -> bool:
@@ -165,11 +187,13 @@ def measure_model(
     present = set(measures)
     nodes: dict[str, Node] = {m: Node(m) for m in sorted(present)}
     found: list[Formula] = []
+    faces: set[str] = set()
     for split in declared:
         atoms = {m: a for m, a in split.atoms.items() if m in present}
         if len(atoms) < 2:
             continue
-        classes = _derived_classes(atoms)
+        classes = _derived_classes(atoms, split.complements)
+        faces |= _face_names(atoms, classes)
         everyone = frozenset().union(*atoms.values())
         if everyone not in atoms.values() and not _splits_suffice(atoms, classes):
             # the relations need the sum of every class (a board's members: the voting ones
@@ -189,32 +213,56 @@ def measure_model(
             nodes[name] = Node(name, formula, protected=False)
             found.append(((name, -1), *formula))
     parent, rest = _tree(found)
+    in_tree = set(parent) | set(parent.values())
+    nodes = {
+        name: replace(node, implied=True)
+        if node.derived and node.protected and name not in faces and name not in in_tree
+        else node
+        for name, node in nodes.items()
+    }
     return MeasureModel(nodes, parent, tuple(rest))
 
 
 def _derived_classes(
-    atoms: Mapping[str, frozenset[str]],
+    atoms: Mapping[str, frozenset[str]], complements: Sequence[tuple[str, str]] = ()
 ) -> dict[str, tuple[frozenset[str], Formula]]:
-    """The counts a reader derives from the measures: the difference of every measure and one
-    it contains, and every face of the cone the classes span (a fact of the form ``sum(w *
-    measure) >= 0`` that no smaller set of the others implies). Named by their formula."""
+    """The counts a reader derives from the measures: each figure's people at risk without the
+    event (``complements``, present in ``atoms``), and every face of the cone the classes span
+    (a fact ``sum(w * measure) >= 0`` that no smaller set of the others implies), each a class
+    of people or a union of classes. A face that is the difference of a measure and one it
+    contains is named as that difference; the others by their formula. Any other difference
+    (the shortlisted without the international recruits) is a sum of these: implied by them,
+    and protected through them."""
     out: dict[str, tuple[frozenset[str], Formula]] = {}
     known = {a: m for m, a in atoms.items()}
-    for whole, part in itertools.permutations(sorted(atoms), 2):
-        if atoms[part] < atoms[whole]:
+    for whole, part in complements:
+        if whole in atoms and part in atoms and atoms[part] < atoms[whole]:
             classes = atoms[whole] - atoms[part]
             if classes not in known:
                 known[classes] = f"{whole} - {part}"
                 out[f"{whole} - {part}"] = (classes, ((whole, 1), (part, -1)))
+    differences = {
+        atoms[whole] - atoms[part]: (f"{whole} - {part}", ((whole, 1), (part, -1)))
+        for whole, part in itertools.permutations(sorted(atoms), 2)
+        if atoms[part] < atoms[whole]
+    }
     for weights in _faces(atoms):
         face = _classes(atoms, weights)
         if face is None or face in known:
             continue
         formula = tuple((m, w) for m, w in weights.items() if w)
-        name = _formula_name(formula)
+        name, formula = differences.get(face, (_formula_name(formula), formula))
         known[face] = name
         out[name] = (face, formula)
     return out
+
+
+def _face_names(
+    atoms: Mapping[str, frozenset[str]], classes: Mapping[str, tuple[frozenset[str], Formula]]
+) -> set[str]:
+    """The derived counts that are faces of the classes' cone."""
+    faces = {_classes(atoms, weights) for weights in _faces(atoms)}
+    return {name for name, (found, _) in classes.items() if found in faces}
 
 
 def _splits_suffice(

@@ -89,6 +89,8 @@ def derived_cells(
             .filter("_present")
         )
         small = (pl.col("value") >= 1) & (pl.col("value") <= at_most) & pl.lit(node.protected)
+        if node.implied:  # a cell only where it is a count to protect
+            rows = rows.filter(small & ~pl.col("_ghost"))
         out.append(
             rows.select(
                 *keys,

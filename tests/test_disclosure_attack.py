@@ -25,7 +25,7 @@ import engine.pipeline
 from rules.policy import load_policy
 from tests.attacker.inputs import counts_file, record_inputs, run_pair, synthetic, unlinked
 from tests.attacker.solve import completed
-from tests.attacker.system import Policy, build
+from tests.attacker.system import Policy, build, derived_beside_withheld
 from tests.attacker.verdict import Verdict, attack, true_counts
 
 #: The shipped profiles and what the attacker knows of each.
@@ -69,6 +69,8 @@ def judged(
         inputs, tmp / "out", by=by, policy=policy, extra=["--standard", standard]
     )
     verdict = attack(pack, truth, standard, reader_policy(policy))
+    # no rate, ratio, interval or p-value beside a count it would give away
+    assert derived_beside_withheld(verdict.table).is_empty()
     # what the attacker reaches lies within the certificate's intervals
     assert certificate_holds(verdict, pack, standard, exact=False) > 0
     return verdict

@@ -133,6 +133,7 @@ def unlinked(
         Split(
             i,
             {s.at_risk: frozenset({f"{i}{v}:e", f"{i}{v}:n"}), s.events: frozenset({f"{i}{v}:e"})},
+            ((s.at_risk, s.events),),
         )
         for (i, v, _), s in sources.items()
         if s.span == 1 and s.kind == "ratio"

@@ -116,6 +116,8 @@ _APPLICATIONS = (
         "appointed, not international",
         "shortlisted, not international, not appointed",
     ),
+    # the international recruits shortlisted (the standard figure minus the one without them)
+    _split("shortlisted", "shortlisted, not international", "shortlisted, international"),
 )
 _BOARD = (
     # every member is executive or not, and voting or not

@@ -52,9 +52,6 @@ NOT_CUTS = frozenset(
         "status", "direction",
     }
 )  # fmt: skip
-#: Figures computed from a row's counts (published only when every count is).
-DERIVED = ("rate", "reference_rate", "difference_pp", "relative_likelihood", "ci_low", "ci_high",
-           "p_value", "p_adjusted")  # fmt: skip
 #: A variable's bound from above when nothing else bounds it.
 CAP = 10**7
 
@@ -104,11 +101,23 @@ def read_indicators(pack: Path) -> pl.DataFrame:
 
 
 def derived_beside_withheld(table: pl.DataFrame) -> pl.DataFrame:
-    """Rows publishing a figure computed from a count they withhold (each reveals the count)."""
-    present = [c for c in DERIVED if c in table.columns]
-    withheld = pl.any_horizontal(pl.col(c).is_null() for c in ("numerator", "denominator"))
-    shown = pl.any_horizontal(pl.col(c).is_not_null() for c in present)
-    return table.filter(withheld & shown & pl.col("status").str.starts_with("suppressed"))
+    """Rows publishing a figure computed from a count they withhold (each would reveal the
+    count, or narrow it: a rate beside its denominator is the count)."""
+    sources = {
+        "rate": ("numerator", "denominator"),
+        "reference_rate": ("reference_numerator", "reference_denominator"),
+        **dict.fromkeys(
+            ("difference_pp", "relative_likelihood", "ci_low", "ci_high", "p_value",
+             "p_adjusted"),
+            COUNTS,
+        ),
+    }  # fmt: skip
+    leaks = [
+        pl.col(figure).is_not_null() & pl.any_horizontal(pl.col(c).is_null() for c in counts)
+        for figure, counts in sources.items()
+        if figure in table.columns
+    ]
+    return table.filter(pl.any_horizontal(leaks))
 
 
 def _window(year: int, variant: str) -> str:
