@@ -72,9 +72,7 @@ def shares(truth: Path, packs: list[Path]) -> None:
         total = known.select(pl.col(f"w{i}").mean() for i in range(len(packs))).row(0)
         cells = " | ".join(f"{100 * share:.1f}%" for share in total)
         print(f"| all | {len(known):,} | {cells} |")
-    rows = known.group_by(keys, nulls_equal=True).agg(
-        pl.col(f"w{i}").any() for i in range(len(packs))
-    )
+    rows = known.group_by(keys).agg(pl.col(f"w{i}").any() for i in range(len(packs)))
     print()
     for i, name in enumerate(names):
         hit = int(rows[f"w{i}"].sum())
