@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from rich.console import Console
 from rich.table import Table
 
@@ -49,13 +50,18 @@ def validate(
     column_map: options.ColumnMap = None,
     ethnicity_config: options.EthnicityConfig = None,
     as_json: options.Json = False,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="No report and no notes: problems only (on stderr)."),
+    ] = False,
 ) -> None:
     """Check extracts and report how every row is counted; never prints a record.
 
     Reads each extract given (CSV, Parquet or Excel), checks every row and prints, per extract:
     rows read, rows by ethnicity (White, BME, Unknown and why), unknown values, rows excluded
     and why, and the check "rows read = rows used + rows excluded". Every problem of a file is
-    listed on stderr with its file, row and column (exit code 3).
+    listed on stderr with its file, row and column (exit code 3). With -q only the problems are
+    printed, and the exit code says whether the extracts are valid.
 
     Example: wres validate --staff staff.csv --survey survey.parquet --map 'ethnicity=Ethnic Origin'
     """
@@ -64,7 +70,8 @@ def validate(
         msg = "give at least one extract to validate: --staff, --applications, --survey or --board"
         raise ConfigError(msg)
     mapping = parse_mapping(column_map or [])
-    _note_unused(mapping, files)
+    if not quiet:
+        _note_unused(mapping, files)
     scheme = load_scheme(ethnicity_config)
 
     reports: dict[str, Reconciliation] = {}
@@ -77,7 +84,7 @@ def validate(
 
     if as_json:
         print_json(reports, problems)
-    else:
+    elif not quiet:
         console = stdout()
         for report in reports.values():
             print_report(console, report)

@@ -317,3 +317,16 @@ def test_notes_for_an_unused_map_and_a_staff_extract_without_bank(tmp_path: Path
     assert "--map q5='Question 5' is not used" in result.stderr
     assert "no bank column" in result.stdout
     assert "4 = 4 + 0" in result.stdout
+
+
+def test_quiet_prints_no_report_and_no_notes(tmp_path: Path, staff: Path) -> None:
+    result = run("--staff", staff, "--map", "q5=Question 5", "-q")
+    assert result.exit_code == 0, result.output
+    assert (result.stdout, result.stderr) == ("", "")
+
+
+def test_quiet_still_lists_every_problem_and_exits_3(tmp_path: Path) -> None:
+    path = bad_staff(tmp_path, (1, "no,no", "maybe,no"))
+    result = run("--staff", path, "--quiet")
+    assert_bad_input(result, f"{path}, row 3, column 'disciplinary'")
+    assert result.stdout == ""
