@@ -51,6 +51,14 @@ Policy = Annotated[
     ),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print a machine-readable report on stdout.")]
+Force = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Write into a folder that is not empty and not wres's own earlier output; wres "
+        "replaces only files it wrote and leaves every other.",
+    ),
+]
 
 
 class EngineChoice(StrEnum):

@@ -18,7 +18,7 @@ from cli.validate import parse_mapping
 from engine.errors import ConfigError
 from engine.ethnicity import Level, load_scheme
 from engine.indicators import REFERENCES, Settings
-from engine.pack import write_pack
+from engine.pack import pack_folder
 from engine.pipeline import RunRequest, parse_by, run
 from engine.standards import load_standard
 from rules.policy import load_policy
@@ -115,6 +115,7 @@ def run_command(
     out: Annotated[
         Path, typer.Option(file_okay=False, help="Folder for publish/ and restricted/.")
     ] = Path("wres-out"),
+    force: options.Force = False,
     by: Annotated[
         list[str] | None,
         typer.Option(
@@ -171,33 +172,34 @@ def run_command(
 
     Example: wres run --staff staff.parquet --applications applications.parquet --by site --out pack
     """
-    extracts = options.given_extracts(staff, applications, survey, board)
-    compared_level, reference_group = _settings_for(standard.value, ethnicity_level, reference)
-    with records_progress(enabled=not quiet) as progress:
-        request = RunRequest(
-            standard=load_standard(standard.value),
-            scheme=load_scheme(ethnicity_config),
-            policy=load_policy(policy),
-            settings=Settings(
-                level=compared_level,
-                reference=reference_group,
-                ci_method=ci_method.value,
-                confidence=level,
-                test=test.value,
-                characteristic=load_standard(standard.value).characteristic,
-            ),
-            extracts=extracts,
-            counts=counts,
-            mapping=parse_mapping(column_map or []),
-            by=parse_by(by or []),
-            lattice=lattice,
-            adjust=adjust.value,
-            command=_command(ctx),
-            progress=progress,
-            engine=engine.value,
-        )
-        pack = run(request)
-    paths = write_pack(out, pack)
+    with pack_folder(out, force=force) as folder:  # before any input is read
+        extracts = options.given_extracts(staff, applications, survey, board)
+        compared_level, reference_group = _settings_for(standard.value, ethnicity_level, reference)
+        with records_progress(enabled=not quiet) as progress:
+            request = RunRequest(
+                standard=load_standard(standard.value),
+                scheme=load_scheme(ethnicity_config),
+                policy=load_policy(policy),
+                settings=Settings(
+                    level=compared_level,
+                    reference=reference_group,
+                    ci_method=ci_method.value,
+                    confidence=level,
+                    test=test.value,
+                    characteristic=load_standard(standard.value).characteristic,
+                ),
+                extracts=extracts,
+                counts=counts,
+                mapping=parse_mapping(column_map or []),
+                by=parse_by(by or []),
+                lattice=lattice,
+                adjust=adjust.value,
+                command=_command(ctx),
+                progress=progress,
+                engine=engine.value,
+            )
+            pack = run(request)
+        paths = folder.write(pack)
     if not pack.audit_passed:
         if as_json:
             typer.echo(
