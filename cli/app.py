@@ -9,11 +9,12 @@ import typer
 
 from cli import audit, demo, protect, run, synth, validate
 from cli.config import DEFAULT_FILE, read_settings
-from cli.console import handles_errors, stderr
+from cli.console import JsonErrorsCommand, JsonErrorsGroup, handles_errors, stderr
 from engine import __version__
 
 app = typer.Typer(
     name="wres",
+    cls=JsonErrorsGroup,
     help=(
         "Privacy-preserving statistics for the NHS Workforce Race Equality Standard.\n\n"
         "Example: wres demo --out ./wres-demo"
@@ -72,10 +73,11 @@ def settings_file(
 
 app.command("demo")(demo.demo)
 app.command("synth")(synth.synth)
-app.command("validate")(validate.validate)
-app.command("run")(run.run_command)
-app.command("protect")(protect.protect_command)
-app.command("audit")(audit.audit_command)
+# the commands with --json: their usage errors are JSON on stdout too
+app.command("validate", cls=JsonErrorsCommand)(validate.validate)
+app.command("run", cls=JsonErrorsCommand)(run.run_command)
+app.command("protect", cls=JsonErrorsCommand)(protect.protect_command)
+app.command("audit", cls=JsonErrorsCommand)(audit.audit_command)
 
 
 def main() -> None:

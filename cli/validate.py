@@ -91,7 +91,11 @@ def validate(
     if problems:
         # All of them: each column already lists only its first rows, and a cut-off list would
         # hide whole columns.
-        raise fail(BadInputError(problems).render(limit=len(problems)), ExitCode.BAD_INPUT)
+        raise fail(
+            BadInputError(problems).render(limit=len(problems)),
+            ExitCode.BAD_INPUT,
+            as_json=False,  # the JSON report above already lists them
+        )
 
 
 def _note_unused(mapping: dict[str, str], files: dict[str, Path]) -> None:
