@@ -24,7 +24,12 @@ DEMO_CUTS = (("site",), ("band",))
 def demo(
     *,
     out: Annotated[
-        Path, typer.Option(file_okay=False, help="Folder for data/, publish/ and restricted/.")
+        Path,
+        typer.Option(
+            file_okay=False,
+            help="Folder for data/, publish/ and restricted/: new, empty or an earlier demo "
+            "(else --force).",
+        ),
     ] = Path("wres-demo"),
     seed: Annotated[int, typer.Option(min=0, help="Seed of the synthetic trust.")] = 1,
     years: Annotated[str, typer.Option(help="Years to synthesise, e.g. 2015-2024.")] = "2015-2024",

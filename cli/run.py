@@ -113,7 +113,12 @@ def run_command(
         ),
     ] = None,
     out: Annotated[
-        Path, typer.Option(file_okay=False, help="Folder for publish/ and restricted/.")
+        Path,
+        typer.Option(
+            file_okay=False,
+            help="Folder for publish/ and restricted/: new, empty or an earlier pack "
+            "(else --force).",
+        ),
     ] = Path("wres-out"),
     force: options.Force = False,
     by: Annotated[

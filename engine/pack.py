@@ -214,12 +214,12 @@ def check_out(out: Path, *, force: bool = False) -> None:
 
 
 def _check_pack_folders(out: Path) -> None:
-    """Refuse what even --force cannot write over: a file named publish, a folder or link
-    named like one of wres's files."""
+    """Refuse what even --force cannot write over: a file or link named publish, a folder or
+    link named like one of wres's files."""
     for name, own in PACK_FILES.items():
         folder = out / name
-        if folder.exists() and not folder.is_dir():
-            msg = f"{folder} is a file, but wres writes a folder there: move or rename it"
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            msg = f"{folder} is not a folder, but wres writes a folder there: move or rename it"
             raise ConfigError(msg)
         for file in own:
             path = folder / file

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -112,6 +113,29 @@ def test_a_file_added_to_a_pack_is_never_deleted(tmp_path: Path, good: Path) -> 
     assert after[f"{PUBLISH}/indicators.csv"] != before[f"{PUBLISH}/indicators.csv"]
     assert str(other) in json.dumps(json.loads(after[f"{RESTRICTED}/manifest.json"])["inputs"])
     assert set(after) - set(before) == set()  # no staging folder or file left
+
+
+@pytest.mark.parametrize(
+    ("in_the_way", "make"),
+    [
+        (PUBLISH, lambda p: p.write_text("my file called publish", encoding="utf-8")),
+        (f"{PUBLISH}/report.html", lambda p: p.mkdir(parents=True)),
+        (RESTRICTED, lambda p: p.symlink_to(p.parent / "elsewhere", target_is_directory=True)),
+    ],
+    ids=["file-named-publish", "folder-named-like-a-pack-file", "linked-restricted"],
+)
+def test_force_never_writes_over_what_is_in_the_way(
+    tmp_path: Path, good: Path, in_the_way: str, make: Callable[[Path], object]
+) -> None:
+    out = tmp_path / "mine"
+    (out / "elsewhere").mkdir(parents=True)
+    make(out / in_the_way)
+    before = files(out)
+    result = wres("run", "--counts", good, "--out", out, "-q", "--force")
+    assert result.exit_code == ExitCode.USAGE_OR_CONFIG, result.output
+    assert str(out / in_the_way) in result.stderr
+    assert files(out) == before
+    assert (out / in_the_way).is_symlink() or (out / in_the_way).exists()
 
 
 def test_a_failure_while_moving_the_pack_in_leaves_the_previous_one_whole(
