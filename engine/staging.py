@@ -59,7 +59,7 @@ def _running(pid: int) -> bool:
         os.kill(pid, 0)  # signal 0: only asks whether the process exists
     except ProcessLookupError:
         return False
-    except OSError:  # PermissionError: it exists, under another user
+    except (OSError, OverflowError):  # PermissionError: it exists, under another user
         return True
     return True
 

@@ -49,3 +49,9 @@ def test_folders_of_earlier_versions_go_once_untouched_for_a_day(tmp_path: Path)
     recent = _folder(tmp_path, ".wres-run-p0q8w1e2", age=UNOWNED_STALE_AFTER - 3600)
     assert remove_stale(tmp_path, "run") == [old]
     assert recent.is_dir()
+
+
+def test_a_name_that_is_no_pid_of_this_machine_is_kept(tmp_path: Path) -> None:
+    huge = _folder(tmp_path, f".wres-run-{host_name()}-{10**30}-a1b2c3d4", age=30 * 86400)
+    assert remove_stale(tmp_path, "run") == []
+    assert huge.is_dir()
