@@ -247,8 +247,8 @@ def _not_utf8_message(value: int, offset: int, line: int) -> str:
         char = bytes([value]).decode("cp1252")
     except UnicodeDecodeError:
         return f"the file is not UTF-8 text: {where}; {_SAVE_AS}"
-    shown = f" (0x{value:02X} is {char!r} there)" if char.isprintable() else ""
+    shown = f", in which 0x{value:02X} is {char!r}" if char.isprintable() else ""
     return (
-        f"the file is not UTF-8 text: {where}; it looks like Windows-1252 (ANSI, latin-1){shown}, "
-        f"which Excel writes for 'CSV (Comma delimited)'; {_SAVE_AS}"
+        f"the file is not UTF-8 text: {where}; it looks like Windows-1252 (ANSI, latin-1, as "
+        f"Excel's 'CSV (Comma delimited)' writes){shown}; {_SAVE_AS}"
     )
