@@ -158,11 +158,6 @@ def _delimiter(path: Path, header: str) -> str:
     return tied[0]
 
 
-def delimiter_name(delimiter: str) -> str:
-    """``";"`` -> ``"';' (semicolon)"``, for messages and notes."""
-    return _DELIMITER_NAMES[delimiter]
-
-
 # --- the first byte that is not UTF-8 ----------------------------------------------------------
 
 
@@ -219,13 +214,19 @@ def _row_and_column(path: Path, bad: _BadByte) -> tuple[int | None, str | None]:
     span lines (a quoted value with a line break), so it is never after the byte's line."""
     if bad.replacement_before:
         return None, None
-    frame = pl.scan_csv(path, infer_schema=False, separator=sniff_csv(path), encoding="utf8-lossy")
-    names = frame.collect_schema().names()
-    index = "row"
-    while index in names:
-        index = f"_{index}"
-    marked = [pl.col(n).str.contains("\ufffd", literal=True).fill_null(False) for n in names]
     try:
+        frame = pl.scan_csv(
+            path,
+            infer_schema=False,
+            separator=sniff_csv(path),
+            encoding="utf8-lossy",
+            n_rows=bad.line - 1,  # the records up to the byte's line at most: a few, typically
+        )
+        names = frame.collect_schema().names()
+        index = "row"
+        while index in names:
+            index = f"_{index}"
+        marked = [pl.col(n).str.contains("\ufffd", literal=True).fill_null(False) for n in names]
         found = (
             frame.with_row_index(index, offset=2)
             .select(index, *marked)
@@ -233,8 +234,8 @@ def _row_and_column(path: Path, bad: _BadByte) -> tuple[int | None, str | None]:
             .head(1)
             .collect()
         )
-    except (OSError, pl.exceptions.PolarsError):
-        return None, None
+    except (OSError, BadInputError, pl.exceptions.PolarsError):
+        return None, None  # the message still gives the byte's offset and line
     if found.is_empty() or found[index][0] > bad.line:
         return None, None
     flags = found.row(0, named=True)
