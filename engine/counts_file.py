@@ -17,7 +17,7 @@ from engine.counts import STANDARD_VARIANT, count_schema
 from engine.errors import BadInputError
 from engine.ethnicity import EthnicityScheme
 from engine.problem_log import ProblemLog
-from engine.readers import _open, _reading
+from engine.readers import _format_of, _open, _reading
 from engine.reconciliation import ETHNICITY_STATUSES, UNKNOWN_REASONS, Reconciliation
 from engine.schema import YEAR_RANGE
 from engine.standards import Measure, Standard
@@ -138,7 +138,7 @@ def read_counts(
         log.add(column, f"missing required column; the file has: {', '.join(header)}")
     if missing:
         raise BadInputError(log.problems())
-    with _reading(path, "file"):
+    with _reading(path, _format_of(path)):
         data = frame.collect()
     dims = [c for c in header if c not in (*REQUIRED, "board")]
     rows = pl.int_range(FIRST_ROW, FIRST_ROW + data.height, eager=True)

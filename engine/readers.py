@@ -20,6 +20,7 @@ from types import MappingProxyType
 
 import polars as pl
 
+from engine.csv_sniff import not_utf8, sniff_csv
 from engine.errors import BadInputError, ConfigError, InternalError, Problem
 from engine.ethnicity import EthnicityScheme, default_scheme
 from engine.problem_log import ProblemLog
@@ -294,6 +295,8 @@ def _reading(path: Path, kind: str) -> Iterator[None]:
     except Exception as err:  # polars and fastexcel raise many types; all mean "cannot read"
         text = str(err).lower()
         if "utf-8" in text or "utf8" in text:
+            if kind == "CSV":
+                raise BadInputError([not_utf8(path)]) from None
             why = "it is not UTF-8 text"
         else:
             why = f"it is damaged or is not a {kind} file"
@@ -311,7 +314,7 @@ def _open(path: Path) -> tuple[pl.LazyFrame, list[str]]:
     with _reading(path, kind):
         if kind == "CSV":
             # Every column as text: validation must see what the analyst wrote, not a guess.
-            frame = pl.scan_csv(path, infer_schema=False)
+            frame = pl.scan_csv(path, infer_schema=False, separator=sniff_csv(path))
         elif kind == "Parquet":
             frame = pl.scan_parquet(path)
         else:

@@ -28,6 +28,7 @@ import numpy.typing as npt
 import polars as pl
 
 from engine.counts import Block, NotComputed, add_hints, blocks_of, plan_counts
+from engine.csv_sniff import sniff_csv
 from engine.cube import CubeBuilder, Dictionary
 from engine.errors import BadInputError, ConfigError, InternalError, Problem
 from engine.ethnicity import EthnicityScheme
@@ -134,6 +135,13 @@ def open_file(
         raise BadInputError([Problem(path, None, None, "file not found")])
     if path.is_dir():
         raise BadInputError([Problem(path, None, None, "is a folder, not a file")])
+    if kind == "CSV":
+        # the local reader's look at the first bytes: the delimiter, or why it is not a CSV file
+        try:
+            delimiter = sniff_csv(path)
+        except OSError as err:
+            message = f"cannot open the file ({err.strerror or type(err).__name__})"
+            raise BadInputError([Problem(path, None, None, message)]) from None
     reader = session.read
     try:
         with quiet_pyspark():
@@ -142,7 +150,7 @@ def open_file(
             else:
                 # every column as text, "" quoted as in Excel's CSV, as the local reader reads it
                 options = {"header": "true", "inferSchema": "false", "escape": '"'}
-                frame = reader.options(**options).csv(str(path))
+                frame = reader.options(sep=delimiter, **options).csv(str(path))
     except Exception:
         hint = "write the Parquet file again" if kind == "Parquet" else "save it again as CSV"
         message = f"Spark cannot read the file as {kind}: it is damaged or is not a {kind} file"

@@ -138,6 +138,62 @@ def test_a_failed_run_leaves_the_earlier_pack_untouched(tmp_path: Path) -> None:
     assert after == before
 
 
+STAFF_TEXT = (
+    "year,ethnicity,band,staff_group,disciplinary,training,site\n"
+    + "2024,A,5,Clinical,no,yes,Ward 1\n" * 9
+    + "2024,N,5,Clinical,yes,no,Ward 2\n" * 6
+)
+
+
+def test_a_semicolon_staff_file_publishes_what_the_comma_file_does(tmp_path: Path) -> None:
+    published = []
+    for name, delimiter in (("comma", ","), ("semicolon", ";")):
+        staff = write(tmp_path / f"{name}.csv", STAFF_TEXT.replace(",", delimiter))
+        out = tmp_path / name
+        result = wres("run", "--staff", staff, "--by", "site", "--out", out, "-q")
+        assert result.exit_code == ExitCode.OK, result.output
+        published.append((out / "publish" / "indicators.csv").read_bytes())
+    assert b"Ward 2" in published[0]
+    assert published[0] == published[1]
+
+
+def test_a_latin1_staff_file_exits_3_naming_its_byte_and_writes_nothing(tmp_path: Path) -> None:
+    content = STAFF_TEXT.replace("Ward 2\n", "Caf\xe9\n", 1).encode("latin-1")
+    staff = tmp_path / "staff.csv"
+    staff.write_bytes(content)
+    out = tmp_path / "pack"
+    result = wres("run", "--staff", staff, "--out", out)
+    assert result.exit_code == ExitCode.BAD_INPUT, result.output
+    offset = content.index(b"\xe9")
+    assert f"{staff}, row 11, column 'site': the file is not UTF-8 text: byte 0xE9" in result.stderr
+    assert f"at offset {offset} (line 11)" in result.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "where"),
+    [
+        (
+            f"{HEADER}\n3,R\xe9X,2024,White,20,100\n".encode("latin-1"),
+            "{path}, row 2, column 'organisation': the file is not UTF-8 text: byte 0xE9",
+        ),
+        (
+            b"PK\x03\x04\x14\x00\x00\x00\x08\x00xl/workbook.xml",
+            "{path}: not a CSV file: it starts like an Excel workbook (.xlsx)",
+        ),
+    ],
+    ids=["latin-1", "xlsx"],
+)
+def test_a_counts_file_that_is_not_utf8_csv_exits_3(
+    tmp_path: Path, content: bytes, where: str
+) -> None:
+    path = tmp_path / "counts.csv"
+    path.write_bytes(content)
+    result = wres("run", "--counts", path, "--out", tmp_path / "pack")
+    assert result.exit_code == ExitCode.BAD_INPUT, result.output
+    assert where.format(path=path) in result.stderr
+
+
 def test_cutting_by_a_column_that_does_not_exist_exits_2(tmp_path: Path) -> None:
     good = counts_file(tmp_path / "good.csv", "3,RXX,2024,White,20,100", "3,RXX,2024,BME,9,50")
     out = tmp_path / "pack"
