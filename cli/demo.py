@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from cli.console import handles_errors, stderr
-from cli.summary import print_summary
+from cli.summary import print_summary, print_unrecognised_notes
 from engine.ethnicity import default_scheme
 from engine.pack import write_pack
 from engine.pipeline import RunRequest, run
@@ -56,6 +56,7 @@ def demo(
             f"+ {report.rows_excluded_total:,} excluded",
             markup=False,
         )
+    print_unrecognised_notes(pack)
     paths = write_pack(out, pack)
     if not quiet:
         print_summary(pack.indicators, request.standard)

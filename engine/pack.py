@@ -25,6 +25,8 @@ PUBLISH = "publish"
 RESTRICTED = "restricted"
 #: The attacker's audit of a run's withheld counts, in restricted/.
 CERTIFICATE = "certificate.csv"
+#: Every unrecognised ethnicity spelling of the inputs, in restricted/.
+UNRECOGNISED_FILE = "unrecognised_ethnicity.csv"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,28 @@ def reconciliation_rows(reports: Iterable[Reconciliation]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=["extract", "item", "rows"], orient="row")
 
 
+def unrecognised_rows(reports: Iterable[Reconciliation]) -> pl.DataFrame:
+    """Every unrecognised ethnicity spelling of each input: extract, spelling, rows, and the
+    file, row and column of its first occurrence (restricted: the spellings are values)."""
+    rows = [
+        (rep.extract, spelling, found.rows, str(found.file), found.row, found.column)
+        for rep in reports
+        for spelling, found in rep.unrecognised_spellings()
+    ]
+    return pl.DataFrame(
+        rows,
+        schema={
+            "extract": pl.String,
+            "spelling": pl.String,
+            "rows": pl.Int64,
+            "file": pl.String,
+            "row": pl.Int64,
+            "column": pl.String,
+        },
+        orient="row",
+    )
+
+
 def _write_csv(frame: pl.DataFrame, path: Path) -> None:
     frame.write_csv(path, float_precision=None, null_value="")
 
@@ -95,6 +119,7 @@ def write_pack(out: Path, pack: Pack) -> dict[str, Path]:
             _write_csv(pack.certificate, restricted / CERTIFICATE)
         _write_csv(pack.decisions, restricted / "decisions.csv")
         _write_csv(reconciliation_rows(pack.reconciliations), restricted / "reconciliation.csv")
+        _write_csv(unrecognised_rows(pack.reconciliations), restricted / UNRECOGNISED_FILE)
         _write_csv(pack.not_computed, restricted / "not_computed.csv")
         manifest = json.dumps(pack.manifest, indent=2, sort_keys=True, ensure_ascii=False)
         (restricted / "manifest.json").write_text(manifest + "\n", encoding="utf-8")
@@ -119,6 +144,7 @@ def write_pack(out: Path, pack: Pack) -> dict[str, Path]:
         **certificate,
         "decisions": out / RESTRICTED / "decisions.csv",
         "reconciliation": out / RESTRICTED / "reconciliation.csv",
+        "unrecognised_ethnicity": out / RESTRICTED / UNRECOGNISED_FILE,
         "manifest": out / RESTRICTED / "manifest.json",
     }
 
