@@ -257,8 +257,27 @@ def run(request: RunRequest) -> Pack:
         audit_passed=protection.certificate.ok,
         reconciliations=tuple(reports),
         not_computed=not_computed,
-        manifest=_manifest(request, cuts, protection),
+        manifest={
+            **_manifest(request, cuts, protection),
+            **(
+                _unknown_ethnicity(reports)
+                if request.standard.characteristic == "ethnicity"
+                else {}
+            ),
+        },
     )
+
+
+def _unknown_ethnicity(reports: Sequence[Reconciliation]) -> dict[str, Any]:
+    """The rows used of each input and its Unknown ethnicity by reason, for the report and
+    the workbook to tell unrecognised values apart from not stated (the manifest is
+    restricted; they publish of it words only, never a count)."""
+    return {
+        "ethnicity_unknown": {
+            report.extract: {"rows_used": report.rows_used, **report.ethnicity_unknown}
+            for report in reports
+        }
+    }
 
 
 def _protection_summary(protection: Protection) -> dict[str, Any]:

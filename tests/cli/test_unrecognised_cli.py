@@ -7,12 +7,15 @@ spelling listed, unless accepted, and are kept apart from not stated in every ou
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
+import re
 from pathlib import Path
 
 import polars as pl
 import pytest
+from openpyxl import load_workbook
 from typer.testing import CliRunner, Result
 
 from cli.app import app
@@ -218,9 +221,12 @@ def test_run_stops_and_writes_nothing(staff: Path, tmp_path: Path) -> None:
     assert not out.exists()
 
 
-def test_an_accepted_run_lists_the_spellings_apart_from_not_stated(
-    staff: Path, tmp_path: Path
-) -> None:
+def _text(page: str) -> str:
+    """The words of an HTML page, one space between them."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def test_an_accepted_run_keeps_unrecognised_apart_everywhere(staff: Path, tmp_path: Path) -> None:
     out = tmp_path / "pack"
     result = wres("run", "--staff", staff, *MAP, "--out", out, "--accept-unrecognised")
     assert result.exit_code == ExitCode.OK, result.output
@@ -235,6 +241,21 @@ def test_an_accepted_run_lists_the_spellings_apart_from_not_stated(
     ]
     rec = dict(pl.read_csv(restricted / "reconciliation.csv").select("item", "rows").rows())
     assert (rec["unknown ethnicity: not stated"], rec["unknown ethnicity: unrecognised"]) == (5, 3)
+    report = (out / "publish" / "report.html").read_text(encoding="utf-8")
+    assert "Ethnicity not recognised." in report
+    assert "Unknown: ethnicity not stated, not known, or recorded in a form wres did not" in (
+        _text(report)
+    )
+    notes = load_workbook(out / "publish" / "wres.xlsx")["Notes"]
+    cells = {str(c.value) for row in notes.iter_rows() for c in row if c.value is not None}
+    assert "Unknown ethnicity" in cells
+    assert any(c.startswith("some values in the staff extract were neither") for c in cells)
+    assert any(c.startswith("more of them than the run allows") for c in cells)
+    # nothing published names a spelling or says how many (that would bound the withheld
+    # Unknown counts)
+    published = report + " ".join(cells)
+    for value in ("Whte", "Kurdish", "7.5%", "3 of 40"):
+        assert value not in published
 
 
 def test_a_run_without_unrecognised_values_says_so(tmp_path: Path) -> None:
@@ -245,6 +266,10 @@ def test_a_run_without_unrecognised_values_says_so(tmp_path: Path) -> None:
     result = wres("run", "--staff", staff, *MAP, "--out", out)
     assert result.exit_code == ExitCode.OK, result.output
     assert "not recognised" not in result.stderr
+    report = _text((out / "publish" / "report.html").read_text(encoding="utf-8"))
+    assert "Ethnicity not recognised." not in report
+    assert "(Unknown: ethnicity not stated or not known)" in report
+    assert "Unrecognised ethnicity none: every ethnicity value was recognised" in report
     assert pl.read_csv(out / "restricted" / "unrecognised_ethnicity.csv").height == 0
 
 
