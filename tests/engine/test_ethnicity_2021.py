@@ -49,18 +49,13 @@ CENSUS_2021: dict[tuple[str, str], str] = {
     (BLACK_HEADING, "Other Black"): "P",
     (OTHER_HEADING, "Arab"): "S",
     (OTHER_HEADING, "Any other ethnic group"): "S",
-}
+}  # 19 categories under 5 headings
 WRES_OF: dict[str, str] = {code: WHITE if code in "ABC" else BME for code in "ABCDEFGHJKLMNPRS"}
 
 
 @pytest.fixture(scope="module")
 def scheme() -> EthnicityScheme:
     return default_scheme()
-
-
-def test_the_census_has_nineteen_categories_under_five_headings() -> None:
-    assert len(CENSUS_2021) == 19
-    assert len({heading for heading, _ in CENSUS_2021}) == 5
 
 
 @pytest.mark.parametrize(("heading", "name", "code"), [(*k, v) for k, v in CENSUS_2021.items()])
@@ -180,6 +175,17 @@ def test_a_config_without_the_census_section_still_loads() -> None:
     assert custom.classify("A").category == "A"
 
 
-@pytest.mark.parametrize("value", ["Romanian-ish", "White: Martian", "Arabian", "Other: Roma x"])
-def test_near_misses_stay_unrecognised(scheme: EthnicityScheme, value: str) -> None:
-    assert scheme.classify(value).unknown_reason is UnknownReason.UNRECOGNISED
+@pytest.mark.parametrize(
+    ("near_miss", "recognised"),
+    [
+        ("Romanian-ish", "Roma"),
+        ("Arabian", "Arab"),
+        ("White: Martian", "White: Roma"),
+        ("Other: Roma x", "Other ethnic group: Arab"),
+    ],
+)
+def test_near_misses_of_census_spellings_stay_unrecognised(
+    scheme: EthnicityScheme, near_miss: str, recognised: str
+) -> None:
+    assert scheme.classify(recognised).unknown_reason is None
+    assert scheme.classify(near_miss).unknown_reason is UnknownReason.UNRECOGNISED
