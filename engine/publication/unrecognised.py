@@ -17,8 +17,12 @@ UNRECOGNISED = "unrecognised"
 _ORDER = ("staff", "applications", "survey", "board", "counts")
 
 
-def _input_name(name: str) -> str:
-    return "counts file" if name == "counts" else f"{name} extract"
+def _inputs_named(names: list[str]) -> str:
+    """``["staff", "applications"]`` -> ``staff and applications extracts``."""
+    if names == ["counts"]:
+        return "counts file"
+    listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
+    return f"{listed} extract{'s' if len(names) > 1 else ''}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +74,7 @@ class UnknownEthnicity:
         )
 
     def _with_unrecognised(self) -> str:
-        names = [_input_name(name) for name in self.inputs if self._unrecognised(name)]
-        return ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
+        return _inputs_named([name for name in self.inputs if self._unrecognised(name)])
 
     def lines(self) -> list[tuple[str, str]]:
         """(label, text): whether some values were not recognised, and what that means."""

@@ -1,14 +1,17 @@
 """Unrecognised ethnicity values: each spelling listed with its rows and first row, kept apart from
-not stated, and too many of them stop the run with every spelling named."""
+not stated, too many of them stop the run with every spelling named, and the report and the
+workbook say so in words."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 from engine.errors import BadInputError, InternalError, UnrecognisedEthnicityError
+from engine.publication.unrecognised import UnknownEthnicity
 from engine.readers import read_extract
 from engine.reconciliation import (
     Reconciliation,
@@ -138,3 +141,40 @@ def test_every_spelling_is_rendered_not_only_the_first_twenty(tmp_path: Path) ->
     text = caught.value.render()
     assert all(f"'Spelling {i}'" in text for i in range(30))
     assert "more problem" not in text
+
+
+# --- what the report and the workbook say ---------------------------------------------------------
+
+
+def _manifest(order: list[str], *, at_most: float = 1.0) -> dict[str, object]:
+    counts = {
+        "staff": {"rows_used": 1000, "not stated": 30, "unrecognised": 20},
+        "applications": {"rows_used": 500, "not stated": 9, "unrecognised": 1},
+        "survey": {"rows_used": 300, "not stated": 4, "unrecognised": 0},
+    }
+    return {
+        "settings": {"unrecognised_ethnicity_at_most_percent": at_most},
+        "ethnicity_unknown": {name: counts[name] for name in order},
+    }
+
+
+def test_the_words_name_the_extracts_in_their_order_whatever_the_manifest_order() -> None:
+    ours = UnknownEthnicity.of(_manifest(["staff", "applications", "survey"]))
+    sorted_json = UnknownEthnicity.of(_manifest(["applications", "staff", "survey"]))
+    assert ours.lines() == sorted_json.lines()
+    assert ours.lines()[0][1].startswith("some values in the staff and applications extracts")
+    assert ours.summary() == sorted_json.summary()
+
+
+@pytest.mark.parametrize(("at_most", "accepted"), [(2.0, False), (1.9, True)])
+def test_accepted_means_above_the_limit_of_the_run(at_most: float, accepted: bool) -> None:
+    found = UnknownEthnicity.of(_manifest(["staff"], at_most=at_most))  # 20 of 1000: 2%
+    assert found.accepted is accepted
+    assert any(label == "Accepted" for label, _ in found.lines()) is accepted
+
+
+def test_no_count_or_share_is_in_the_words() -> None:
+    found = UnknownEthnicity.of(_manifest(["staff", "applications", "survey"], at_most=0.1))
+    text = " ".join(t for line in found.lines() for t in line) + found.summary()
+    assert found.accepted
+    assert set(re.findall(r"\d+", text)) == {"2021"}  # the census, never a count or a limit
