@@ -9,7 +9,7 @@ import typer
 
 from cli import options
 from cli.console import handles_errors, stderr
-from cli.summary import print_summary
+from cli.summary import print_summary, print_unrecognised_notes
 from engine.ethnicity import default_scheme
 from engine.pack import pack_folder
 from engine.pipeline import RunRequest, run
@@ -65,6 +65,7 @@ def demo(
                 f"+ {report.rows_excluded_total:,} excluded",
                 markup=False,
             )
+        print_unrecognised_notes(pack)
         paths = folder.write(pack)
     if not quiet:
         print_summary(pack.indicators, request.standard)

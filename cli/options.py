@@ -42,6 +42,24 @@ EthnicityConfig = Annotated[
         help="Ethnicity hierarchy (TOML, the format of engine/data/ethnicity.toml).",
     ),
 ]
+UnrecognisedAtMost = Annotated[
+    float,
+    typer.Option(
+        min=0.0,
+        max=100.0,
+        metavar="PERCENT",
+        help="Stop (exit 3), listing the spellings, when more than this percentage of an "
+        "extract's rows used have an ethnicity that is not recognised.",
+    ),
+]
+AcceptUnrecognised = Annotated[
+    bool,
+    typer.Option(
+        "--accept-unrecognised",
+        help="Go on whatever the share of unrecognised ethnicity values, counting them as "
+        "Unknown (unrecognised), apart from not stated.",
+    ),
+]
 Policy = Annotated[
     str,
     typer.Option(

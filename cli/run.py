@@ -20,6 +20,7 @@ from engine.ethnicity import Level, load_scheme
 from engine.indicators import REFERENCES, Settings
 from engine.pack import pack_folder
 from engine.pipeline import RunRequest, parse_by, run
+from engine.reconciliation import UNRECOGNISED_AT_MOST_PERCENT
 from engine.standards import load_standard
 from rules.policy import load_policy
 
@@ -157,6 +158,8 @@ def run_command(
     ] = AdjustChoice.BH,
     column_map: options.ColumnMap = None,
     ethnicity_config: options.EthnicityConfig = None,
+    unrecognised_at_most: options.UnrecognisedAtMost = UNRECOGNISED_AT_MOST_PERCENT,
+    accept_unrecognised: options.AcceptUnrecognised = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No summary table and no messages.")
     ] = False,
@@ -173,7 +176,8 @@ def run_command(
     what the disclosure policy withholds, and writes OUT/publish/ (indicators and pooled results
     as CSV and Parquet, the workbook wres.xlsx, the report report.html) and OUT/restricted/
     (decisions, reconciliation, manifest). Indicators whose extract is missing are listed as not
-    computed.
+    computed. An extract with more unrecognised ethnicity values than --unrecognised-at-most
+    allows stops the run with every spelling listed (exit 3), unless --accept-unrecognised.
 
     Example: wres run --staff staff.parquet --applications applications.parquet --by site --out pack
     """
@@ -202,6 +206,8 @@ def run_command(
                 command=_command(ctx),
                 progress=progress,
                 engine=engine.value,
+                unrecognised_at_most_percent=unrecognised_at_most,
+                accept_unrecognised=accept_unrecognised,
             )
             pack = run(request)
         paths = folder.write(pack)

@@ -15,7 +15,7 @@ from cli.console import stderr, stdout
 from engine import __version__
 from engine.counts import STANDARD_VARIANT
 from engine.indicators import ALL
-from engine.pack import Pack
+from engine.pack import RESTRICTED, UNRECOGNISED_FILE, Pack
 from engine.standards import Measure, Standard
 
 
@@ -129,8 +129,24 @@ def report_run(
                 f"({', '.join(f'{k}: {v:,}' for k, v in report.rows_excluded.items()) or 'none'})",
                 markup=False,
             )
+    if standard.characteristic == "ethnicity":
+        print_unrecognised_notes(pack)
     messages.print(
         f"wrote {paths['indicators'].parent} and {paths['manifest'].parent}", markup=False
     )
     for indicator, reason in pack.not_computed.iter_rows():
         messages.print(f"indicator {indicator} not computed: {reason}", markup=False)
+
+
+def print_unrecognised_notes(pack: Pack) -> None:
+    """On stderr, for each input with unrecognised ethnicity values: how many, and where the
+    spellings are listed."""
+    for report in pack.reconciliations:
+        if report.unrecognised_rows:
+            stderr().print(
+                f"note: {report.extract}: {report.unrecognised_rows:,} of {report.rows_used:,} "
+                f"rows used ({100 * report.unrecognised_share:.1f}%) have an ethnicity that is "
+                "not recognised, counted as Unknown (unrecognised), apart from not stated; "
+                f"every spelling is in {RESTRICTED}/{UNRECOGNISED_FILE}",
+                markup=False,
+            )

@@ -34,13 +34,22 @@ RESTRICTED = "restricted"
 #: The attacker's audit of a run's withheld counts, in restricted/.
 CERTIFICATE = "certificate.csv"
 MANIFEST = "manifest.json"
+#: Every unrecognised ethnicity spelling of the inputs, in restricted/.
+UNRECOGNISED_FILE = "unrecognised_ethnicity.csv"
 #: Every file a pack holds, by folder: the only files a new pack may replace or remove.
 PACK_FILES: Mapping[str, frozenset[str]] = {
     PUBLISH: frozenset(
         {"indicators.csv", "indicators.parquet", "pooled.csv", "pooled.parquet", WORKBOOK, REPORT}
     ),
     RESTRICTED: frozenset(
-        {CERTIFICATE, "decisions.csv", "reconciliation.csv", "not_computed.csv", MANIFEST}
+        {
+            CERTIFICATE,
+            "decisions.csv",
+            "reconciliation.csv",
+            "not_computed.csv",
+            UNRECOGNISED_FILE,
+            MANIFEST,
+        }
     ),
 }
 #: The purpose in the staging folder's name: ``.wres-run-<host>-<pid>-<random>``.
@@ -91,6 +100,28 @@ def reconciliation_rows(reports: Iterable[Reconciliation]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=["extract", "item", "rows"], orient="row")
 
 
+def unrecognised_rows(reports: Iterable[Reconciliation]) -> pl.DataFrame:
+    """Every unrecognised ethnicity spelling of each input: extract, spelling, rows, and the
+    file, row and column of its first occurrence (restricted: the spellings are values)."""
+    rows = [
+        (rep.extract, spelling, found.rows, str(found.file), found.row, found.column)
+        for rep in reports
+        for spelling, found in rep.unrecognised_spellings()
+    ]
+    return pl.DataFrame(
+        rows,
+        schema={
+            "extract": pl.String,
+            "spelling": pl.String,
+            "rows": pl.Int64,
+            "file": pl.String,
+            "row": pl.Int64,
+            "column": pl.String,
+        },
+        orient="row",
+    )
+
+
 def _write_csv(frame: pl.DataFrame, path: Path) -> None:
     frame.write_csv(path, float_precision=None, null_value="")
 
@@ -119,6 +150,7 @@ class PackFolder:
             _write_csv(pack.certificate, restricted / CERTIFICATE)
         _write_csv(pack.decisions, restricted / "decisions.csv")
         _write_csv(reconciliation_rows(pack.reconciliations), restricted / "reconciliation.csv")
+        _write_csv(unrecognised_rows(pack.reconciliations), restricted / UNRECOGNISED_FILE)
         _write_csv(pack.not_computed, restricted / "not_computed.csv")
         manifest = json.dumps(pack.manifest, indent=2, sort_keys=True, ensure_ascii=False)
         (restricted / MANIFEST).write_text(manifest + "\n", encoding="utf-8")
@@ -252,6 +284,7 @@ def _paths(out: Path, pack: Pack, written: Mapping[str, Path]) -> dict[str, Path
         **certificate,
         "decisions": out / RESTRICTED / "decisions.csv",
         "reconciliation": out / RESTRICTED / "reconciliation.csv",
+        "unrecognised_ethnicity": out / RESTRICTED / UNRECOGNISED_FILE,
         "manifest": out / RESTRICTED / MANIFEST,
     }
 

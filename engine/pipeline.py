@@ -32,7 +32,11 @@ from engine.indicators import Settings, evaluate, output_dims, restated, with_ad
 from engine.pack import Pack, file_sha256
 from engine.pooling import pooled_over_years
 from engine.readers import ExtractReader, Progress
-from engine.reconciliation import Reconciliation
+from engine.reconciliation import (
+    UNRECOGNISED_AT_MOST_PERCENT,
+    Reconciliation,
+    check_unrecognised,
+)
 from engine.schema import EXTRACTS, Kind
 from engine.standards import Measure, Standard
 from rules.policy import Policy
@@ -64,6 +68,11 @@ class RunRequest:
     engine: Literal["local", "spark"] = "local"
     #: Spark DataFrames by extract name, counted (engine "spark") like the extract files
     frames: Mapping[str, Any] = field(default_factory=dict)
+    #: stop (UnrecognisedEthnicityError) when more than this percentage of an input's rows used
+    #: have an unrecognised ethnicity (for the standards compared by ethnicity)...
+    unrecognised_at_most_percent: float = UNRECOGNISED_AT_MOST_PERCENT
+    #: ...unless the user accepts them, as Unknown (unrecognised)
+    accept_unrecognised: bool = False
 
 
 def parse_by(values: Sequence[str]) -> list[list[str]]:
@@ -188,6 +197,8 @@ def run(request: RunRequest) -> Pack:
         raise ConfigError(msg)
     cuts = plan_cuts(request.by, lattice=request.lattice)
     counts, missing, reports = _count(request, cuts)
+    if request.standard.characteristic == "ethnicity" and not request.accept_unrecognised:
+        check_unrecognised(reports, at_most_percent=request.unrecognised_at_most_percent)
     missing += [NotComputed(i, reason) for i, reason in request.standard.unsupported]
     evaluated = evaluate(counts, request.standard, cuts, request.settings, request.scheme)
     counts_file = request.counts is not None
@@ -246,8 +257,27 @@ def run(request: RunRequest) -> Pack:
         audit_passed=protection.certificate.ok,
         reconciliations=tuple(reports),
         not_computed=not_computed,
-        manifest=_manifest(request, cuts, protection),
+        manifest={
+            **_manifest(request, cuts, protection),
+            **(
+                _unknown_ethnicity(reports)
+                if request.standard.characteristic == "ethnicity"
+                else {}
+            ),
+        },
     )
+
+
+def _unknown_ethnicity(reports: Sequence[Reconciliation]) -> dict[str, Any]:
+    """The rows used of each input and its Unknown ethnicity by reason, for the report and
+    the workbook to tell unrecognised values apart from not stated (the manifest is
+    restricted; they publish of it words only, never a count)."""
+    return {
+        "ethnicity_unknown": {
+            report.extract: {"rows_used": report.rows_used, **report.ethnicity_unknown}
+            for report in reports
+        }
+    }
 
 
 def _protection_summary(protection: Protection) -> dict[str, Any]:
@@ -271,7 +301,11 @@ def _manifest(
     settings = {
         "standard": request.standard.short_name,
         **(
-            {"ethnicity_level": str(request.settings.level)}
+            {
+                "ethnicity_level": str(request.settings.level),
+                "unrecognised_ethnicity_at_most_percent": request.unrecognised_at_most_percent,
+                "accept_unrecognised_ethnicity": request.accept_unrecognised,
+            }
             if request.standard.characteristic == "ethnicity"
             else {"characteristic": request.standard.characteristic}
         ),

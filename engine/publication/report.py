@@ -297,6 +297,11 @@ def _methods(page: Page, data: Published) -> str:
             definition_list(ctx.methods()),
             f"<p>Ratios are computed from counts, never from rounded percentages. {unknown}: it "
             "is counted in every total and reported on its own, and it is in no comparison.</p>",
+            *(
+                ["<h3>Unknown ethnicity</h3>", definition_list(ctx.unknown.lines())]
+                if ctx.characteristic == "ethnicity" and ctx.unknown.inputs
+                else []
+            ),
             "<h3>Provenance</h3>",
             definition_list(ctx.provenance),
             "</section>",
@@ -340,6 +345,11 @@ def build_report(data: Published) -> str:
             "not applied in this run: see Methods and disclosure.</div>"
         )
     )
+    if ctx.characteristic == "ethnicity" and ctx.unknown.accepted:
+        warning += (
+            '<div class="notice"><strong>Ethnicity not recognised.</strong> '
+            f"{esc(ctx.unknown.summary())} See Methods and disclosure.</div>"
+        )
     cuts = [c for c in data.dims if c not in ("staff_group",)]
     cut_text = ", ".join(c.replace("_", " ") for c in cuts)
     links = "".join(f'<li><a href="#{esc(a)}">{esc(label)}</a></li>' for a, label in nav)

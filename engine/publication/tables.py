@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 import polars as pl
 
 from engine.errors import ConfigError
+from engine.publication.unrecognised import UnknownEthnicity
 from engine.schema import AFC_BANDS, MEDICAL_GRADES, STAFF_GROUPS
 from engine.standards import STANDARD_NAMES, Indicator, Standard, load_standard
 
@@ -205,6 +206,8 @@ class Context:
     #: what a withheld cell shows in the workbook: the policy's marker, else "[c]"
     withheld_marker: str
     provenance: tuple[tuple[str, str], ...]
+    #: Unknown ethnicity by reason, to tell unrecognised values apart from not stated
+    unknown: UnknownEthnicity = field(default_factory=UnknownEthnicity)
 
     @property
     def level(self) -> float:
@@ -279,9 +282,11 @@ class Context:
     @property
     def unknown_meaning(self) -> str:
         """What the Unknown group holds, in words."""
-        if self.characteristic == "ethnicity":
-            return "ethnicity not stated or not known"
-        return f"{self.characteristic} not declared or not known"
+        if self.characteristic != "ethnicity":
+            return f"{self.characteristic} not declared or not known"
+        if self.unknown.any_unrecognised:
+            return "ethnicity not stated, not known, or recorded in a form wres did not recognise"
+        return "ethnicity not stated or not known"
 
     def compared(self, indicator_id: int) -> bool:
         """The indicator sets each group beside a reference group (not WDES metric 8)."""
@@ -422,6 +427,7 @@ def context_from_manifest(manifest: Mapping[str, Any]) -> Context:
         if isinstance(section := rules.get(name), Mapping) and section.get("marker")
     ]
     return Context(
+        unknown=UnknownEthnicity.of(manifest),
         withheld_marker=markers[0] if markers else str(Marker.WITHHELD),
         standard=_standard_named(str(settings.get("standard", ""))),
         settings=settings,

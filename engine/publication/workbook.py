@@ -446,6 +446,11 @@ def _notes(book: _Book) -> None:
             ("Rule codes in the status column", ctx.rule_lines(codes)),
             ("Markers", markers),
             ("Methods", ctx.methods()),
+            *(
+                [("Unknown ethnicity", ctx.unknown.lines())]
+                if ctx.characteristic == "ethnicity" and ctx.unknown.inputs
+                else []
+            ),
             ("Provenance", ctx.provenance),
         ],
     )

@@ -280,9 +280,11 @@ def _merge(merged: _Merged, result: PartitionResult, builder: CubeBuilder | None
     merged.log.merge(result.log, row_offset=merged.rows_read)
     if result.keys is not None:
         merged.keys.append(result.keys)
-    merged.rows_read += result.rows_read
     if result.report is not None:
-        merged.report = result.report if merged.report is None else merged.report + result.report
+        # a partition numbers its rows from its own first record
+        report = result.report.shifted(merged.rows_read)
+        merged.report = report if merged.report is None else merged.report + report
+    merged.rows_read += result.rows_read
     if builder is not None and result.cube is not None and not merged.log:
         builder.add_counts(result.cube.keys(), result.cube.counts)
 
