@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from cli.console import handles_errors, stderr
+from cli.progress import WRITING, progress_bar
 from cli.summary import print_summary
 from engine.ethnicity import default_scheme
 from engine.pack import write_pack
@@ -17,6 +18,8 @@ from engine.synth import parse_years, write_synthetic
 from rules.policy import load_policy
 
 DEMO_CUTS = (("site",), ("band",))
+#: The demo's first stage, before the run's own.
+SYNTHESISING = "synthesising one trust"
 
 
 @handles_errors
@@ -39,24 +42,31 @@ def demo(
     """
     messages = stderr()
     data = out / "data"
-    result = write_synthetic(data, trusts=1, years=parse_years(years), seed=seed)
+    with progress_bar() as progress:
+        if progress is not None:
+            progress(SYNTHESISING, 0, None)
+        result = write_synthetic(data, trusts=1, years=parse_years(years), seed=seed)
     messages.print(f"synthesised one trust into {data}", markup=False)
-    request = RunRequest(
-        standard=load_standard("wres"),
-        scheme=default_scheme(),
-        policy=load_policy("wres-default"),
-        extracts=dict(result.files),
-        by=DEMO_CUTS,
-        command=["wres", "demo", "--out", str(out), "--seed", str(seed), "--years", years],
-    )
-    pack = run(request)
+    with progress_bar() as progress:
+        request = RunRequest(
+            standard=load_standard("wres"),
+            scheme=default_scheme(),
+            policy=load_policy("wres-default"),
+            extracts=dict(result.files),
+            by=DEMO_CUTS,
+            command=["wres", "demo", "--out", str(out), "--seed", str(seed), "--years", years],
+            progress=progress,
+        )
+        pack = run(request)
+        if progress is not None:
+            progress(WRITING, 0, None)
+        paths = write_pack(out, pack)
     for report in pack.reconciliations:
         messages.print(
             f"{report.extract}: {report.rows_read:,} rows read = {report.rows_used:,} used "
             f"+ {report.rows_excluded_total:,} excluded",
             markup=False,
         )
-    paths = write_pack(out, pack)
     if not quiet:
         print_summary(pack.indicators, request.standard)
     messages.print(

@@ -12,7 +12,7 @@ import typer
 from cli import options
 from cli.console import handles_errors, stderr
 from cli.exit_codes import ExitCode
-from cli.progress import records_progress
+from cli.progress import WRITING, progress_bar
 from cli.summary import report_run
 from cli.validate import parse_mapping
 from engine.errors import ConfigError
@@ -173,7 +173,7 @@ def run_command(
     """
     extracts = options.given_extracts(staff, applications, survey, board)
     compared_level, reference_group = _settings_for(standard.value, ethnicity_level, reference)
-    with records_progress(enabled=not quiet) as progress:
+    with progress_bar(enabled=not quiet) as progress:
         request = RunRequest(
             standard=load_standard(standard.value),
             scheme=load_scheme(ethnicity_config),
@@ -197,7 +197,9 @@ def run_command(
             engine=engine.value,
         )
         pack = run(request)
-    paths = write_pack(out, pack)
+        if progress is not None:
+            progress(WRITING, 0, None)
+        paths = write_pack(out, pack)
     if not pack.audit_passed:
         if as_json:
             typer.echo(

@@ -31,7 +31,8 @@ from engine.ethnicity import EthnicityScheme
 from engine.indicators import Settings, evaluate, output_dims, restated, with_adjusted_p
 from engine.pack import Pack, file_sha256
 from engine.pooling import pooled_over_years
-from engine.readers import ExtractReader, Progress
+from engine.progress import Progress, prefixed, silent
+from engine.readers import ExtractReader
 from engine.reconciliation import Reconciliation
 from engine.schema import EXTRACTS, Kind
 from engine.standards import Measure, Standard
@@ -58,12 +59,18 @@ class RunRequest:
     command: Sequence[str] = ()
     #: records per chunk of a record-level extract (None: WRES_CHUNK_ROWS or the default)
     chunk_rows: int | None = None
-    #: told the records read so far of each extract, for a progress bar
+    #: told how far the run has got, for a progress display (``engine.progress``): the records
+    #: read of each extract ("reading staff"), then secondary suppression and its audit
     progress: Progress | None = None
     #: where records are counted: in this process, or on Apache Spark (engine.spark)
     engine: Literal["local", "spark"] = "local"
     #: Spark DataFrames by extract name, counted (engine "spark") like the extract files
     frames: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def reading_progress(self) -> Progress | None:
+        """:attr:`progress` as the readers tell it: an extract's records as "reading staff"."""
+        return None if self.progress is None else prefixed(self.progress, "reading ")
 
 
 def parse_by(values: Sequence[str]) -> list[list[str]]:
@@ -123,7 +130,7 @@ def _from_records(
             mapping=request.mapping,
             scheme=request.scheme,
             chunk_rows=request.chunk_rows,
-            progress=request.progress,
+            progress=request.reading_progress,
         )
         for name, path in request.extracts.items()
     }
@@ -214,7 +221,7 @@ def run(request: RunRequest) -> Pack:
         counts_file=counts_file,
     )
     del evaluated
-    protection = protect_run(cells, request.policy)
+    protection = protect_run(cells, request.policy, progress=request.progress or silent)
     table, secondary = withhold(primary.table, cells, protection, keys)
     if request.policy.rounding.round_counts_to_nearest > 1:
         # rates beside rounded counts would give the true counts away: recompute every figure
