@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from cli import options
 from cli.console import handles_errors, stderr
 from cli.progress import WRITING, progress_bar
 from cli.summary import print_summary
@@ -30,6 +31,7 @@ def demo(
     ] = Path("wres-demo"),
     seed: Annotated[int, typer.Option(min=0, help="Seed of the synthetic trust.")] = 1,
     years: Annotated[str, typer.Option(help="Years to synthesise, e.g. 2015-2024.")] = "2015-2024",
+    organisation_name: options.OrganisationName = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stdout.")] = False,
 ) -> None:
     """Synthesise one NHS trust, compute all nine WRES indicators and write the pack.
@@ -47,6 +49,8 @@ def demo(
             progress(SYNTHESISING, 0, None)
         result = write_synthetic(data, trusts=1, years=parse_years(years), seed=seed)
     messages.print(f"synthesised one trust into {data}", markup=False)
+    named = options.organisation_name(organisation_name)
+    command = ["wres", "demo", "--out", str(out), "--seed", str(seed), "--years", years]
     with progress_bar() as progress:
         request = RunRequest(
             standard=load_standard("wres"),
@@ -54,8 +58,9 @@ def demo(
             policy=load_policy("wres-default"),
             extracts=dict(result.files),
             by=DEMO_CUTS,
-            command=["wres", "demo", "--out", str(out), "--seed", str(seed), "--years", years],
+            command=[*command, *(["--organisation-name", named] if named else [])],
             progress=progress,
+            organisation_name=named,
         )
         pack = run(request)
         if progress is not None:

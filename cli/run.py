@@ -151,6 +151,7 @@ def run_command(
     ] = AdjustChoice.BH,
     column_map: options.ColumnMap = None,
     ethnicity_config: options.EthnicityConfig = None,
+    organisation_name: options.OrganisationName = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No summary table and no messages.")
     ] = False,
@@ -195,6 +196,7 @@ def run_command(
             command=_command(ctx),
             progress=progress,
             engine=engine.value,
+            organisation_name=options.organisation_name(organisation_name),
         )
         pack = run(request)
         if progress is not None:

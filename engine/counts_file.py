@@ -21,6 +21,7 @@ from engine.readers import _open, _reading
 from engine.reconciliation import ETHNICITY_STATUSES, UNKNOWN_REASONS, Reconciliation
 from engine.schema import YEAR_RANGE
 from engine.standards import Measure, Standard
+from engine.validation import organisation_codes
 
 REQUIRED: tuple[str, ...] = ("indicator", "year", "ethnicity", "numerator", "denominator")
 BOARD_VALUES: tuple[str, ...] = ("voting", "executive", "non-executive", "workforce")
@@ -209,6 +210,7 @@ def _reconcile(path: Path, table: pl.DataFrame) -> Reconciliation:
         rows_used=table.height,
         ethnicity={s: int(status.get(s, 0)) for s in ETHNICITY_STATUSES},
         ethnicity_unknown={r: int(reasons.get(r, 0)) for r in UNKNOWN_REASONS},
+        organisations=organisation_codes(table),
     )
     report.check()
     return report

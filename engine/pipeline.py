@@ -66,6 +66,9 @@ class RunRequest:
     engine: Literal["local", "spark"] = "local"
     #: Spark DataFrames by extract name, counted (engine "spark") like the extract files
     frames: Mapping[str, Any] = field(default_factory=dict)
+    #: the organisation's name for the titles of the workbook and the report (None: its code,
+    #: when the data hold one organisation)
+    organisation_name: str | None = None
 
     @property
     def reading_progress(self) -> Progress | None:
@@ -253,7 +256,7 @@ def run(request: RunRequest) -> Pack:
         audit_passed=protection.certificate.ok,
         reconciliations=tuple(reports),
         not_computed=not_computed,
-        manifest=_manifest(request, cuts, protection),
+        manifest=_manifest(request, cuts, protection, reports),
     )
 
 
@@ -272,8 +275,21 @@ def _protection_summary(protection: Protection) -> dict[str, Any]:
     }
 
 
+def organisation(request: RunRequest, reports: Sequence[Reconciliation]) -> dict[str, Any]:
+    """Whose figures these are: the name given, else the one organisation code of the data
+    (None when it holds several or none), and how many codes the data hold."""
+    codes = sorted({code for report in reports for code in report.organisations})
+    name = request.organisation_name
+    if name is None and len(codes) == 1:
+        name = codes[0]
+    return {"name": name, "codes_in_data": len(codes)}
+
+
 def _manifest(
-    request: RunRequest, cuts: Sequence[Sequence[str]], protection: Protection
+    request: RunRequest,
+    cuts: Sequence[Sequence[str]],
+    protection: Protection,
+    reports: Sequence[Reconciliation],
 ) -> dict[str, Any]:
     settings = {
         "standard": request.standard.short_name,
@@ -311,6 +327,7 @@ def _manifest(
             },
         },
         "secondary_protection": _protection_summary(protection),
+        "organisation": organisation(request, reports),
         "inputs": {
             **{
                 name: {"file": str(path), "sha256": file_sha256(path)}

@@ -50,6 +50,8 @@ class Reconciliation:
     ethnicity_unknown: Mapping[str, int] = field(default_factory=dict)
     unknown_values: Mapping[str, int] = field(default_factory=dict)
     rows_by_year: Mapping[int, int] = field(default_factory=dict)
+    #: the organisation codes of the rows used, sorted (none without an organisation column)
+    organisations: tuple[str, ...] = ()
 
     @property
     def rows_excluded_total(self) -> int:
@@ -80,6 +82,7 @@ class Reconciliation:
             ethnicity_unknown=_sum(self.ethnicity_unknown, other.ethnicity_unknown),
             unknown_values=_sum(self.unknown_values, other.unknown_values),
             rows_by_year=dict(sorted(_sum(self.rows_by_year, other.rows_by_year).items())),
+            organisations=tuple(sorted({*self.organisations, *other.organisations})),
         )
 
     def check(self) -> None:
