@@ -68,6 +68,14 @@ Policy = Annotated[
         "staff-survey) or a TOML file.",
     ),
 ]
+OrganisationName = Annotated[
+    str | None,
+    typer.Option(
+        metavar="NAME",
+        help="The organisation's name in the titles of the workbook and the report "
+        "(default: the organisation code, when the data hold one).",
+    ),
+]
 Json = Annotated[bool, typer.Option("--json", help="Print a machine-readable report on stdout.")]
 Force = Annotated[
     bool,
@@ -117,6 +125,11 @@ Dimensions = Annotated[
 def given_extracts(
     staff: Path | None, applications: Path | None, survey: Path | None, board: Path | None
 ) -> dict[str, Path]:
-    """The extracts given on the command line, by name, in the SPEC's order."""
+    """The extracts given on the command line, by name, in the order of docs/inputs.md."""
     named = {"staff": staff, "applications": applications, "survey": survey, "board": board}
     return {name: path for name, path in named.items() if path is not None}
+
+
+def organisation_name(value: str | None) -> str | None:
+    """``--organisation-name`` as given, spaces around it removed; None when blank."""
+    return (value or "").strip() or None

@@ -12,7 +12,7 @@ import typer
 from cli import options
 from cli.console import handles_errors, stderr
 from cli.exit_codes import ExitCode
-from cli.progress import records_progress
+from cli.progress import WRITING, progress_bar
 from cli.summary import report_run
 from cli.validate import parse_mapping
 from engine.errors import ConfigError
@@ -160,6 +160,7 @@ def run_command(
     ethnicity_config: options.EthnicityConfig = None,
     unrecognised_at_most: options.UnrecognisedAtMost = UNRECOGNISED_AT_MOST_PERCENT,
     accept_unrecognised: options.AcceptUnrecognised = False,
+    organisation_name: options.OrganisationName = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No summary table and no messages.")
     ] = False,
@@ -184,7 +185,7 @@ def run_command(
     with pack_folder(out, force=force) as folder:  # before any input is read
         extracts = options.given_extracts(staff, applications, survey, board)
         compared_level, reference_group = _settings_for(standard.value, ethnicity_level, reference)
-        with records_progress(enabled=not quiet) as progress:
+        with progress_bar(enabled=not quiet) as progress:
             request = RunRequest(
                 standard=load_standard(standard.value),
                 scheme=load_scheme(ethnicity_config),
@@ -208,9 +209,12 @@ def run_command(
                 engine=engine.value,
                 unrecognised_at_most_percent=unrecognised_at_most,
                 accept_unrecognised=accept_unrecognised,
+                organisation_name=options.organisation_name(organisation_name),
             )
             pack = run(request)
-        paths = folder.write(pack)
+            if progress is not None:
+                progress(WRITING, 0, None)
+            paths = folder.write(pack)
     if not pack.audit_passed:
         if as_json:
             typer.echo(

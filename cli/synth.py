@@ -59,7 +59,7 @@ def synth(
 ) -> None:
     """Write synthetic staff, applications, survey and board extracts with known disparities.
 
-    The four record-level extracts of the WRES (SPEC section 4) are written to OUT as
+    The four record-level extracts of the WRES (docs/inputs.md) are written to OUT as
     staff.parquet, applications.parquet, survey.parquet and board.parquet (or .csv), with the
     disability columns and survey questions of the WDES, and synth_truth.json recording the
     injected indicator 2-4 ratios, the WDES values, hotspot sites and row counts. Files are

@@ -21,7 +21,7 @@ from engine.readers import _format_of, _open, _reading
 from engine.reconciliation import ETHNICITY_STATUSES, UNKNOWN_REASONS, Reconciliation
 from engine.schema import YEAR_RANGE
 from engine.standards import Measure, Standard
-from engine.validation import unrecognised_spellings
+from engine.validation import organisation_codes, unrecognised_spellings
 
 REQUIRED: tuple[str, ...] = ("indicator", "year", "ethnicity", "numerator", "denominator")
 BOARD_VALUES: tuple[str, ...] = ("voting", "executive", "non-executive", "workforce")
@@ -213,6 +213,7 @@ def _reconcile(path: Path, table: pl.DataFrame) -> Reconciliation:
         unrecognised_ethnicity=unrecognised_spellings(
             table["ethnicity"], table["ethnic_unknown_reason"], table["_row"], path, "ethnicity"
         ),
+        organisations=organisation_codes(table),
     )
     report.check()
     return report

@@ -31,7 +31,8 @@ from engine.ethnicity import EthnicityScheme
 from engine.indicators import Settings, evaluate, output_dims, restated, with_adjusted_p
 from engine.pack import Pack, file_sha256
 from engine.pooling import pooled_over_years
-from engine.readers import ExtractReader, Progress
+from engine.progress import Progress, prefixed, silent
+from engine.readers import ExtractReader
 from engine.reconciliation import (
     UNRECOGNISED_AT_MOST_PERCENT,
     Reconciliation,
@@ -62,7 +63,8 @@ class RunRequest:
     command: Sequence[str] = ()
     #: records per chunk of a record-level extract (None: WRES_CHUNK_ROWS or the default)
     chunk_rows: int | None = None
-    #: told the records read so far of each extract, for a progress bar
+    #: told how far the run has got, for a progress display (``engine.progress``): the records
+    #: read of each extract ("reading staff"), then secondary suppression and its audit
     progress: Progress | None = None
     #: where records are counted: in this process, or on Apache Spark (engine.spark)
     engine: Literal["local", "spark"] = "local"
@@ -73,6 +75,14 @@ class RunRequest:
     unrecognised_at_most_percent: float = UNRECOGNISED_AT_MOST_PERCENT
     #: ...unless the user accepts them, as Unknown (unrecognised)
     accept_unrecognised: bool = False
+    #: the organisation's name for the titles of the workbook and the report (None: its code,
+    #: when the data hold one organisation)
+    organisation_name: str | None = None
+
+    @property
+    def reading_progress(self) -> Progress | None:
+        """:attr:`progress` as the readers tell it: an extract's records as "reading staff"."""
+        return None if self.progress is None else prefixed(self.progress, "reading ")
 
 
 def parse_by(values: Sequence[str]) -> list[list[str]]:
@@ -132,7 +142,7 @@ def _from_records(
             mapping=request.mapping,
             scheme=request.scheme,
             chunk_rows=request.chunk_rows,
-            progress=request.progress,
+            progress=request.reading_progress,
         )
         for name, path in request.extracts.items()
     }
@@ -225,7 +235,7 @@ def run(request: RunRequest) -> Pack:
         counts_file=counts_file,
     )
     del evaluated
-    protection = protect_run(cells, request.policy)
+    protection = protect_run(cells, request.policy, progress=request.progress or silent)
     table, secondary = withhold(primary.table, cells, protection, keys)
     if request.policy.rounding.round_counts_to_nearest > 1:
         # rates beside rounded counts would give the true counts away: recompute every figure
@@ -258,7 +268,7 @@ def run(request: RunRequest) -> Pack:
         reconciliations=tuple(reports),
         not_computed=not_computed,
         manifest={
-            **_manifest(request, cuts, protection),
+            **_manifest(request, cuts, protection, reports),
             **(
                 _unknown_ethnicity(reports)
                 if request.standard.characteristic == "ethnicity"
@@ -295,8 +305,21 @@ def _protection_summary(protection: Protection) -> dict[str, Any]:
     }
 
 
+def organisation(request: RunRequest, reports: Sequence[Reconciliation]) -> dict[str, Any]:
+    """Whose figures these are: the name given, else the one organisation code of the data
+    (None when it holds several or none), and how many codes the data hold."""
+    codes = sorted({code for report in reports for code in report.organisations})
+    name = request.organisation_name
+    if name is None and len(codes) == 1:
+        name = codes[0]
+    return {"name": name, "codes_in_data": len(codes)}
+
+
 def _manifest(
-    request: RunRequest, cuts: Sequence[Sequence[str]], protection: Protection
+    request: RunRequest,
+    cuts: Sequence[Sequence[str]],
+    protection: Protection,
+    reports: Sequence[Reconciliation],
 ) -> dict[str, Any]:
     settings = {
         "standard": request.standard.short_name,
@@ -338,6 +361,7 @@ def _manifest(
             },
         },
         "secondary_protection": _protection_summary(protection),
+        "organisation": organisation(request, reports),
         "inputs": {
             **{
                 name: {"file": str(path), "sha256": file_sha256(path)}

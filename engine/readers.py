@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +24,7 @@ from engine.csv_sniff import not_utf8, sniff_csv
 from engine.errors import BadInputError, ConfigError, InternalError, Problem
 from engine.ethnicity import EthnicityScheme, default_scheme
 from engine.problem_log import ProblemLog
+from engine.progress import Progress
 from engine.reconciliation import Reconciliation
 from engine.schema import EXTRACTS, Extract, Kind
 from engine.validation import StaffKeys, find_duplicate_staff, validate_chunk
@@ -40,8 +41,6 @@ _HINTS: Mapping[str, str] = {
 _LISTED_COLUMNS = 30
 #: Records per chunk; ``WRES_CHUNK_ROWS`` overrides it (tests force tiny chunks with it).
 DEFAULT_CHUNK_ROWS = 1_000_000
-#: Called with the extract's name, the records read so far and the file's total (None if unknown).
-Progress = Callable[[str, int, int | None], None]
 
 
 def chunk_rows_setting(value: int | None = None) -> int:

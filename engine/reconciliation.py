@@ -84,6 +84,8 @@ class Reconciliation:
     unknown_values: Mapping[str, int] = field(default_factory=dict)
     rows_by_year: Mapping[int, int] = field(default_factory=dict)
     unrecognised_ethnicity: Mapping[str, UnrecognisedSpelling] = field(default_factory=dict)
+    #: the organisation codes of the rows used, sorted (none without an organisation column)
+    organisations: tuple[str, ...] = ()
 
     @property
     def rows_excluded_total(self) -> int:
@@ -144,6 +146,7 @@ class Reconciliation:
             unrecognised_ethnicity=_sum_spellings(
                 self.unrecognised_ethnicity, other.unrecognised_ethnicity
             ),
+            organisations=tuple(sorted({*self.organisations, *other.organisations})),
         )
 
     def check(self) -> None:

@@ -184,7 +184,15 @@ def _reconcile(
         ethnicity_unknown={reason: reasons.get(reason, 0) for reason in UNKNOWN_REASONS},
         unknown_values=unknown_values,
         rows_by_year=by_year,
+        organisations=organisation_codes(data),
     )
+
+
+def organisation_codes(data: pl.DataFrame) -> tuple[str, ...]:
+    """The distinct codes in ``data``'s organisation column, sorted (none without one)."""
+    if "organisation" not in data.columns:
+        return ()
+    return tuple(sorted(str(v) for v in data["organisation"].drop_nulls().unique()))
 
 
 def _staff_keys(columns: Sequence[str]) -> list[str] | None:

@@ -363,7 +363,8 @@ def build_report(data: Published) -> str:
         f"<style>{STYLE}</style></head><body>"
         f'<header class="mast"><div class="wrap"><span class="tag">{esc(ctx.short_name)}</span>'
         f"<h1>{esc(ctx.name)}</h1>"
-        f"<p>{esc(span)} · organisation total{esc(' and by ' + cut_text) if cut_text else ''} · "
+        f"<p>{esc(ctx.organisation + ' · ') if ctx.organisation else ''}"
+        f"{esc(span)} · organisation total{esc(' and by ' + cut_text) if cut_text else ''} · "
         f"disclosure policy {esc(ctx.policy_name)}</p></div></header>"
         f'<nav class="toc" aria-label="Contents"><div class="wrap"><ul>{links}</ul></div></nav>'
         f'<main class="wrap">{warning}{body}</main>'

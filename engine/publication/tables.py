@@ -208,6 +208,9 @@ class Context:
     provenance: tuple[tuple[str, str], ...]
     #: Unknown ethnicity by reason, to tell unrecognised values apart from not stated
     unknown: UnknownEthnicity = field(default_factory=UnknownEthnicity)
+    #: whose figures these are (``--organisation-name``, the data's one organisation code, or
+    #: "N organisations"); None when the manifest does not say
+    organisation: str | None = None
 
     @property
     def level(self) -> float:
@@ -226,6 +229,12 @@ class Context:
     @property
     def short_name(self) -> str:
         return str(self.settings.get("standard", "wres"))
+
+    def heading(self, years: Sequence[int]) -> str:
+        """The title of the outputs: the organisation, the standard and the years."""
+        span = f"{years[0]}-{years[-1]}" if len(years) > 1 else (str(years[0]) if years else "")
+        title = f"{self.name} ({self.short_name})" + (f", {span}" if span else "")
+        return f"{self.organisation}: {title}" if self.organisation else title
 
     @property
     def protection_applied(self) -> bool:
@@ -435,7 +444,18 @@ def context_from_manifest(manifest: Mapping[str, Any]) -> Context:
         policy_rules=rules,
         protection=tuple(protection),
         provenance=tuple(provenance),
+        organisation=_organisation(manifest.get("organisation")),
     )
+
+
+def _organisation(entry: object) -> str | None:
+    """The manifest's organisation as a title names it."""
+    if not isinstance(entry, Mapping):
+        return None
+    if entry.get("name"):
+        return str(entry["name"])
+    codes = entry.get("codes_in_data")
+    return f"{codes} organisations" if isinstance(codes, int) and codes > 1 else None
 
 
 # --- the tables ---------------------------------------------------------------------------------

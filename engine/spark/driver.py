@@ -33,7 +33,8 @@ from engine.cube import CubeBuilder, Dictionary
 from engine.errors import BadInputError, ConfigError, InternalError, Problem
 from engine.ethnicity import EthnicityScheme
 from engine.problem_log import ProblemLog
-from engine.readers import FORMATS, Progress, check_mapping, extract_named, find_columns
+from engine.progress import Progress
+from engine.readers import FORMATS, check_mapping, extract_named, find_columns
 from engine.reconciliation import Reconciliation
 from engine.spark.partitions import (
     HINTS,

@@ -6,6 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import openpyxl
 import polars as pl
 import pytest
 from scipy.stats import fisher_exact
@@ -362,6 +363,43 @@ def test_reconciliation_balances_for_record_extracts(tmp_path: Path) -> None:
     read, used, excluded = balances["staff"]
     assert (read, used, excluded) == (15, 11, 4)
     assert read == used + excluded
+
+
+# --- whose figures -------------------------------------------------------------------------------
+
+
+def titles(out: Path) -> tuple[str, str]:
+    """The workbook's title row and the report's line under its heading."""
+    book = openpyxl.load_workbook(out / "publish" / "wres.xlsx", read_only=True)
+    title = str(book["Contents"]["A1"].value)
+    book.close()
+    report = (out / "publish" / "report.html").read_text(encoding="utf-8")
+    return title, report.split("</h1><p>", 1)[1].split("</p>", 1)[0]
+
+
+def test_the_organisation_is_named_in_the_workbook_and_report_titles(
+    tmp_path: Path, no_suppression: Path
+) -> None:
+    rows = [
+        f"3,{org},2024,{eth},{n},100" for org in ("RXX", "RYY") for eth, n in (("A", 20), ("N", 30))
+    ]
+    both = counts_file(tmp_path / "both.csv", *rows)
+    one = counts_file(tmp_path / "one.csv", *rows[:2])
+    policy = ("--policy", no_suppression)
+    result = wres("run", "--counts", both, *policy, "--out", tmp_path / "named", "-q",
+                  "--organisation-name", " Example NHS Trust ")  # fmt: skip
+    assert result.exit_code == ExitCode.OK, result.output
+    title, masthead = titles(tmp_path / "named")
+    assert title == "Example NHS Trust: Workforce Race Equality Standard (WRES), 2024"
+    assert masthead.startswith("Example NHS Trust · 2024 · ")
+    # no name given: the data's one organisation code, or how many there are
+    for counts, expected in ((one, "RXX"), (both, "2 organisations")):
+        out = tmp_path / counts.stem
+        result = wres("run", "--counts", counts, *policy, "--out", out, "-q")
+        assert result.exit_code == ExitCode.OK, result.output
+        title, masthead = titles(out)
+        assert title == f"{expected}: Workforce Race Equality Standard (WRES), 2024"
+        assert masthead.startswith(f"{expected} · 2024 · ")
 
 
 # --- reproducible --------------------------------------------------------------------------------
