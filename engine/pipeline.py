@@ -221,7 +221,7 @@ def run(request: RunRequest) -> Pack:
         # from the counts as published
         table = restated(table, request.standard, request.settings)
     alpha = 1 - request.settings.confidence
-    published = with_adjusted_p(table, method=request.adjust, alpha=alpha)
+    published = with_adjusted_p(table, dims, method=request.adjust, alpha=alpha)
     pooled = pooled_over_years(
         table,
         table,

@@ -349,7 +349,8 @@ class Context:
                 {"bh": "Benjamini-Hochberg (false discovery rate)", "holm": "Holm"}.get(
                     str(s.get("adjustment")), str(s.get("adjustment", "not recorded"))
                 )
-                + " within each indicator; 'significant' uses the adjusted p-value",
+                + " within each indicator, year and cut (the organisation total is one family, "
+                "each cut table another); 'significant' uses the adjusted p-value",
             ),
             ("Cuts", cut_text or "not recorded"),
             (
