@@ -25,6 +25,7 @@ from typing import Any
 import polars as pl
 
 from engine.errors import ConfigError
+from engine.precision import as_published
 from engine.publication import REPORT, WORKBOOK, write_publication
 from engine.reconciliation import Reconciliation
 from engine.staging import cannot_write, is_staging, staging_folder
@@ -60,6 +61,7 @@ STAGING_PURPOSE = "run"
 class Pack:
     """What a run hands over for writing."""
 
+    #: every figure at full precision (publish/ rounds them: engine.precision)
     indicators: pl.DataFrame
     #: Mantel-Haenszel and trend results over the years, per comparison and cut
     pooled: pl.DataFrame
@@ -140,12 +142,14 @@ class PackFolder:
         restricted.mkdir()
         written: dict[str, Path] = {}
         if pack.audit_passed:  # a failed audit publishes nothing: publish/ is left empty
-            _write_csv(pack.indicators, publish / "indicators.csv")
-            pack.indicators.write_parquet(publish / "indicators.parquet", statistics=False)
-            _write_csv(pack.pooled, publish / "pooled.csv")
-            pack.pooled.write_parquet(publish / "pooled.parquet", statistics=False)
+            # figures rounded as the annual return prints them; the Pack keeps full precision
+            indicators, pooled = as_published(pack.indicators), as_published(pack.pooled)
+            _write_csv(indicators, publish / "indicators.csv")
+            indicators.write_parquet(publish / "indicators.parquet", statistics=False)
+            _write_csv(pooled, publish / "pooled.csv")
+            pooled.write_parquet(publish / "pooled.parquet", statistics=False)
             # the workbook and the report, from the same published tables, in the same swap
-            written = write_publication(publish, pack.indicators, pack.pooled, pack.manifest)
+            written = write_publication(publish, indicators, pooled, pack.manifest)
         if pack.certificate is not None:
             _write_csv(pack.certificate, restricted / CERTIFICATE)
         _write_csv(pack.decisions, restricted / "decisions.csv")

@@ -43,7 +43,7 @@ from engine.standards import Measure, Standard
 from rules.policy import Policy
 from rules.run_protection import protect_run, run_cells, withhold
 from rules.secondary import Protection
-from rules.suppression import apply_primary
+from rules.suppression import apply_primary, explain_comparisons
 
 
 @dataclass(frozen=True)
@@ -241,8 +241,10 @@ def run(request: RunRequest) -> Pack:
         # rates beside rounded counts would give the true counts away: recompute every figure
         # from the counts as published
         table = restated(table, request.standard, request.settings)
+    # a row showing its own counts beside a blank comparison says why, in words
+    table = explain_comparisons(table)
     alpha = 1 - request.settings.confidence
-    published = with_adjusted_p(table, method=request.adjust, alpha=alpha)
+    published = with_adjusted_p(table, dims, method=request.adjust, alpha=alpha)
     pooled = pooled_over_years(
         table,
         table,
