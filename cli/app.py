@@ -9,10 +9,12 @@ import typer
 
 from cli import audit, demo, protect, run, synth, validate
 from cli.config import DEFAULT_FILE, read_settings
-from cli.console import handles_errors, stderr
+from cli.console import JsonErrorsCommand, JsonErrorsGroup, handles_errors, stderr
+from engine import __version__
 
 app = typer.Typer(
     name="wres",
+    cls=JsonErrorsGroup,
     help=(
         "Privacy-preserving statistics for the NHS Workforce Race Equality Standard.\n\n"
         "Example: wres demo --out ./wres-demo"
@@ -22,7 +24,16 @@ app = typer.Typer(
     # Staff data live in local variables; a traceback must never print them.
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
+    # -h as well as --help, on every command (subcommands inherit the group's settings)
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _print_version(value: bool) -> None:
+    """The ``--version`` callback: the installed package's version, then exit."""
+    if value:
+        print(f"wres {__version__}")
+        raise typer.Exit(0)
 
 
 @app.callback()
@@ -38,6 +49,15 @@ def settings_file(
             "./wres.toml is read when present. Command-line options override it.",
         ),
     ] = None,
+    version: Annotated[  # handled by its callback, before any command runs
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version of wres and exit.",
+        ),
+    ] = False,
 ) -> None:
     """Read the settings file and make its values the commands' defaults."""
     path = config if config is not None else (DEFAULT_FILE if DEFAULT_FILE.is_file() else None)
@@ -53,10 +73,11 @@ def settings_file(
 
 app.command("demo")(demo.demo)
 app.command("synth")(synth.synth)
-app.command("validate")(validate.validate)
-app.command("run")(run.run_command)
-app.command("protect")(protect.protect_command)
-app.command("audit")(audit.audit_command)
+# the commands with --json: their usage errors are JSON on stdout too
+app.command("validate", cls=JsonErrorsCommand)(validate.validate)
+app.command("run", cls=JsonErrorsCommand)(run.run_command)
+app.command("protect", cls=JsonErrorsCommand)(protect.protect_command)
+app.command("audit", cls=JsonErrorsCommand)(audit.audit_command)
 
 
 def main() -> None:

@@ -89,6 +89,7 @@ def audit_command(
         raise fail(
             f"{table}: disclosure under policy {chosen.name}: {report['verdict']}",
             ExitCode.DISCLOSURE_AUDIT_FAILED,
+            as_json=False,  # the report above is the JSON document
         )
 
 

@@ -7,27 +7,38 @@ from typing import Annotated
 
 import typer
 
+from cli import options
 from cli.console import handles_errors, stderr
-from cli.summary import print_summary
+from cli.progress import WRITING, progress_bar
+from cli.summary import print_summary, print_unrecognised_notes
 from engine.ethnicity import default_scheme
-from engine.pack import write_pack
+from engine.pack import pack_folder
 from engine.pipeline import RunRequest, run
 from engine.standards import load_standard
-from engine.synth import parse_years, write_synthetic
+from engine.synth import OutputFormat, check_out_dir, parse_years, write_synthetic
 from rules.policy import load_policy
 
 DEMO_CUTS = (("site",), ("band",))
+#: The demo's first stage, before the run's own.
+SYNTHESISING = "synthesising one trust"
 
 
 @handles_errors
 def demo(
     *,
     out: Annotated[
-        Path, typer.Option(file_okay=False, help="Folder for data/, publish/ and restricted/.")
+        Path,
+        typer.Option(
+            file_okay=False,
+            help="Folder for data/, publish/ and restricted/: new, empty or an earlier demo "
+            "(else --force).",
+        ),
     ] = Path("wres-demo"),
     seed: Annotated[int, typer.Option(min=0, help="Seed of the synthetic trust.")] = 1,
     years: Annotated[str, typer.Option(help="Years to synthesise, e.g. 2015-2024.")] = "2015-2024",
+    organisation_name: options.OrganisationName = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stdout.")] = False,
+    force: options.Force = False,
 ) -> None:
     """Synthesise one NHS trust, compute all nine WRES indicators and write the pack.
 
@@ -39,24 +50,37 @@ def demo(
     """
     messages = stderr()
     data = out / "data"
-    result = write_synthetic(data, trusts=1, years=parse_years(years), seed=seed)
-    messages.print(f"synthesised one trust into {data}", markup=False)
-    request = RunRequest(
-        standard=load_standard("wres"),
-        scheme=default_scheme(),
-        policy=load_policy("wres-default"),
-        extracts=dict(result.files),
-        by=DEMO_CUTS,
-        command=["wres", "demo", "--out", str(out), "--seed", str(seed), "--years", years],
-    )
-    pack = run(request)
+    with pack_folder(out, force=force) as folder:  # before anything is written
+        check_out_dir(data, OutputFormat.PARQUET, force=force)
+        with progress_bar() as progress:
+            if progress is not None:
+                progress(SYNTHESISING, 0, None)
+            result = write_synthetic(data, trusts=1, years=parse_years(years), seed=seed)
+        messages.print(f"synthesised one trust into {data}", markup=False)
+        named = options.organisation_name(organisation_name)
+        command = ["wres", "demo", "--out", str(out), "--seed", str(seed), "--years", years]
+        with progress_bar() as progress:
+            request = RunRequest(
+                standard=load_standard("wres"),
+                scheme=default_scheme(),
+                policy=load_policy("wres-default"),
+                extracts=dict(result.files),
+                by=DEMO_CUTS,
+                command=[*command, *(["--organisation-name", named] if named else [])],
+                progress=progress,
+                organisation_name=named,
+            )
+            pack = run(request)
+            if progress is not None:
+                progress(WRITING, 0, None)
+            paths = folder.write(pack)
     for report in pack.reconciliations:
         messages.print(
             f"{report.extract}: {report.rows_read:,} rows read = {report.rows_used:,} used "
             f"+ {report.rows_excluded_total:,} excluded",
             markup=False,
         )
-    paths = write_pack(out, pack)
+    print_unrecognised_notes(pack)
     if not quiet:
         print_summary(pack.indicators, request.standard)
     messages.print(

@@ -42,6 +42,24 @@ EthnicityConfig = Annotated[
         help="Ethnicity hierarchy (TOML, the format of engine/data/ethnicity.toml).",
     ),
 ]
+UnrecognisedAtMost = Annotated[
+    float,
+    typer.Option(
+        min=0.0,
+        max=100.0,
+        metavar="PERCENT",
+        help="Stop (exit 3), listing the spellings, when more than this percentage of an "
+        "extract's rows used have an ethnicity that is not recognised.",
+    ),
+]
+AcceptUnrecognised = Annotated[
+    bool,
+    typer.Option(
+        "--accept-unrecognised",
+        help="Go on whatever the share of unrecognised ethnicity values, counting them as "
+        "Unknown (unrecognised), apart from not stated.",
+    ),
+]
 Policy = Annotated[
     str,
     typer.Option(
@@ -50,7 +68,23 @@ Policy = Annotated[
         "staff-survey) or a TOML file.",
     ),
 ]
+OrganisationName = Annotated[
+    str | None,
+    typer.Option(
+        metavar="NAME",
+        help="The organisation's name in the titles of the workbook and the report "
+        "(default: the organisation code, when the data hold one).",
+    ),
+]
 Json = Annotated[bool, typer.Option("--json", help="Print a machine-readable report on stdout.")]
+Force = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Write into a folder that is not empty and not wres's own earlier output; wres "
+        "replaces only files it wrote and leaves every other.",
+    ),
+]
 
 
 class EngineChoice(StrEnum):
@@ -91,6 +125,11 @@ Dimensions = Annotated[
 def given_extracts(
     staff: Path | None, applications: Path | None, survey: Path | None, board: Path | None
 ) -> dict[str, Path]:
-    """The extracts given on the command line, by name, in the SPEC's order."""
+    """The extracts given on the command line, by name, in the order of docs/inputs.md."""
     named = {"staff": staff, "applications": applications, "survey": survey, "board": board}
     return {name: path for name, path in named.items() if path is not None}
+
+
+def organisation_name(value: str | None) -> str | None:
+    """``--organisation-name`` as given, spaces around it removed; None when blank."""
+    return (value or "").strip() or None

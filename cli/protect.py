@@ -16,6 +16,7 @@ from cli.console import fail, handles_errors, stderr, stdout
 from cli.exit_codes import ExitCode
 from engine.errors import ConfigError
 from engine.protection.long_format import STATUS_COLUMN, LongTable, read_long_table
+from engine.staging import staging_folder
 from rules.policy import load_policy
 from rules.secondary import Protection, protect
 from rules.table import DEFAULT_TOTAL
@@ -69,6 +70,7 @@ def protect_command(
         Path,
         typer.Option(
             metavar="OUT.csv",
+            dir_okay=False,
             help="The protected table; its certificate goes beside it as OUT.certificate.csv.",
         ),
     ],
@@ -96,24 +98,26 @@ def protect_command(
 
     Example: wres protect staff.csv --count-column staff --hierarchy ethnicity=eth.csv --out out.csv
     """
-    chosen = load_policy(policy)
-    read = read_long_table(
-        table,
-        count_column,
-        hierarchies=parse_hierarchies(hierarchy or []),
-        total=total_label,
-        dimensions=parse_dimensions(dimensions),
-    )
-    result = protect(read.tables, chosen)
-    cert_path = certificate_path(out)
-    if not result.certificate.ok:  # the fallback makes this unreachable; publish nothing
-        raise fail(
-            f"the disclosure audit failed for {len(result.certificate.failures)} cell(s); "
-            "nothing written",
-            ExitCode.DISCLOSURE_AUDIT_FAILED,
+    # the folder of OUT is made and proved writable before the table is read
+    with staging_folder(out.parent, "protect") as staging:
+        chosen = load_policy(policy)
+        read = read_long_table(
+            table,
+            count_column,
+            hierarchies=parse_hierarchies(hierarchy or []),
+            total=total_label,
+            dimensions=parse_dimensions(dimensions),
         )
-    protected = _protected_frame(read, result, chosen.secondary.marker)
-    _write_atomically({out: protected, cert_path: result.certificate_frame()})
+        result = protect(read.tables, chosen)
+        cert_path = certificate_path(out)
+        if not result.certificate.ok:  # the fallback makes this unreachable; publish nothing
+            raise fail(
+                f"the disclosure audit failed for {len(result.certificate.failures)} cell(s); "
+                "nothing written",
+                ExitCode.DISCLOSURE_AUDIT_FAILED,
+            )
+        protected = _protected_frame(read, result, chosen.secondary.marker)
+        _write_atomically(staging, {out: protected, cert_path: result.certificate_frame()})
     summary = _summary(read, result, chosen.name, out, cert_path)
     if as_json:
         print(json.dumps(summary, indent=2))
@@ -138,20 +142,12 @@ def _protected_frame(read: LongTable, result: Protection, marker: str) -> pl.Dat
     return frame.with_columns(pl.Series(STATUS_COLUMN, status.tolist(), dtype=pl.String))
 
 
-def _write_atomically(files: dict[Path, pl.DataFrame]) -> None:
-    """Each file written beside its destination and renamed into place, all or none."""
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for path, frame in files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temp = path.with_name(f".{path.name}.partial")
-            frame.write_csv(temp, null_value="")
-            staged.append((temp, path))
-        for temp, path in staged:
-            temp.replace(path)
-    finally:
-        for temp, _ in staged:
-            temp.unlink(missing_ok=True)
+def _write_atomically(staging: Path, files: dict[Path, pl.DataFrame]) -> None:
+    """Write every file into ``staging`` first, then rename each into place: all or none."""
+    for path, frame in files.items():
+        frame.write_csv(staging / path.name, null_value="")
+    for path in files:
+        (staging / path.name).replace(path)
 
 
 def _summary(

@@ -12,14 +12,15 @@ import typer
 from cli import options
 from cli.console import handles_errors, stderr
 from cli.exit_codes import ExitCode
-from cli.progress import records_progress
+from cli.progress import WRITING, progress_bar
 from cli.summary import report_run
 from cli.validate import parse_mapping
 from engine.errors import ConfigError
 from engine.ethnicity import Level, load_scheme
 from engine.indicators import REFERENCES, Settings
-from engine.pack import write_pack
+from engine.pack import pack_folder
 from engine.pipeline import RunRequest, parse_by, run
+from engine.reconciliation import UNRECOGNISED_AT_MOST_PERCENT
 from engine.standards import load_standard
 from rules.policy import load_policy
 
@@ -113,8 +114,14 @@ def run_command(
         ),
     ] = None,
     out: Annotated[
-        Path, typer.Option(file_okay=False, help="Folder for publish/ and restricted/.")
+        Path,
+        typer.Option(
+            file_okay=False,
+            help="Folder for publish/ and restricted/: new, empty or an earlier pack "
+            "(else --force).",
+        ),
     ] = Path("wres-out"),
+    force: options.Force = False,
     by: Annotated[
         list[str] | None,
         typer.Option(
@@ -151,6 +158,9 @@ def run_command(
     ] = AdjustChoice.BH,
     column_map: options.ColumnMap = None,
     ethnicity_config: options.EthnicityConfig = None,
+    unrecognised_at_most: options.UnrecognisedAtMost = UNRECOGNISED_AT_MOST_PERCENT,
+    accept_unrecognised: options.AcceptUnrecognised = False,
+    organisation_name: options.OrganisationName = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No summary table and no messages.")
     ] = False,
@@ -167,37 +177,44 @@ def run_command(
     what the disclosure policy withholds, and writes OUT/publish/ (indicators and pooled results
     as CSV and Parquet, the workbook wres.xlsx, the report report.html) and OUT/restricted/
     (decisions, reconciliation, manifest). Indicators whose extract is missing are listed as not
-    computed.
+    computed. An extract with more unrecognised ethnicity values than --unrecognised-at-most
+    allows stops the run with every spelling listed (exit 3), unless --accept-unrecognised.
 
     Example: wres run --staff staff.parquet --applications applications.parquet --by site --out pack
     """
-    extracts = options.given_extracts(staff, applications, survey, board)
-    compared_level, reference_group = _settings_for(standard.value, ethnicity_level, reference)
-    with records_progress(enabled=not quiet) as progress:
-        request = RunRequest(
-            standard=load_standard(standard.value),
-            scheme=load_scheme(ethnicity_config),
-            policy=load_policy(policy),
-            settings=Settings(
-                level=compared_level,
-                reference=reference_group,
-                ci_method=ci_method.value,
-                confidence=level,
-                test=test.value,
-                characteristic=load_standard(standard.value).characteristic,
-            ),
-            extracts=extracts,
-            counts=counts,
-            mapping=parse_mapping(column_map or []),
-            by=parse_by(by or []),
-            lattice=lattice,
-            adjust=adjust.value,
-            command=_command(ctx),
-            progress=progress,
-            engine=engine.value,
-        )
-        pack = run(request)
-    paths = write_pack(out, pack)
+    with pack_folder(out, force=force) as folder:  # before any input is read
+        extracts = options.given_extracts(staff, applications, survey, board)
+        compared_level, reference_group = _settings_for(standard.value, ethnicity_level, reference)
+        with progress_bar(enabled=not quiet) as progress:
+            request = RunRequest(
+                standard=load_standard(standard.value),
+                scheme=load_scheme(ethnicity_config),
+                policy=load_policy(policy),
+                settings=Settings(
+                    level=compared_level,
+                    reference=reference_group,
+                    ci_method=ci_method.value,
+                    confidence=level,
+                    test=test.value,
+                    characteristic=load_standard(standard.value).characteristic,
+                ),
+                extracts=extracts,
+                counts=counts,
+                mapping=parse_mapping(column_map or []),
+                by=parse_by(by or []),
+                lattice=lattice,
+                adjust=adjust.value,
+                command=_command(ctx),
+                progress=progress,
+                engine=engine.value,
+                unrecognised_at_most_percent=unrecognised_at_most,
+                accept_unrecognised=accept_unrecognised,
+                organisation_name=options.organisation_name(organisation_name),
+            )
+            pack = run(request)
+            if progress is not None:
+                progress(WRITING, 0, None)
+            paths = folder.write(pack)
     if not pack.audit_passed:
         if as_json:
             typer.echo(

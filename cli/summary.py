@@ -15,8 +15,8 @@ from cli.console import stderr, stdout
 from engine import __version__
 from engine.counts import STANDARD_VARIANT
 from engine.indicators import ALL
-from engine.pack import Pack
-from engine.standards import Measure, Standard
+from engine.pack import RESTRICTED, UNRECOGNISED_FILE, Pack
+from engine.standards import Indicator, Measure, Standard
 
 
 def _headline_rows(indicators: pl.DataFrame) -> pl.DataFrame:
@@ -55,6 +55,20 @@ def _figure(row: dict[str, object], measure: Measure, level: float) -> str:
     return _percent(rate)  # type: ignore[arg-type]
 
 
+def _meaning(row: dict[str, object], indicator: Indicator, standard: Standard) -> str:
+    """What the organisation-total figure of ``indicator`` is, in words."""
+    if indicator.measure is Measure.RATIO:
+        return str(row["direction"])
+    if indicator.measure is Measure.SHARE:
+        # the total row is the group's share of the whole workforce, not the bands the
+        # indicator's title names (those are in the workbook and indicators.csv)
+        return (
+            f"{row['group']} staff as a share of all staff "
+            "(each band and staff group: wres.xlsx and publish/indicators.csv)"
+        )
+    return indicator.title
+
+
 def print_summary(indicators: pl.DataFrame, standard: Standard, level: float = 0.95) -> None:
     """Print the latest year's headline figures of the focal group (BME) on stdout."""
     rows = _headline_rows(indicators)
@@ -76,8 +90,7 @@ def print_summary(indicators: pl.DataFrame, standard: Standard, level: float = 0
             table.add_row(str(ind.id), figure, ind.title)
             continue
         row = mine.row(0, named=True)
-        meaning = str(row["direction"]) if ind.measure is Measure.RATIO else ind.title
-        table.add_row(str(ind.id), _figure(row, ind.measure, level), meaning)
+        table.add_row(str(ind.id), _figure(row, ind.measure, level), _meaning(row, ind, standard))
     stdout().print(table)
 
 
@@ -129,8 +142,24 @@ def report_run(
                 f"({', '.join(f'{k}: {v:,}' for k, v in report.rows_excluded.items()) or 'none'})",
                 markup=False,
             )
+    if standard.characteristic == "ethnicity":
+        print_unrecognised_notes(pack)
     messages.print(
         f"wrote {paths['indicators'].parent} and {paths['manifest'].parent}", markup=False
     )
     for indicator, reason in pack.not_computed.iter_rows():
         messages.print(f"indicator {indicator} not computed: {reason}", markup=False)
+
+
+def print_unrecognised_notes(pack: Pack) -> None:
+    """On stderr, for each input with unrecognised ethnicity values: how many, and where the
+    spellings are listed."""
+    for report in pack.reconciliations:
+        if report.unrecognised_rows:
+            stderr().print(
+                f"note: {report.extract}: {report.unrecognised_rows:,} of {report.rows_used:,} "
+                f"rows used ({100 * report.unrecognised_share:.1f}%) have an ethnicity that is "
+                "not recognised, counted as Unknown (unrecognised), apart from not stated; "
+                f"every spelling is in {RESTRICTED}/{UNRECOGNISED_FILE}",
+                markup=False,
+            )

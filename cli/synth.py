@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from cli import options
 from cli.console import fail, handles_errors, stderr, stdout
 from cli.exit_codes import ExitCode
 from engine.errors import ConfigError
@@ -15,6 +16,7 @@ from engine.synth import (
     MAX_TRUSTS,
     OutputFormat,
     TrustData,
+    check_out_dir,
     parse_years,
     write_synthetic,
 )
@@ -53,17 +55,20 @@ def synth(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress messages on stderr.")
     ] = False,
+    force: options.Force = False,
 ) -> None:
     """Write synthetic staff, applications, survey and board extracts with known disparities.
 
-    The four record-level extracts of the WRES (SPEC section 4) are written to OUT as
+    The four record-level extracts of the WRES (docs/inputs.md) are written to OUT as
     staff.parquet, applications.parquet, survey.parquet and board.parquet (or .csv), with the
     disability columns and survey questions of the WDES, and synth_truth.json recording the
     injected indicator 2-4 ratios, the WDES values, hotspot sites and row counts. Files are
-    byte-identical for the same options.
+    byte-identical for the same options. OUT must be new, empty or an earlier output of wres
+    synth, unless --force; a file wres did not write is never replaced.
 
     Example: wres synth --trusts 210 --years 2015-2024 --seed 1 --format parquet --out ./national
     """
+    check_out_dir(out, output_format, force=force)
     messages = stderr()
 
     def report(data: TrustData) -> None:

@@ -5,18 +5,24 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from rich.console import Console
 from rich.table import Table
 
 from cli import options
 from cli.console import fail, handles_errors, stderr, stdout
 from cli.exit_codes import ExitCode
-from engine.errors import BadInputError, ConfigError, Problem
+from engine.errors import BadInputError, ConfigError, Problem, UnrecognisedEthnicityError
 from engine.ethnicity import UNKNOWN, load_scheme
 from engine.readers import check_mapping, read_extract
-from engine.reconciliation import Reconciliation
+from engine.reconciliation import (
+    UNRECOGNISED,
+    UNRECOGNISED_AT_MOST_PERCENT,
+    Reconciliation,
+    check_unrecognised,
+)
 from engine.schema import EXTRACTS, Kind
 
 _FILE = "FILE"
@@ -48,14 +54,23 @@ def validate(
     board: options.Board = None,
     column_map: options.ColumnMap = None,
     ethnicity_config: options.EthnicityConfig = None,
+    unrecognised_at_most: options.UnrecognisedAtMost = UNRECOGNISED_AT_MOST_PERCENT,
+    accept_unrecognised: options.AcceptUnrecognised = False,
     as_json: options.Json = False,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="No report and no notes: problems only (on stderr)."),
+    ] = False,
 ) -> None:
     """Check extracts and report how every row is counted; never prints a record.
 
     Reads each extract given (CSV, Parquet or Excel), checks every row and prints, per extract:
-    rows read, rows by ethnicity (White, BME, Unknown and why), unknown values, rows excluded
-    and why, and the check "rows read = rows used + rows excluded". Every problem of a file is
-    listed on stderr with its file, row and column (exit code 3).
+    rows read, rows by ethnicity (White, BME, Unknown and why, with every unrecognised spelling,
+    its rows and its first row), unknown values, rows excluded and why, and the check "rows read
+    = rows used + rows excluded". Every problem of a file is listed on stderr with its file, row
+    and column (exit code 3); so is an extract with more unrecognised ethnicity values than
+    --unrecognised-at-most allows, unless --accept-unrecognised. With -q only the problems are
+    printed, and the exit code says whether the extracts are valid.
 
     Example: wres validate --staff staff.csv --survey survey.parquet --map 'ethnicity=Ethnic Origin'
     """
@@ -64,7 +79,8 @@ def validate(
         msg = "give at least one extract to validate: --staff, --applications, --survey or --board"
         raise ConfigError(msg)
     mapping = parse_mapping(column_map or [])
-    _note_unused(mapping, files)
+    if not quiet:
+        _note_unused(mapping, files)
     scheme = load_scheme(ethnicity_config)
 
     reports: dict[str, Reconciliation] = {}
@@ -74,17 +90,26 @@ def validate(
             reports[name] = read_extract(path, name, mapping=mapping, scheme=scheme).report
         except BadInputError as err:  # keep going: the analyst gets every file's problems at once
             problems.extend(err.problems)
+    if not accept_unrecognised:
+        try:
+            check_unrecognised(reports.values(), at_most_percent=unrecognised_at_most)
+        except UnrecognisedEthnicityError as err:
+            problems.extend(err.problems)
 
     if as_json:
         print_json(reports, problems)
-    else:
+    elif not quiet:
         console = stdout()
         for report in reports.values():
             print_report(console, report)
     if problems:
         # All of them: each column already lists only its first rows, and a cut-off list would
         # hide whole columns.
-        raise fail(BadInputError(problems).render(limit=len(problems)), ExitCode.BAD_INPUT)
+        raise fail(
+            BadInputError(problems).render(limit=len(problems)),
+            ExitCode.BAD_INPUT,
+            as_json=False,  # the JSON report above already lists them
+        )
 
 
 def _note_unused(mapping: dict[str, str], files: dict[str, Path]) -> None:
@@ -123,7 +148,17 @@ def report_lines(report: Reconciliation) -> list[tuple[int, str, int]]:
     for status, n in report.ethnicity.items():
         lines.append((1, status, n))
         if status == UNKNOWN:
-            lines += [(2, reason, m) for reason, m in report.ethnicity_unknown.items()]
+            for reason, m in report.ethnicity_unknown.items():
+                lines.append((2, reason, m))
+                if reason == UNRECOGNISED:
+                    lines += [
+                        (
+                            3,
+                            f"{spelling!r} (first: {_where(found.file, report)}row {found.row})",
+                            found.rows,
+                        )
+                        for spelling, found in report.unrecognised_spellings()
+                    ]
     if report.unknown_values:
         lines.append((0, "unknown or blank values in the rows used", -1))
         spec = EXTRACTS[report.extract]
@@ -135,6 +170,11 @@ def report_lines(report: Reconciliation) -> list[tuple[int, str, int]]:
         lines.append((0, "rows used by year", -1))
         lines += [(1, str(year), n) for year, n in report.rows_by_year.items()]
     return lines
+
+
+def _where(file: Path, report: Reconciliation) -> str:
+    """The file of a row, when the report covers several."""
+    return f"{file}, " if len(report.files) > 1 else ""
 
 
 def _unknown_label(column: str, kind: Kind) -> str:

@@ -17,10 +17,11 @@ from engine.counts import STANDARD_VARIANT, count_schema
 from engine.errors import BadInputError
 from engine.ethnicity import EthnicityScheme
 from engine.problem_log import ProblemLog
-from engine.readers import _open, _reading
+from engine.readers import _format_of, _open, _reading
 from engine.reconciliation import ETHNICITY_STATUSES, UNKNOWN_REASONS, Reconciliation
 from engine.schema import YEAR_RANGE
 from engine.standards import Measure, Standard
+from engine.validation import organisation_codes, unrecognised_spellings
 
 REQUIRED: tuple[str, ...] = ("indicator", "year", "ethnicity", "numerator", "denominator")
 BOARD_VALUES: tuple[str, ...] = ("voting", "executive", "non-executive", "workforce")
@@ -138,7 +139,7 @@ def read_counts(
         log.add(column, f"missing required column; the file has: {', '.join(header)}")
     if missing:
         raise BadInputError(log.problems())
-    with _reading(path, "file"):
+    with _reading(path, _format_of(path)):
         data = frame.collect()
     dims = [c for c in header if c not in (*REQUIRED, "board")]
     rows = pl.int_range(FIRST_ROW, FIRST_ROW + data.height, eager=True)
@@ -209,6 +210,10 @@ def _reconcile(path: Path, table: pl.DataFrame) -> Reconciliation:
         rows_used=table.height,
         ethnicity={s: int(status.get(s, 0)) for s in ETHNICITY_STATUSES},
         ethnicity_unknown={r: int(reasons.get(r, 0)) for r in UNKNOWN_REASONS},
+        unrecognised_ethnicity=unrecognised_spellings(
+            table["ethnicity"], table["ethnic_unknown_reason"], table["_row"], path, "ethnicity"
+        ),
+        organisations=organisation_codes(table),
     )
     report.check()
     return report

@@ -49,6 +49,17 @@ class BadInputError(Exception):
         return "\n".join(lines)
 
 
+class UnrecognisedEthnicityError(BadInputError):
+    """Too many ethnicity values of an extract are not recognised (more than the share allowed).
+
+    Its problems are the extract's share, then each unrecognised spelling at its first row, and
+    all of them are rendered: the point of the error is the list of spellings to fix.
+    """
+
+    def render(self, limit: int | None = None) -> str:
+        return super().render(len(self.problems) if limit is None else limit)
+
+
 class ConfigError(ValueError):
     """A configuration or usage problem (policy, mapping, options); the message says the fix."""
 

@@ -1,12 +1,14 @@
 """Ethnicity classification: raw values as systems write them -> the SPEC section 3 hierarchy.
 
 Inputs carry national codes (``A``), local two-character sub-codes (``CP``), ESR-style labels
-(``A White - British``, ``CP White - Polish``), bare labels (``White - Irish``) or group names at
-any level (``Asian``, ``BME``). Every value is classified; anything unrecognised is Unknown with the
-reason ``unrecognised``, never dropped.
+(``A White - British``, ``CP White - Polish``), bare labels (``White - Irish``), the ONS 2021 census
+categories (``Asian, Asian British or Asian Welsh: Indian``, ``Roma``) or group names at any level
+(``Asian``, ``BME``). Every value is classified; anything unrecognised is Unknown with the reason
+``unrecognised``, never dropped.
 
 The hierarchy itself is configuration (``engine/data/ethnicity.toml`` by default) because analysts
-disagree on where Chinese and Gypsy/Traveller belong.
+disagree on where Chinese and Gypsy/Traveller belong, and the 2021 census places Chinese, Arab, Roma
+and Gypsy or Irish Traveller differently from the national (2001) classification.
 """
 
 from __future__ import annotations
@@ -285,20 +287,62 @@ def _reason(text: str, where: str) -> UnknownReason:
         raise EthnicityConfigError(msg) from None
 
 
-_TOP_KEYS = ("categories", "broad", "unknown_codes", "subcodes", "aliases", "unknown_words")
+_TOP_KEYS = (
+    "categories",
+    "broad",
+    "unknown_codes",
+    "subcodes",
+    "aliases",
+    "census_2021",
+    "unknown_words",
+)
 
 
-def scheme_from_toml(text: str, source: str) -> EthnicityScheme:
-    """Parse and validate an ethnicity configuration (the format of the shipped default)."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        msg = f"{source}: not valid TOML ({err})"
-        raise EthnicityConfigError(msg) from None
-    extra = sorted(set(data) - set(_TOP_KEYS))
-    if extra:
-        msg = f"{source}: unknown section(s) {extra}; valid sections are {list(_TOP_KEYS)}"
-        raise EthnicityConfigError(msg)
+def _census_spellings(key: str) -> list[str]:
+    """``"White: Roma"`` -> the label and the bare name ``"Roma"``; a heading alone -> itself."""
+    _, colon, name = key.partition(":")
+    return [key, name] if colon and name.strip() else [key]
+
+
+def _census_2021(
+    table: dict[str, Any],
+    meanings: dict[str, tuple[str, str]],
+    targets: set[str],
+    source: str,
+) -> dict[str, str]:
+    """The spellings of ``[census_2021]`` (normalised) -> their place in the hierarchy.
+
+    ``meanings`` holds every other spelling of the configuration (normalised) with its place and
+    the key that gives it: a census spelling that another section places elsewhere is refused,
+    since one spelling cannot mean two things.
+    """
+    found: dict[str, str] = {}
+    for key, value in table.items():
+        target = str(value)
+        where = f"[census_2021] {key!r}"
+        if target not in targets:
+            msg = (
+                f"{source}: {where} points at {target!r}, which is neither a category code nor "
+                "a group name"
+            )
+            raise EthnicityConfigError(msg)
+        for spelling in _census_spellings(key):
+            norm = _normalise_label(spelling)
+            other, other_where = meanings.get(norm, (target, where))
+            if other != target:
+                msg = (
+                    f"{source}: {where} places {spelling.strip()!r} in {target!r}, but "
+                    f"{other_where} places it in {other!r}; a spelling has one meaning: change "
+                    "both, or remove one"
+                )
+                raise EthnicityConfigError(msg)
+            meanings[norm] = (target, where)
+            found[norm] = target
+    return found
+
+
+def _categories(data: dict[str, Any], source: str) -> tuple[dict[str, str], dict[str, str]]:
+    """``[categories]``: code -> label and code -> broad group."""
     categories = _table(data, "categories", source)
     if not categories:
         msg = f"{source}: [categories] is empty; at least one category code is needed"
@@ -314,10 +358,14 @@ def scheme_from_toml(text: str, source: str) -> EthnicityScheme:
             raise EthnicityConfigError(msg)
         labels[code] = str(entry["label"])
         broad_of[code] = str(entry["broad"])
-    subcodes = _table(data, "subcodes", source)
+    return labels, broad_of
+
+
+def _subcodes(data: dict[str, Any], source: str) -> tuple[dict[str, str], dict[str, str]]:
+    """``[subcodes]``: sub-code -> its category, and sub-code -> label (where one is given)."""
     sub_cat: dict[str, str] = {}
     sub_labels: dict[str, str] = {}
-    for sub, entry in subcodes.items():
+    for sub, entry in _table(data, "subcodes", source).items():
         if len(sub) != 2 or not isinstance(entry, dict) or not set(entry) <= {"label", "category"}:
             msg = (
                 f"{source}: [subcodes] {sub}: two characters with {{ label = ..., category = ... }}"
@@ -326,12 +374,37 @@ def scheme_from_toml(text: str, source: str) -> EthnicityScheme:
         sub_cat[sub] = str(entry.get("category", sub[0]))
         if "label" in entry:
             sub_labels[sub] = str(entry["label"])
+    return sub_cat, sub_labels
+
+
+def scheme_from_toml(text: str, source: str) -> EthnicityScheme:
+    """Parse and validate an ethnicity configuration (the format of the shipped default)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        msg = f"{source}: not valid TOML ({err})"
+        raise EthnicityConfigError(msg) from None
+    extra = sorted(set(data) - set(_TOP_KEYS))
+    if extra:
+        msg = f"{source}: unknown section(s) {extra}; valid sections are {list(_TOP_KEYS)}"
+        raise EthnicityConfigError(msg)
+    labels, broad_of = _categories(data, source)
+    sub_cat, sub_labels = _subcodes(data, source)
+    wres_of_broad = {k: str(v) for k, v in _table(data, "broad", source).items()}
+    alias_table = _table(data, "aliases", source)
+    aliases = {_normalise_label(k): str(v) for k, v in alias_table.items()}
+    meanings = {
+        **{_normalise_label(v): (k, f"[categories] {k}") for k, v in labels.items()},
+        **{_normalise_label(v): (sub_cat[k], f"[subcodes] {k}") for k, v in sub_labels.items()},
+        **{_normalise_label(k): (str(v), f"[aliases] {k!r}") for k, v in alias_table.items()},
+    }
+    targets = {*broad_of, *wres_of_broad, WHITE, BME}
+    # census spellings are looked up as aliases are: a name for a place in the hierarchy
+    aliases |= _census_2021(_table(data, "census_2021", source), meanings, targets, source)
     return EthnicityScheme(
         labels=MappingProxyType(labels),
         broad_of=MappingProxyType(broad_of),
-        wres_of_broad=MappingProxyType(
-            {k: str(v) for k, v in _table(data, "broad", source).items()}
-        ),
+        wres_of_broad=MappingProxyType(wres_of_broad),
         unknown_codes=MappingProxyType(
             {
                 k.upper(): _reason(str(v), f"{source}: [unknown_codes] {k}")
@@ -340,9 +413,7 @@ def scheme_from_toml(text: str, source: str) -> EthnicityScheme:
         ),
         subcode_category=MappingProxyType(sub_cat),
         subcode_labels=MappingProxyType(sub_labels),
-        aliases=MappingProxyType(
-            {_normalise_label(k): str(v) for k, v in _table(data, "aliases", source).items()}
-        ),
+        aliases=MappingProxyType(aliases),
         unknown_words=MappingProxyType(
             {
                 _normalise_label(k): _reason(str(v), f"{source}: [unknown_words] {k}")

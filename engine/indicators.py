@@ -21,8 +21,9 @@ from engine.cells import Groups, LabelTypes, cut_rows, groups_of, has_anyone
 from engine.counts import ETHNICITY, WORKFORCE, Block, Counts
 from engine.cube import Label
 from engine.ethnicity import UNKNOWN, EthnicityScheme, Level
+from engine.families import adjust_within, family_codes
 from engine.standards import Indicator, Measure, RatioOrder, Standard
-from engine.stats import adjust, p_value, relative_likelihood
+from engine.stats import p_value, relative_likelihood
 from engine.stats.intervals import CiMethod
 from engine.stats.pvalues import TestName
 
@@ -431,19 +432,23 @@ def restated(table: pl.DataFrame, standard: Standard, settings: Settings) -> pl.
 
 
 def with_adjusted_p(
-    table: pl.DataFrame, *, method: Literal["bh", "holm"] = "bh", alpha: float = 0.05
+    table: pl.DataFrame,
+    dims: Sequence[str],
+    *,
+    method: Literal["bh", "holm"] = "bh",
+    alpha: float = 0.05,
 ) -> pl.DataFrame:
-    """``p_adjusted`` within each indicator's family and ``significant`` from it.
+    """``p_adjusted`` within each family and ``significant`` from it.
 
-    Run after disclosure control: the family is the comparisons a run publishes, so a withheld
-    p-value neither counts nor leaks through the adjusted values of its neighbours.
+    A family is one indicator's comparisons in one year at one cut (the cut columns of
+    ``dims`` that are not ``All``; :mod:`engine.families`), so a figure's adjusted p-value does
+    not depend on which other cuts the run asked for. Run after disclosure control: the family
+    is the comparisons a run publishes, so a withheld p-value neither counts nor leaks through
+    the adjusted values of its neighbours.
     """
     p = table["p_value"].to_numpy().astype(np.float64)
-    families = table["indicator"].to_numpy()
-    adjusted = np.full(len(p), np.nan)
-    for family in np.unique(families):
-        members = families == family
-        adjusted[members] = adjust(p[members], method=method)
+    families = family_codes(table, dims, ("indicator", "year"))
+    adjusted = adjust_within(p, families, method=method)
     series = pl.Series("p_adjusted", adjusted, dtype=pl.Float64).fill_nan(None)
     return table.with_columns(series).with_columns(
         significant=pl.when(pl.col("p_adjusted").is_not_null()).then(pl.col("p_adjusted") < alpha)

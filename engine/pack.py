@@ -3,34 +3,65 @@
 Everything is written into a hidden staging folder beside the destination and renamed into
 place only when complete, so a failed run leaves the previous pack (or nothing), never half of
 one. Same input and settings give byte-identical files: stable sort orders, no timestamps.
+
+wres never deletes or replaces a file it did not write. The output folder must be new, empty or
+a previous pack (recognised by its ``restricted/manifest.json``) whose two folders hold only
+the files a pack holds; anything else is refused unless forced, and then only wres's own files
+in ``publish/`` and ``restricted/`` are replaced, one at a time, and every other file is left.
+The folder is checked, and its staging folder made, before the run reads any input
+(:func:`pack_folder`), so an unusable folder is reported at once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import shutil
-import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from engine.publication import write_publication
+from engine.errors import ConfigError
+from engine.precision import as_published
+from engine.publication import REPORT, WORKBOOK, write_publication
 from engine.reconciliation import Reconciliation
+from engine.staging import cannot_write, is_staging, staging_folder
 
 PUBLISH = "publish"
 RESTRICTED = "restricted"
 #: The attacker's audit of a run's withheld counts, in restricted/.
 CERTIFICATE = "certificate.csv"
+MANIFEST = "manifest.json"
+#: Every unrecognised ethnicity spelling of the inputs, in restricted/.
+UNRECOGNISED_FILE = "unrecognised_ethnicity.csv"
+#: Every file a pack holds, by folder: the only files a new pack may replace or remove.
+PACK_FILES: Mapping[str, frozenset[str]] = {
+    PUBLISH: frozenset(
+        {"indicators.csv", "indicators.parquet", "pooled.csv", "pooled.parquet", WORKBOOK, REPORT}
+    ),
+    RESTRICTED: frozenset(
+        {
+            CERTIFICATE,
+            "decisions.csv",
+            "reconciliation.csv",
+            "not_computed.csv",
+            UNRECOGNISED_FILE,
+            MANIFEST,
+        }
+    ),
+}
+#: The purpose in the staging folder's name: ``.wres-run-<host>-<pid>-<random>``.
+STAGING_PURPOSE = "run"
 
 
 @dataclass(frozen=True, slots=True)
 class Pack:
     """What a run hands over for writing."""
 
+    #: every figure at full precision (publish/ rounds them: engine.precision)
     indicators: pl.DataFrame
     #: Mantel-Haenszel and trend results over the years, per comparison and cut
     pooled: pl.DataFrame
@@ -71,36 +102,174 @@ def reconciliation_rows(reports: Iterable[Reconciliation]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=["extract", "item", "rows"], orient="row")
 
 
+def unrecognised_rows(reports: Iterable[Reconciliation]) -> pl.DataFrame:
+    """Every unrecognised ethnicity spelling of each input: extract, spelling, rows, and the
+    file, row and column of its first occurrence (restricted: the spellings are values)."""
+    rows = [
+        (rep.extract, spelling, found.rows, str(found.file), found.row, found.column)
+        for rep in reports
+        for spelling, found in rep.unrecognised_spellings()
+    ]
+    return pl.DataFrame(
+        rows,
+        schema={
+            "extract": pl.String,
+            "spelling": pl.String,
+            "rows": pl.Int64,
+            "file": pl.String,
+            "row": pl.Int64,
+            "column": pl.String,
+        },
+        orient="row",
+    )
+
+
 def _write_csv(frame: pl.DataFrame, path: Path) -> None:
     frame.write_csv(path, float_precision=None, null_value="")
 
 
-def write_pack(out: Path, pack: Pack) -> dict[str, Path]:
-    """Write ``out/publish`` and ``out/restricted``; return the paths written."""
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".wres-run-", dir=out))
-    try:
-        publish, restricted = staging / PUBLISH, staging / RESTRICTED
+@dataclass(frozen=True, slots=True)
+class PackFolder:
+    """An output folder that was checked, with the staging folder this run writes into."""
+
+    out: Path
+    staging: Path
+
+    def write(self, pack: Pack) -> dict[str, Path]:
+        """Write ``out/publish`` and ``out/restricted``; return the paths written."""
+        publish, restricted = self.staging / PUBLISH, self.staging / RESTRICTED
         publish.mkdir()
         restricted.mkdir()
         written: dict[str, Path] = {}
         if pack.audit_passed:  # a failed audit publishes nothing: publish/ is left empty
-            _write_csv(pack.indicators, publish / "indicators.csv")
-            pack.indicators.write_parquet(publish / "indicators.parquet", statistics=False)
-            _write_csv(pack.pooled, publish / "pooled.csv")
-            pack.pooled.write_parquet(publish / "pooled.parquet", statistics=False)
+            # figures rounded as the annual return prints them; the Pack keeps full precision
+            indicators, pooled = as_published(pack.indicators), as_published(pack.pooled)
+            _write_csv(indicators, publish / "indicators.csv")
+            indicators.write_parquet(publish / "indicators.parquet", statistics=False)
+            _write_csv(pooled, publish / "pooled.csv")
+            pooled.write_parquet(publish / "pooled.parquet", statistics=False)
             # the workbook and the report, from the same published tables, in the same swap
-            written = write_publication(publish, pack.indicators, pack.pooled, pack.manifest)
+            written = write_publication(publish, indicators, pooled, pack.manifest)
         if pack.certificate is not None:
             _write_csv(pack.certificate, restricted / CERTIFICATE)
         _write_csv(pack.decisions, restricted / "decisions.csv")
         _write_csv(reconciliation_rows(pack.reconciliations), restricted / "reconciliation.csv")
+        _write_csv(unrecognised_rows(pack.reconciliations), restricted / UNRECOGNISED_FILE)
         _write_csv(pack.not_computed, restricted / "not_computed.csv")
         manifest = json.dumps(pack.manifest, indent=2, sort_keys=True, ensure_ascii=False)
-        (restricted / "manifest.json").write_text(manifest + "\n", encoding="utf-8")
-        _swap_into_place(staging, out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        (restricted / MANIFEST).write_text(manifest + "\n", encoding="utf-8")
+        _swap_into_place(self.staging, self.out)
+        return _paths(self.out, pack, written)
+
+
+@contextmanager
+def pack_folder(out: Path, *, force: bool = False) -> Iterator[PackFolder]:
+    """Check ``out``, make it and its staging folder: everything that can fail before a run.
+
+    ConfigError, naming the folder, when ``out`` cannot be written (a file is in the way,
+    permission denied) or is not empty and not a previous pack (unless ``force``). Stale
+    staging folders of killed runs are removed. When the block fails, the staging folder and
+    any folder made for ``out`` are removed: nothing is left behind.
+    """
+    check_out(out, force=force)
+    with staging_folder(out, STAGING_PURPOSE) as staging:
+        yield PackFolder(out, staging)
+
+
+def write_pack(out: Path, pack: Pack, *, force: bool = False) -> dict[str, Path]:
+    """Write ``out/publish`` and ``out/restricted``; return the paths written.
+
+    ``out`` must be new, empty or a previous pack unless ``force`` (see :func:`check_out`).
+    """
+    with pack_folder(out, force=force) as folder:
+        return folder.write(pack)
+
+
+def is_pack(out: Path) -> bool:
+    """Whether ``out`` holds a pack written by wres: its manifest names the wres version."""
+    try:
+        manifest = json.loads((out / RESTRICTED / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(manifest, dict) and "wres_version" in manifest
+
+
+def foreign_files(out: Path) -> list[Path]:
+    """What ``out/publish`` and ``out/restricted`` hold that wres did not write."""
+    foreign: list[Path] = []
+    for name, own in PACK_FILES.items():
+        folder = out / name
+        if folder.is_dir():
+            foreign += sorted(p for p in folder.iterdir() if p.name not in own or not _a_file(p))
+    return foreign
+
+
+def _a_file(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()
+
+
+def check_out(out: Path, *, force: bool = False) -> None:
+    """ConfigError unless a pack may be written into ``out`` without touching others' files.
+
+    Accepted: a folder that does not exist yet, an empty one (staging folders aside), a
+    previous pack whose publish/ and restricted/ hold only wres's files, and, with ``force``,
+    any other folder (wres then replaces only its own files).
+    """
+    try:
+        if not out.exists():
+            return
+        if not out.is_dir():
+            msg = f"{out} is a file, not a folder: give a folder for the pack"
+            raise ConfigError(msg)
+        if not any(not is_staging(entry.name) for entry in out.iterdir()):
+            return
+        _check_pack_folders(out)
+        foreign = foreign_files(out)
+    except OSError as err:
+        raise ConfigError(cannot_write(out, err)) from None
+    if force:
+        return
+    if is_pack(out):
+        if foreign:
+            msg = (
+                f"{out} holds a wres pack, and also files wres did not write: "
+                f"{_listing(foreign)}. A new pack replaces publish/ and restricted/ as a whole; "
+                "move those files elsewhere first, or pass --force to keep them (wres then "
+                "replaces only its own files, one at a time)"
+            )
+            raise ConfigError(msg)
+        return
+    msg = (
+        f"{out} is not empty and holds no wres pack (no {RESTRICTED}/{MANIFEST} written by "
+        "wres); wres writes only into a new or empty folder or over an earlier pack, so that "
+        "it never replaces or deletes files it did not write. Give another --out, or pass "
+        "--force to write publish/ and restricted/ beside what is there (wres then replaces "
+        "only its own files and leaves every other)"
+    )
+    raise ConfigError(msg)
+
+
+def _check_pack_folders(out: Path) -> None:
+    """Refuse what even --force cannot write over: a file or link named publish, a folder or
+    link named like one of wres's files."""
+    for name, own in PACK_FILES.items():
+        folder = out / name
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            msg = f"{folder} is not a folder, but wres writes a folder there: move or rename it"
+            raise ConfigError(msg)
+        for file in own:
+            path = folder / file
+            if (path.exists() or path.is_symlink()) and not _a_file(path):
+                msg = f"{path} has the name of a file of the pack but is not a plain file: move it"
+                raise ConfigError(msg)
+
+
+def _listing(paths: list[Path], limit: int = 5) -> str:
+    shown = ", ".join(str(p) for p in paths[:limit])
+    return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
+
+
+def _paths(out: Path, pack: Pack, written: Mapping[str, Path]) -> dict[str, Path]:
     published = (
         {
             "indicators": out / PUBLISH / "indicators.csv",
@@ -119,17 +288,44 @@ def write_pack(out: Path, pack: Pack) -> dict[str, Path]:
         **certificate,
         "decisions": out / RESTRICTED / "decisions.csv",
         "reconciliation": out / RESTRICTED / "reconciliation.csv",
-        "manifest": out / RESTRICTED / "manifest.json",
+        "unrecognised_ethnicity": out / RESTRICTED / UNRECOGNISED_FILE,
+        "manifest": out / RESTRICTED / MANIFEST,
     }
 
 
 def _swap_into_place(staging: Path, out: Path) -> None:
-    """Replace the previous folders with the staged ones; old ones go only after both moved."""
+    """Put the staged folders in place of the previous ones, each by a rename.
+
+    A previous folder holding only wres's files is renamed away whole (and removed with the
+    staging folder); if any rename fails, those done are undone and the previous pack stays.
+    A folder that also holds others' files (only with --force) keeps them: wres's files in it
+    are replaced one at a time instead.
+    """
     retired = staging / "retired"
     retired.mkdir()
-    for name in (PUBLISH, RESTRICTED):
-        target = out / name
-        if target.exists():
-            target.rename(retired / name)
-    for name in (PUBLISH, RESTRICTED):
-        (staging / name).rename(out / name)
+    foreign = foreign_files(out)
+    done: list[tuple[Path, Path]] = []
+    try:
+        for name, own in PACK_FILES.items():
+            target = out / name
+            if any(path.parent == target for path in foreign):
+                _replace_own_files(staging / name, target, own)
+                continue
+            if target.exists():
+                target.rename(retired / name)
+                done.append((target, retired / name))
+            (staging / name).rename(target)
+            done.append((staging / name, target))
+    except OSError:
+        for source, destination in reversed(done):
+            destination.rename(source)
+        raise
+
+
+def _replace_own_files(staged: Path, target: Path, own: frozenset[str]) -> None:
+    """Replace wres's files in ``target`` by the staged ones; leave every other file."""
+    new = {path.name for path in staged.iterdir()}
+    for name in sorted(own - new):  # e.g. the publication of an earlier run whose audit passed
+        (target / name).unlink(missing_ok=True)
+    for path in sorted(staged.iterdir()):
+        path.replace(target / path.name)

@@ -31,14 +31,19 @@ from engine.ethnicity import EthnicityScheme
 from engine.indicators import Settings, evaluate, output_dims, restated, with_adjusted_p
 from engine.pack import Pack, file_sha256
 from engine.pooling import pooled_over_years
-from engine.readers import ExtractReader, Progress
-from engine.reconciliation import Reconciliation
+from engine.progress import Progress, prefixed, silent
+from engine.readers import ExtractReader
+from engine.reconciliation import (
+    UNRECOGNISED_AT_MOST_PERCENT,
+    Reconciliation,
+    check_unrecognised,
+)
 from engine.schema import EXTRACTS, Kind
 from engine.standards import Measure, Standard
 from rules.policy import Policy
 from rules.run_protection import protect_run, run_cells, withhold
 from rules.secondary import Protection
-from rules.suppression import apply_primary
+from rules.suppression import apply_primary, explain_comparisons
 
 
 @dataclass(frozen=True)
@@ -58,12 +63,26 @@ class RunRequest:
     command: Sequence[str] = ()
     #: records per chunk of a record-level extract (None: WRES_CHUNK_ROWS or the default)
     chunk_rows: int | None = None
-    #: told the records read so far of each extract, for a progress bar
+    #: told how far the run has got, for a progress display (``engine.progress``): the records
+    #: read of each extract ("reading staff"), then secondary suppression and its audit
     progress: Progress | None = None
     #: where records are counted: in this process, or on Apache Spark (engine.spark)
     engine: Literal["local", "spark"] = "local"
     #: Spark DataFrames by extract name, counted (engine "spark") like the extract files
     frames: Mapping[str, Any] = field(default_factory=dict)
+    #: stop (UnrecognisedEthnicityError) when more than this percentage of an input's rows used
+    #: have an unrecognised ethnicity (for the standards compared by ethnicity)...
+    unrecognised_at_most_percent: float = UNRECOGNISED_AT_MOST_PERCENT
+    #: ...unless the user accepts them, as Unknown (unrecognised)
+    accept_unrecognised: bool = False
+    #: the organisation's name for the titles of the workbook and the report (None: its code,
+    #: when the data hold one organisation)
+    organisation_name: str | None = None
+
+    @property
+    def reading_progress(self) -> Progress | None:
+        """:attr:`progress` as the readers tell it: an extract's records as "reading staff"."""
+        return None if self.progress is None else prefixed(self.progress, "reading ")
 
 
 def parse_by(values: Sequence[str]) -> list[list[str]]:
@@ -123,7 +142,7 @@ def _from_records(
             mapping=request.mapping,
             scheme=request.scheme,
             chunk_rows=request.chunk_rows,
-            progress=request.progress,
+            progress=request.reading_progress,
         )
         for name, path in request.extracts.items()
     }
@@ -188,6 +207,8 @@ def run(request: RunRequest) -> Pack:
         raise ConfigError(msg)
     cuts = plan_cuts(request.by, lattice=request.lattice)
     counts, missing, reports = _count(request, cuts)
+    if request.standard.characteristic == "ethnicity" and not request.accept_unrecognised:
+        check_unrecognised(reports, at_most_percent=request.unrecognised_at_most_percent)
     missing += [NotComputed(i, reason) for i, reason in request.standard.unsupported]
     evaluated = evaluate(counts, request.standard, cuts, request.settings, request.scheme)
     counts_file = request.counts is not None
@@ -214,14 +235,16 @@ def run(request: RunRequest) -> Pack:
         counts_file=counts_file,
     )
     del evaluated
-    protection = protect_run(cells, request.policy)
+    protection = protect_run(cells, request.policy, progress=request.progress or silent)
     table, secondary = withhold(primary.table, cells, protection, keys)
     if request.policy.rounding.round_counts_to_nearest > 1:
         # rates beside rounded counts would give the true counts away: recompute every figure
         # from the counts as published
         table = restated(table, request.standard, request.settings)
+    # a row showing its own counts beside a blank comparison says why, in words
+    table = explain_comparisons(table)
     alpha = 1 - request.settings.confidence
-    published = with_adjusted_p(table, method=request.adjust, alpha=alpha)
+    published = with_adjusted_p(table, dims, method=request.adjust, alpha=alpha)
     pooled = pooled_over_years(
         table,
         table,
@@ -246,8 +269,27 @@ def run(request: RunRequest) -> Pack:
         audit_passed=protection.certificate.ok,
         reconciliations=tuple(reports),
         not_computed=not_computed,
-        manifest=_manifest(request, cuts, protection),
+        manifest={
+            **_manifest(request, cuts, protection, reports),
+            **(
+                _unknown_ethnicity(reports)
+                if request.standard.characteristic == "ethnicity"
+                else {}
+            ),
+        },
     )
+
+
+def _unknown_ethnicity(reports: Sequence[Reconciliation]) -> dict[str, Any]:
+    """The rows used of each input and its Unknown ethnicity by reason, for the report and
+    the workbook to tell unrecognised values apart from not stated (the manifest is
+    restricted; they publish of it words only, never a count)."""
+    return {
+        "ethnicity_unknown": {
+            report.extract: {"rows_used": report.rows_used, **report.ethnicity_unknown}
+            for report in reports
+        }
+    }
 
 
 def _protection_summary(protection: Protection) -> dict[str, Any]:
@@ -265,13 +307,30 @@ def _protection_summary(protection: Protection) -> dict[str, Any]:
     }
 
 
+def organisation(request: RunRequest, reports: Sequence[Reconciliation]) -> dict[str, Any]:
+    """Whose figures these are: the name given, else the one organisation code of the data
+    (None when it holds several or none), and how many codes the data hold."""
+    codes = sorted({code for report in reports for code in report.organisations})
+    name = request.organisation_name
+    if name is None and len(codes) == 1:
+        name = codes[0]
+    return {"name": name, "codes_in_data": len(codes)}
+
+
 def _manifest(
-    request: RunRequest, cuts: Sequence[Sequence[str]], protection: Protection
+    request: RunRequest,
+    cuts: Sequence[Sequence[str]],
+    protection: Protection,
+    reports: Sequence[Reconciliation],
 ) -> dict[str, Any]:
     settings = {
         "standard": request.standard.short_name,
         **(
-            {"ethnicity_level": str(request.settings.level)}
+            {
+                "ethnicity_level": str(request.settings.level),
+                "unrecognised_ethnicity_at_most_percent": request.unrecognised_at_most_percent,
+                "accept_unrecognised_ethnicity": request.accept_unrecognised,
+            }
             if request.standard.characteristic == "ethnicity"
             else {"characteristic": request.standard.characteristic}
         ),
@@ -304,6 +363,7 @@ def _manifest(
             },
         },
         "secondary_protection": _protection_summary(protection),
+        "organisation": organisation(request, reports),
         "inputs": {
             **{
                 name: {"file": str(path), "sha256": file_sha256(path)}

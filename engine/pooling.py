@@ -16,8 +16,9 @@ import numpy as np
 import polars as pl
 
 from engine.ethnicity import UNKNOWN
+from engine.families import adjust_within, family_codes
 from engine.standards import Measure, RatioOrder, Standard
-from engine.stats import adjust, mantel_haenszel, trend
+from engine.stats import mantel_haenszel, trend
 
 COUNTS = ("numerator", "denominator", "reference_numerator", "reference_denominator")
 
@@ -96,11 +97,10 @@ def pooled_over_years(
     mh = mantel_haenszel(*top, *bottom, level=confidence, strata_of=strata_of, n_comparisons=k)
     years = used["year"].to_numpy().astype(np.float64)
     slope = trend(years, *top, *bottom, strata_of=strata_of, n_comparisons=k)
-    trend_p_adjusted = np.full(k, np.nan)
-    families = comparisons["indicator"].to_numpy()
-    for family in np.unique(families):
-        members = families == family
-        trend_p_adjusted[members] = adjust(slope.p_value[members], method=adjust_method)
+    # one family per indicator and cut (engine.families): a trend's adjusted p-value does not
+    # depend on the other cuts of the run
+    families = family_codes(comparisons, dims, ("indicator",))
+    trend_p_adjusted = adjust_within(slope.p_value, families, method=adjust_method)
     values = {
         "years_used": mh.strata,
         "pooled_relative_likelihood": mh.estimate,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +20,11 @@ from types import MappingProxyType
 
 import polars as pl
 
+from engine.csv_sniff import not_utf8, sniff_csv
 from engine.errors import BadInputError, ConfigError, InternalError, Problem
 from engine.ethnicity import EthnicityScheme, default_scheme
 from engine.problem_log import ProblemLog
+from engine.progress import Progress
 from engine.reconciliation import Reconciliation
 from engine.schema import EXTRACTS, Extract, Kind
 from engine.validation import StaffKeys, find_duplicate_staff, validate_chunk
@@ -39,8 +41,6 @@ _HINTS: Mapping[str, str] = {
 _LISTED_COLUMNS = 30
 #: Records per chunk; ``WRES_CHUNK_ROWS`` overrides it (tests force tiny chunks with it).
 DEFAULT_CHUNK_ROWS = 1_000_000
-#: Called with the extract's name, the records read so far and the file's total (None if unknown).
-Progress = Callable[[str, int, int | None], None]
 
 
 def chunk_rows_setting(value: int | None = None) -> int:
@@ -294,6 +294,8 @@ def _reading(path: Path, kind: str) -> Iterator[None]:
     except Exception as err:  # polars and fastexcel raise many types; all mean "cannot read"
         text = str(err).lower()
         if "utf-8" in text or "utf8" in text:
+            if kind == "CSV":
+                raise BadInputError([not_utf8(path)]) from None
             why = "it is not UTF-8 text"
         else:
             why = f"it is damaged or is not a {kind} file"
@@ -311,7 +313,7 @@ def _open(path: Path) -> tuple[pl.LazyFrame, list[str]]:
     with _reading(path, kind):
         if kind == "CSV":
             # Every column as text: validation must see what the analyst wrote, not a guess.
-            frame = pl.scan_csv(path, infer_schema=False)
+            frame = pl.scan_csv(path, infer_schema=False, separator=sniff_csv(path))
         elif kind == "Parquet":
             frame = pl.scan_parquet(path)
         else:

@@ -13,7 +13,7 @@ Messages never carry a record's values beyond the offending cell.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
@@ -26,7 +26,9 @@ from engine.reconciliation import (
     EXCLUDED_BANK,
     EXCLUDED_EMPTY,
     UNKNOWN_REASONS,
+    UNRECOGNISED,
     Reconciliation,
+    UnrecognisedSpelling,
 )
 from engine.schema import Extract, Kind
 
@@ -92,7 +94,33 @@ def validate_chunk(
         every = pl.repeat(value=True, n=data.height, eager=True)  # kept rows are never empty
         kept = Cells(names.get("appointed", "appointed"), every, rows, log)
         _check_appointed(data, kept, names.get("shortlisted", "shortlisted"))
-    return ChunkResult(data, rows, _reconcile(data, extract, file, chunk.height, excluded))
+    report = _reconcile(data, extract, file, chunk.height, excluded)
+    if report.unrecognised_rows:
+        raw = chunk["ethnicity"] if keep is None else chunk["ethnicity"].filter(keep)
+        label = names.get("ethnicity", "ethnicity")
+        spellings = unrecognised_spellings(raw, data["ethnic_unknown_reason"], rows, file, label)
+        report = replace(report, unrecognised_ethnicity=spellings)
+    return ChunkResult(data, rows, report)
+
+
+def unrecognised_spellings(
+    raw: pl.Series, reasons: pl.Series, rows: pl.Series, file: Path, column: str
+) -> dict[str, UnrecognisedSpelling]:
+    """Each ethnicity spelling of ``raw`` that is not recognised (``reasons`` is the
+    ``ethnic_unknown_reason`` and ``rows`` the spreadsheet row of the same rows), with how many
+    rows hold it and the first of them."""
+    hit = (reasons == UNRECOGNISED).fill_null(value=False)
+    text = raw if raw.dtype == pl.String else raw.cast(pl.String)
+    found = (
+        pl.DataFrame({"spelling": text.filter(hit).str.strip_chars(), "row": rows.filter(hit)})
+        .group_by("spelling")
+        .agg(rows=pl.len(), first=pl.col("row").min())
+        .sort("first")
+    )
+    return {
+        str(spelling): UnrecognisedSpelling(int(n), file, int(first), column)
+        for spelling, n, first in found.iter_rows()
+    }
 
 
 def _exclusions(
@@ -156,7 +184,15 @@ def _reconcile(
         ethnicity_unknown={reason: reasons.get(reason, 0) for reason in UNKNOWN_REASONS},
         unknown_values=unknown_values,
         rows_by_year=by_year,
+        organisations=organisation_codes(data),
     )
+
+
+def organisation_codes(data: pl.DataFrame) -> tuple[str, ...]:
+    """The distinct codes in ``data``'s organisation column, sorted (none without one)."""
+    if "organisation" not in data.columns:
+        return ()
+    return tuple(sorted(str(v) for v in data["organisation"].drop_nulls().unique()))
 
 
 def _staff_keys(columns: Sequence[str]) -> list[str] | None:

@@ -34,6 +34,7 @@ import polars as pl
 import scipy.sparse as sp
 
 from engine.errors import InternalError
+from engine.progress import CHECKING, PROVING, Progress, silent
 from engine.protection.intervals import (
     EXACT_LIMIT,
     Intervals,
@@ -308,6 +309,7 @@ def audit(
     exhaustive: bool = True,
     exact_limit: int = EXACT_LIMIT,
     local: bool = False,
+    progress: Progress = silent,
 ) -> Certificate:
     """Audit every withheld cell of ``tables`` against the attacker of ``known``.
 
@@ -323,15 +325,13 @@ def audit(
     With ``local`` (and ``truth``), a cell the witnesses do not prove gets a witness of its own
     from a small problem around it (``engine.protection.local``) before any problem of its whole
     component, and only the cells still unproved are solved there (in components of at most
-    ``WHOLE_LIMIT`` unknown cells; in larger ones they fail).
+    ``WHOLE_LIMIT`` unknown cells; in larger ones they fail). ``progress`` is told the cells
+    proved and the attacker's problems solved (``engine.progress``).
     """
     matrix = tables.constraints.matrix
     hidden = known.hidden
     reported = np.flatnonzero(hidden)
-    if truth is not None:
-        up, down, _rejected = witness_ranges(matrix, known, truth, witnesses)
-    else:
-        up = down = np.zeros(tables.n_cells)
+    up, down = _checked(matrix, known, truth, witnesses, progress)
     at_most = policy.primary.suppress_if_count_at_most
     if_small = np.minimum(
         float(policy.secondary.min_attacker_interval), known.upper - known.lower + 1
@@ -354,7 +354,9 @@ def audit(
     found: list[Witness] = []
     if local and truth is not None and not exhaustive:
         todo = hidden & ~far & (up + down + 1 < if_small)
-        found = local_witnesses(matrix, known, truth, todo, up=up, down=down, required=if_small)
+        found = local_witnesses(
+            matrix, known, truth, todo, up=up, down=down, required=if_small, progress=progress
+        )
         up, down, _rejected = witness_ranges(matrix, known, truth, [*witnesses, *found])
         remaining = hidden & ~far & (up + down + 1 < if_small)
         remaining, parts = _in_small_components(matrix, known, remaining)
@@ -371,6 +373,7 @@ def audit(
                 exact_limit=exact_limit,
                 outer=outer,
                 parts=parts,
+                progress=progress,
             )
             intervals = _merged(intervals, solved, remaining)
     else:
@@ -382,6 +385,7 @@ def audit(
             needed=None if exhaustive else needed,
             witness=t_all,
             exact_limit=exact_limit,
+            progress=progress,
         )
     lower = intervals.lower[reported]
     upper = intervals.upper[reported]
@@ -418,6 +422,23 @@ def audit(
     )
 
 
+def _checked(
+    matrix: sp.csr_array,
+    known: Knowledge,
+    truth: IntArray | None,
+    witnesses: Sequence[Witness],
+    progress: Progress,
+) -> tuple[FloatArray, FloatArray]:
+    """How far the ``witnesses`` move each cell up and down (none without ``truth``)."""
+    if truth is None:
+        none = np.zeros(matrix.shape[1])
+        return none, none
+    progress(CHECKING, 0, len(witnesses))
+    up, down, _rejected = witness_ranges(matrix, known, truth, witnesses)
+    progress(CHECKING, len(witnesses), len(witnesses))
+    return up, down
+
+
 def local_witnesses(
     matrix: sp.csr_array,
     known: Knowledge,
@@ -427,14 +448,17 @@ def local_witnesses(
     up: FloatArray,
     down: FloatArray,
     required: FloatArray,
+    progress: Progress = silent,
 ) -> list[Witness]:
     """Witnesses for ``cells`` from small problems around each (``engine.protection.local``):
     up as far as the requirement asks beyond what is proved down, then down for the rest.
     Cells go in groups of neighbours (in cell order); a witness found for one proves every cell
-    it moves, so later groups skip the cells already proved."""
+    it moves, so later groups skip the cells already proved. ``progress`` is told how many of
+    ``cells`` are proved (:data:`engine.progress.PROVING`)."""
     todo = np.flatnonzero(cells)
     if not len(todo):
         return []
+    asked = todo
     sparse = len(todo) <= SPARSE_UP_TO
     system = System.of(matrix)
     t = truth.astype(np.float64)
@@ -448,9 +472,14 @@ def local_witnesses(
         np.maximum.at(rise, move.cells, np.maximum(move.deltas, 0))
         np.maximum.at(fall, move.cells, np.maximum(-move.deltas, 0))
 
+    def tell() -> None:
+        proved = rise[asked] + fall[asked] + 1 >= required[asked]
+        progress(PROVING, int(proved.sum()), len(asked))
+
     for depth, size in LOCAL_LEVELS:
         for sign in (1, -1):
             for start in range(0, len(todo), LOCAL_GROUP):
+                tell()
                 group = todo[start : start + LOCAL_GROUP]
                 short, amount = _still_short(group, sign, rise, fall, required, t, known.lower)
                 if not len(short):
@@ -489,6 +518,7 @@ def local_witnesses(
         todo = todo[rise[todo] + fall[todo] + 1 < required[todo]]
         if not len(todo):
             break
+    tell()
     return out
 
 

@@ -36,6 +36,7 @@ import polars as pl
 
 from engine.errors import InternalError
 from engine.measures import Bound, MeasureModel, Split, measure_model
+from engine.progress import Progress, silent
 from engine.protection.intervals import propagate_bounds
 from rules.measure_cells import (
     derived_cells,
@@ -665,12 +666,13 @@ def _h(column: str) -> pl.Expr:
     return pl.col(f"_hidden_{column}") & pl.col(column).is_not_null()
 
 
-def protect_run(cells: RunCells, policy: Policy) -> Protection:
+def protect_run(cells: RunCells, policy: Policy, *, progress: Progress = silent) -> Protection:
     """Protect the run's cells, its primary cells marked as the run decided them.
 
     A run withholds some zeros (a small group's zero events, the remainder of a count equal to
     its denominator), and its one public marker does not say which: the attacker's least value
-    of a withheld cell is 0, as under a policy whose zeros are sensitive."""
+    of a withheld cell is 0, as under a policy whose zeros are sensitive. ``progress`` is told
+    how far the protection and its audit have got (``engine.progress``)."""
     zeros_hidden = replace(policy, primary=replace(policy.primary, suppress_zero_counts=True))
     nobody = structural_zeros(cells.tables, cells.fixed)
     absent = cells.absent
@@ -693,6 +695,7 @@ def protect_run(cells: RunCells, policy: Policy) -> Protection:
         fixed=cells.fixed | nobody,
         balance=cells.derived,
         keep=headline(cells.tables),
+        progress=progress,
     )
 
 

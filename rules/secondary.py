@@ -49,6 +49,14 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from engine.errors import ConfigError, InternalError
+from engine.progress import (
+    REPAIRING,
+    SEARCHING,
+    SEARCHING_AGAIN,
+    Progress,
+    prefixed,
+    silent,
+)
 from engine.protection._kernels import INF
 from engine.protection.flows import protect_by_moves
 from engine.protection.intervals import EXACT_LIMIT
@@ -236,6 +244,8 @@ class _Task:
     balance: BoolArray
     #: cells to keep published: a pattern through one pays ``KEEP_TOLL`` cells for it
     keep: BoolArray
+    #: told how far the search, the audit and the repairs have got
+    progress: Progress = silent
 
     @property
     def values(self) -> IntArray:
@@ -261,6 +271,7 @@ def protect(
     fixed: BoolArray | None = None,
     balance: BoolArray | None = None,
     keep: BoolArray | None = None,
+    progress: Progress = silent,
 ) -> Protection:
     """Withhold the primary cells and enough others that every withheld cell the attacker
     cannot place above the withheld range keeps at least ``[secondary] min_attacker_interval``
@@ -277,7 +288,10 @@ def protect(
     the pattern search withholds is published again and the cells that relied on it are
     repaired with others; only the fallback withholds it again.
     ``balance`` marks the cells a pattern's witness moves first to keep an extra relation
-    (a run's remainders, ``at risk - events``)."""
+    (a run's remainders, ``at risk - events``).
+
+    ``progress`` is told each stage (``engine.progress``): the search, each audit round and its
+    repairs. It only watches: the result is the same with or without it."""
     canonical = np.argsort(tables.codes, kind="stable")
     if not np.array_equal(canonical, np.arange(tables.n_cells)):
         marked = None if primary is None else primary[canonical]
@@ -294,6 +308,7 @@ def protect(
             fixed=kept,
             balance=first,
             keep=wanted,
+            progress=progress,
         )
         return done.renumbered(canonical, tables)
     absent = np.zeros(tables.n_cells, np.bool_) if absent is None else absent.astype(np.bool_)
@@ -329,6 +344,7 @@ def protect(
         absent=absent,
         balance=np.zeros(tables.n_cells, np.bool_) if balance is None else balance,
         keep=_mask(keep, tables.n_cells) & ~primary,
+        progress=progress,
     )
     hidden, witnesses = _first_pattern(task)
     last_resort = task.hideable
@@ -404,9 +420,11 @@ def _first_pattern(task: _Task) -> tuple[BoolArray, list[Witness]]:
     if method == "moves":
         return _best_of_moves(task, order, need, lowest), []
     toll = KEEP_TOLL * int(np.median(task.cost))
+    task.progress(SEARCHING, 0, None)
     hidden, witnesses = _patterns(
         task, order, need, hidden=task.absent.copy(), toll=np.where(task.keep, toll, 0)
     )
+    task.progress(SEARCHING, len(order), len(order))
     if task.keep.any():
         # The kept figures the search withheld are published again, and the patterns through
         # them lost. The cells those proved get patterns again, through withheld cells only:
@@ -417,6 +435,7 @@ def _first_pattern(task: _Task) -> tuple[BoolArray, list[Witness]]:
         again = _unproved(task, hidden, witnesses)
         if len(again):
             again = again[np.lexsort((tables.codes[again], values[again]))]
+            task.progress(SEARCHING_AGAIN, 0, None)
             _, found = _patterns(
                 replace(task, hideable=np.zeros(tables.n_cells, np.bool_)),
                 again,
@@ -424,6 +443,7 @@ def _first_pattern(task: _Task) -> tuple[BoolArray, list[Witness]]:
                 hidden=hidden | task.absent,
                 toll=np.zeros(tables.n_cells, np.int64),
             )
+            task.progress(SEARCHING_AGAIN, len(again), len(again))
             witnesses += found
     return hidden, witnesses
 
@@ -484,7 +504,11 @@ def _best_of_moves(task: _Task, order: IntArray, need: IntArray, lowest: IntArra
     values = task.values
     shapes = ("values",) if task.policy.secondary.cost == "values" else _MOVE_COSTS
     results: list[tuple[tuple[int, int], int, BoolArray]] = []
-    for shape in shapes[: max(1, task.settings.moves_starts)]:
+    tried = shapes[: max(1, task.settings.moves_starts)]
+    for shape in tried:
+        told = task.progress
+        if len(tried) > 1:
+            told = prefixed(told, f"cost shape {len(results) + 1} of {len(tried)}, ")
         per_unit = {"values": values + 1.0, "sqrt": np.sqrt(values) + 1.0}.get(
             shape, np.ones(len(values))
         )
@@ -497,6 +521,7 @@ def _best_of_moves(task: _Task, order: IntArray, need: IntArray, lowest: IntArra
             hideable=task.hideable,
             cost=(per_unit * 1000).astype(np.int64),
             cleanup_cost=task.cost,
+            progress=told,
         ).hidden
         results.append(((int(hidden.sum()), int(task.cost[hidden].sum())), len(results), hidden))
     return min(results, key=lambda item: item[:2])[2]
@@ -512,8 +537,10 @@ def _audit_and_repair(
     """Audit; while a cell fails, repair it (S1), after the repair rounds fall back (S2), which
     may withhold any of ``last_resort``."""
     notes: list[str] = []
+    rounds = 0
 
     def run_audit() -> tuple[Knowledge, Certificate]:
+        told = task.progress if not rounds else prefixed(task.progress, f"round {rounds + 1}, ")
         known = knowledge(task.policy, task.figures, hidden & ~task.absent, task.absent)
         cert = audit(
             task.tables,
@@ -524,13 +551,15 @@ def _audit_and_repair(
             exhaustive=task.settings.exhaustive_audit,
             exact_limit=task.settings.exact_limit,
             local=bool(task.settings.local_witnesses),
+            progress=told,
         )
         return known, cert
 
     known, cert = run_audit()
-    rounds = 0
     while not cert.ok:
         failing = cert.failures[np.argsort(task.tables.codes[cert.failures], kind="stable")]
+        repairing = f"round {rounds + 1}, {REPAIRING}"
+        task.progress(repairing, 0, len(failing))
         witnesses += cert.found
         moves: list[Witness] = []
         if rounds < task.settings.repair_rounds and task.settings.local_witnesses:
@@ -547,6 +576,7 @@ def _audit_and_repair(
                 added = _fallback(task.tables, hidden, last_resort, failing)
             rule = ProtectionRule.FALLBACK
             notes.append(f"fallback S2 for {len(failing)} cell(s)")
+        task.progress(repairing, len(failing), len(failing))
         if not len(added) and not moves:
             if rounds >= task.settings.repair_rounds:
                 msg = "the fallback could not withhold more cells (a bug in wres)"

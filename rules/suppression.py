@@ -150,6 +150,36 @@ def apply_primary(table: pl.DataFrame, policy: Policy, key_columns: Sequence[str
     return Suppressed(published.drop([f"_rule_{c}" for c in rule_columns]), decisions)
 
 
+def explain_comparisons(table: pl.DataFrame) -> pl.DataFrame:
+    """A withheld row whose own counts are published says in words why its comparison is not:
+    ``suppressed: C (the comparison uses a withheld White count)``.
+
+    Such a row shows the group's count, base and rate, and leaves the comparison (the reference
+    rate, difference, ratio, interval and p-values) blank because a count of the reference group
+    is withheld. The words name only what the row shows blank, never a rule, so they tell a
+    reader nothing the blanks do not; every other withheld row keeps ``suppressed: C``.
+    """
+    reference = pl.col("reference_group")
+    one = pl.col("reference_numerator").is_null() ^ pl.col("reference_denominator").is_null()
+    words = (
+        pl.when(one)
+        .then(pl.concat_str(pl.lit("a withheld "), reference, pl.lit(" count")))
+        .otherwise(pl.concat_str(pl.lit("withheld "), reference, pl.lit(" counts")))
+    )
+    partial = (
+        (pl.col("status") == PUBLIC_STATUS)
+        & pl.col("numerator").is_not_null()
+        & pl.col("denominator").is_not_null()
+        & reference.is_not_null()
+        & (pl.col("reference_numerator").is_null() | pl.col("reference_denominator").is_null())
+    )
+    return table.with_columns(
+        status=pl.when(partial)
+        .then(pl.concat_str(pl.lit(f"{PUBLIC_STATUS} (the comparison uses "), words, pl.lit(")")))
+        .otherwise(pl.col("status"))
+    )
+
+
 def _round(series: pl.Series, policy: Policy, at_most: int) -> pl.Series:
     """Round published counts; ``at_most`` is the top of the range they must stay out of."""
     base = policy.rounding.round_counts_to_nearest

@@ -2,11 +2,15 @@
 
 Run by ``.ci/run``, which installs Debian's chromium when it is missing; skipped (with the
 reason) on a machine without it. The screenshot is kept in the test's folder for a human to
-look at; ``docs/report-screenshot.png`` is one of these, from ``wres demo``.
+look at; ``docs/report-screenshot.png`` is one of these, from ``wres demo``, made by
+``python docs/screenshot.py``.
 """
 
 from __future__ import annotations
 
+import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,8 +24,15 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def test_the_report_renders_offline_without_console_errors(tmp_path: Path) -> None:
-    pack = synthetic_pack(tmp_path)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return synthetic_pack(tmp_path_factory.mktemp("synthetic"))
+
+
+def test_the_report_renders_offline_without_console_errors(pack: Path, tmp_path: Path) -> None:
     page = pack / "publish" / "report.html"
     screenshot = tmp_path / "report.png"
     seen = render(page, screenshot)
@@ -43,3 +54,17 @@ def test_hostile_names_in_the_data_stay_text_in_the_browser(tmp_path: Path) -> N
     assert seen.console_errors == []
     assert seen.requests == [page.resolve().as_uri()]
     assert seen.scripts == 0
+
+
+def test_the_docs_screenshot_is_made_by_a_script_in_the_repository(
+    pack: Path, tmp_path: Path
+) -> None:
+    """``python docs/screenshot.py`` renders a pack's report as the picture in the README."""
+    out = tmp_path / "screenshot.png"
+    command = [sys.executable, "docs/screenshot.py", "--pack", str(pack), "--out", str(out)]
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    png = out.read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert struct.unpack(">II", png[16:24]) == (1280, 1900)
+    shipped = (ROOT / "docs" / "report-screenshot.png").read_bytes()
+    assert struct.unpack(">II", shipped[16:24]) == (1280, 1900)

@@ -222,7 +222,8 @@ def _cheapest(  # noqa: PLR0917 - numba kernels take positional arrays only
     return best_cost, best_up, best_down
 
 
-@njit(cache=True)
+# nogil: the search runs for seconds, and a progress display's clock must keep running meanwhile
+@njit(cache=True, nogil=True)
 def search(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernels take positional arrays only
     primaries: np.ndarray,
     need: np.ndarray,

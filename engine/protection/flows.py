@@ -29,6 +29,8 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from engine.progress import MOVING, Progress, silent
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -164,11 +166,13 @@ def protect_by_moves(
     cost: IntArray,
     cleanup: bool = True,
     cleanup_cost: IntArray | None = None,
+    progress: Progress = silent,
 ) -> FlowResult:
     """Withhold cells until each primary (in the given order) has ``need`` room up plus down.
 
     ``cost`` weighs each unit moved through a cell in the lifting programmes; the cleanup tries
-    the cells in decreasing ``cleanup_cost`` (default ``cost``)."""
+    the cells in decreasing ``cleanup_cost`` (default ``cost``). ``progress`` is told the
+    primary cells done (stage :data:`engine.progress.MOVING`)."""
     n = matrix.shape[1]
     primary = np.zeros(n, np.bool_)
     primary[primaries] = True
@@ -182,7 +186,8 @@ def protect_by_moves(
         r = moves.room.get(q)
         return 0.0 if r is None else float(r.sum())
 
-    for p, required in zip(primaries.tolist(), need.tolist(), strict=True):
+    for done, (p, required) in enumerate(zip(primaries.tolist(), need.tolist(), strict=True)):
+        progress(MOVING, done, len(primaries))
         if room(p) >= required - EPSILON:
             continue
         for amount, cells, move in moves.largest([(p, 0), (p, 1)], cap=float(required)):
@@ -206,6 +211,7 @@ def protect_by_moves(
         cells, move = found
         hidden[cells] = True
         moves.credit(cells, move, primary)
+    progress(MOVING, len(primaries), len(primaries))
     if cleanup:
         _cleanup(moves, primary, need_of, cost if cleanup_cost is None else cleanup_cost)
     return FlowResult(hidden=hidden.copy(), programmes=moves.programmes)

@@ -38,6 +38,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import connected_components
 
 from engine.errors import InternalError
+from engine.progress import SETTLING, SOLVING, Progress, silent
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -175,6 +176,7 @@ def attacker_intervals(
     exact_limit: int = EXACT_LIMIT,
     outer: tuple[FloatArray, FloatArray] | None = None,
     parts: tuple[IntArray, IntArray] | None = None,
+    progress: Progress = silent,
 ) -> Intervals:
     """The interval of every target cell under ``matrix @ x = 0`` and the known bounds.
 
@@ -185,7 +187,8 @@ def attacker_intervals(
     ``witness`` is any integer point satisfying everything (the true counts, when known): a
     target whose witness value is its known lower bound needs no minimisation. ``outer``: the
     propagated bounds, and ``parts`` the :func:`components` of the unknown cells, when the
-    caller has them already.
+    caller has them already. ``progress`` is told the components settled and the programmes
+    solved (:data:`engine.progress.SETTLING`, :data:`engine.progress.SOLVING`).
     """
     variables = known_lower < known_upper
     if (targets & ~variables).any():
@@ -218,6 +221,7 @@ def attacker_intervals(
         rhs=rhs,
         targets=targets,
         state=state,
+        progress=progress,
     )
     solver.settle_unbounded()
     if witness is not None:
@@ -248,6 +252,7 @@ class _Solver:
         rhs: FloatArray,
         targets: BoolArray,
         state: _State,
+        progress: Progress,
     ) -> None:
         self.comps = comps
         self.var_index = var_index
@@ -256,6 +261,7 @@ class _Solver:
         self.packer = _Packer(comps, self.var_lo, self.var_hi, rhs)
         self.local = [np.flatnonzero(targets[var_index[c.variables]]) for c in comps]
         self.state = state
+        self.progress = progress
 
     def cell_of(self, ci: int, col: int) -> int:
         return int(self.var_index[self.comps[ci].variables[col]])
@@ -274,7 +280,9 @@ class _Solver:
             todo = [c for c in cols if not self.state.exact_lower[self.cell_of(ci, int(c))]]
             if len(todo) > 1:
                 jobs.append(_Job(ci, np.array(todo, np.int64), np.ones(len(todo))))
-        for job, solution, _value, proved in self.packer.solve(jobs):
+        self.progress(SETTLING, 0, len(jobs))
+        for done, (job, solution, _value, proved) in enumerate(self.packer.solve(jobs), 1):
+            self.progress(SETTLING, done, len(jobs))
             lo = self.var_lo[self.comps[job.component].variables]
             if proved:
                 hits = job.columns[np.abs(solution[job.columns] - lo[job.columns]) <= TOLERANCE]
@@ -294,7 +302,10 @@ class _Solver:
                 if chosen[cell] and not done:
                     jobs.append(_Job(ci, np.array([col]), np.array([direction])))
         fractional = []
-        for job, _solution, value, proved in self.packer.solve(jobs):
+        stage = f"{SOLVING} ({'least' if direction > 0 else 'greatest'} values)"
+        self.progress(stage, 0, len(jobs))
+        for done, (job, _solution, value, proved) in enumerate(self.packer.solve(jobs), 1):
+            self.progress(stage, done, len(jobs))
             if not proved:
                 fractional.append(job)
             self._record(job, value, direction, exact=proved)

@@ -35,6 +35,7 @@ from engine.publication.readings import (
     subject,
     workforce_reading,
 )
+from engine.publication.sentences import method_sentences, policy_sentences, protection_sentences
 from engine.publication.survey import board_section, survey_section
 from engine.publication.tables import (
     STANDARD_VARIANT,
@@ -258,6 +259,12 @@ def _methods(page: Page, data: Published) -> str:
             f"never shown (in wres.xlsx: {ctx.withheld_marker})",
         ),
         (
+            "withheld (C): the comparison uses a withheld ... count",
+            "the row's own counts and rate are published, but a count of the group it is "
+            "compared with is withheld, so the comparison (that group's rate, the difference, "
+            "the ratio, its interval and the p-values) is withheld too",
+        ),
+        (
             "not calculable",
             f"the rate it would be divided by is zero (in wres.xlsx: {Marker.NOT_CALCULABLE})",
         ),
@@ -286,22 +293,31 @@ def _methods(page: Page, data: Published) -> str:
             "gap with its rule, never as a number.</p>",
             "<h3>Disclosure audit</h3>",
             notice,
-            definition_list(ctx.protection),
+            _paragraph(protection_sentences(ctx)),
             "<h3>Disclosure policy</h3>",
-            definition_list(ctx.policy_lines()),
+            _paragraph(policy_sentences(ctx)),
             "<h3>Rule codes</h3>",
             definition_list(ctx.rule_lines(codes)),
             "<h3>Gaps</h3>",
             definition_list(markers),
             "<h3>Statistical methods</h3>",
-            definition_list(ctx.methods()),
+            _paragraph(method_sentences(ctx)),
             f"<p>Ratios are computed from counts, never from rounded percentages. {unknown}: it "
             "is counted in every total and reported on its own, and it is in no comparison.</p>",
+            *(
+                ["<h3>Unknown ethnicity</h3>", definition_list(ctx.unknown.lines())]
+                if ctx.characteristic == "ethnicity" and ctx.unknown.inputs
+                else []
+            ),
             "<h3>Provenance</h3>",
             definition_list(ctx.provenance),
             "</section>",
         ]
     )
+
+
+def _paragraph(sentences: Sequence[str]) -> str:
+    return f"<p>{esc(' '.join(sentences))}</p>"
 
 
 def build_report(data: Published) -> str:
@@ -340,6 +356,11 @@ def build_report(data: Published) -> str:
             "not applied in this run: see Methods and disclosure.</div>"
         )
     )
+    if ctx.characteristic == "ethnicity" and ctx.unknown.accepted:
+        warning += (
+            '<div class="notice"><strong>Ethnicity not recognised.</strong> '
+            f"{esc(ctx.unknown.summary())} See Methods and disclosure.</div>"
+        )
     cuts = [c for c in data.dims if c not in ("staff_group",)]
     cut_text = ", ".join(c.replace("_", " ") for c in cuts)
     links = "".join(f'<li><a href="#{esc(a)}">{esc(label)}</a></li>' for a, label in nav)
@@ -353,7 +374,8 @@ def build_report(data: Published) -> str:
         f"<style>{STYLE}</style></head><body>"
         f'<header class="mast"><div class="wrap"><span class="tag">{esc(ctx.short_name)}</span>'
         f"<h1>{esc(ctx.name)}</h1>"
-        f"<p>{esc(span)} · organisation total{esc(' and by ' + cut_text) if cut_text else ''} · "
+        f"<p>{esc(ctx.organisation + ' · ') if ctx.organisation else ''}"
+        f"{esc(span)} · organisation total{esc(' and by ' + cut_text) if cut_text else ''} · "
         f"disclosure policy {esc(ctx.policy_name)}</p></div></header>"
         f'<nav class="toc" aria-label="Contents"><div class="wrap"><ul>{links}</ul></div></nav>'
         f'<main class="wrap">{warning}{body}</main>'

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 import polars as pl
 
 from engine.errors import ConfigError
+from engine.publication.unrecognised import UnknownEthnicity
 from engine.schema import AFC_BANDS, MEDICAL_GRADES, STAFF_GROUPS
 from engine.standards import STANDARD_NAMES, Indicator, Standard, load_standard
 
@@ -109,11 +110,24 @@ def is_withheld(status: str | None) -> bool:
     return status is not None and status.startswith(("suppressed", "withheld"))
 
 
+#: ``suppressed: C``, ``suppressed: P1, P2``, ``suppressed: C (the comparison uses ...)``
+_WITHHELD_STATUS = re.compile(r"^[^:(]*(?::(?P<codes>[^(]*))?(?:\((?P<why>.*)\))?\s*$")
+
+
 def rule_codes(status: str | None) -> tuple[str, ...]:
-    """``"suppressed: P1, P2"`` -> ``("P1", "P2")``."""
-    if not is_withheld(status) or status is None or ":" not in status:
+    """``"suppressed: P1, P2"`` -> ``("P1", "P2")``; the words in brackets are not codes."""
+    if not is_withheld(status) or status is None:
         return ()
-    return tuple(c.strip() for c in status.split(":", 1)[1].split(",") if c.strip())
+    found = _WITHHELD_STATUS.match(status)
+    codes = found.group("codes") if found else None
+    return tuple(c.strip() for c in (codes or "").split(",") if c.strip())
+
+
+def withheld_why(status: str | None) -> str | None:
+    """The words a withheld row's status gives in brackets (``the comparison uses a withheld
+    White count``), or None."""
+    found = _WITHHELD_STATUS.match(status) if is_withheld(status) and status else None
+    return found.group("why") if found and found.group("why") else None
 
 
 def applicable(measure: str | None, group: str | None, *, compared: bool = True) -> frozenset[str]:
@@ -205,6 +219,13 @@ class Context:
     #: what a withheld cell shows in the workbook: the policy's marker, else "[c]"
     withheld_marker: str
     provenance: tuple[tuple[str, str], ...]
+    #: Unknown ethnicity by reason, to tell unrecognised values apart from not stated
+    unknown: UnknownEthnicity = field(default_factory=UnknownEthnicity)
+    #: whose figures these are (``--organisation-name``, the data's one organisation code, or
+    #: "N organisations"); None when the manifest does not say
+    organisation: str | None = None
+    #: the manifest's own entries about secondary protection and audits, as it records them
+    audit: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def level(self) -> float:
@@ -223,6 +244,12 @@ class Context:
     @property
     def short_name(self) -> str:
         return str(self.settings.get("standard", "wres"))
+
+    def heading(self, years: Sequence[int]) -> str:
+        """The title of the outputs: the organisation, the standard and the years."""
+        span = f"{years[0]}-{years[-1]}" if len(years) > 1 else (str(years[0]) if years else "")
+        title = f"{self.name} ({self.short_name})" + (f", {span}" if span else "")
+        return f"{self.organisation}: {title}" if self.organisation else title
 
     @property
     def protection_applied(self) -> bool:
@@ -279,9 +306,11 @@ class Context:
     @property
     def unknown_meaning(self) -> str:
         """What the Unknown group holds, in words."""
-        if self.characteristic == "ethnicity":
-            return "ethnicity not stated or not known"
-        return f"{self.characteristic} not declared or not known"
+        if self.characteristic != "ethnicity":
+            return f"{self.characteristic} not declared or not known"
+        if self.unknown.any_unrecognised:
+            return "ethnicity not stated, not known, or recorded in a form wres did not recognise"
+        return "ethnicity not stated or not known"
 
     def compared(self, indicator_id: int) -> bool:
         """The indicator sets each group beside a reference group (not WDES metric 8)."""
@@ -312,18 +341,26 @@ class Context:
         return texts.get(code, f"withheld under rule {code} of the {self.policy_name} policy")
 
     def reason(self, status: str | None) -> str:
-        """A withheld row's status as a sentence naming each rule."""
+        """A withheld row's status as a sentence naming each rule, and why a comparison is
+        withheld beside published counts."""
         codes = rule_codes(status)
         if not codes:
             return f"Withheld by the {self.policy_name} disclosure policy ({status})."
+        why = withheld_why(status)
+        head = f"Withheld by the {self.policy_name} disclosure policy"
+        if why is not None:
+            head += f": the row's own counts are published, but {why}"
         parts = "; ".join(f"{c}: {self.rule_text(c)}" for c in codes)
-        return f"Withheld by the {self.policy_name} disclosure policy. {parts}."
+        return f"{head}. {parts}."
 
     def short_reason(self, status: str | None) -> str:
-        """``withheld (P1, P2)``, ``not calculable`` or the status as it is."""
+        """``withheld (P1, P2)``, ``withheld (C): the comparison uses a withheld White count``,
+        ``not calculable`` or the status as it is."""
         if is_withheld(status):
             codes = rule_codes(status)
-            return f"withheld ({', '.join(codes)})" if codes else "withheld"
+            short = f"withheld ({', '.join(codes)})" if codes else "withheld"
+            why = withheld_why(status)
+            return short if why is None else f"{short}: {why}"
         return "not calculable" if status == "not calculable" else str(status)
 
     def methods(self) -> list[tuple[str, str]]:
@@ -349,7 +386,8 @@ class Context:
                 {"bh": "Benjamini-Hochberg (false discovery rate)", "holm": "Holm"}.get(
                     str(s.get("adjustment")), str(s.get("adjustment", "not recorded"))
                 )
-                + " within each indicator; 'significant' uses the adjusted p-value",
+                + " within each indicator, year and cut (the organisation total is one family, "
+                "each cut table another); 'significant' uses the adjusted p-value",
             ),
             ("Cuts", cut_text or "not recorded"),
             (
@@ -422,6 +460,8 @@ def context_from_manifest(manifest: Mapping[str, Any]) -> Context:
         if isinstance(section := rules.get(name), Mapping) and section.get("marker")
     ]
     return Context(
+        unknown=UnknownEthnicity.of(manifest),
+        audit={k: manifest[k] for k in manifest if k == "secondary_protection" or "audit" in k},
         withheld_marker=markers[0] if markers else str(Marker.WITHHELD),
         standard=_standard_named(str(settings.get("standard", ""))),
         settings=settings,
@@ -429,7 +469,18 @@ def context_from_manifest(manifest: Mapping[str, Any]) -> Context:
         policy_rules=rules,
         protection=tuple(protection),
         provenance=tuple(provenance),
+        organisation=_organisation(manifest.get("organisation")),
     )
+
+
+def _organisation(entry: object) -> str | None:
+    """The manifest's organisation as a title names it."""
+    if not isinstance(entry, Mapping):
+        return None
+    if entry.get("name"):
+        return str(entry["name"])
+    codes = entry.get("codes_in_data")
+    return f"{codes} organisations" if isinstance(codes, int) and codes > 1 else None
 
 
 # --- the tables ---------------------------------------------------------------------------------

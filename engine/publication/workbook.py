@@ -1,14 +1,16 @@
 """``publish/wres.xlsx``: the annual return's tables, the disaggregated results and the notes.
 
-Sheets: Contents, Notes (policy, rule codes, methods, the attacker-audit summary), one sheet per
-indicator laid out as the annual return presents it (organisation total, every year; named as the
-standard numbers it: ``Indicator 2``, ``Metric 4a(i)``), then
-``All results`` (every row of ``indicators.csv``) and ``Pooled over years`` (``pooled.csv``) as
-filterable tables. Every number is a value published in those two tables, stored as a number
-with a format; an empty published cell shows a marker (withheld: the policy's marker, ``*`` by
-default, or ``[c]``; ``[x]`` not calculable), with a comment naming the rule on the indicator
-sheets. Byte-deterministic: a fixed creation date, and xlsxwriter stamps its zip members with a
-fixed date.
+Sheets: Contents (a title naming the organisation, the standard and the years, then the sheets
+and the disclosure audit, each under column headings), Notes (policy, rule codes, methods, the
+attacker-audit summary), one sheet per indicator laid out as the annual return presents it
+(organisation total, every year; named as the standard numbers it: ``Indicator 2``,
+``Metric 4a(i)``), then ``All results`` (every row of ``indicators.csv``) and ``Pooled over
+years`` (``pooled.csv``) as filterable tables. Every number is a value published in those two
+tables, stored as a number with a format; an empty published cell shows a marker (withheld: the
+policy's marker, ``[c]`` in every shipped profile; ``[x]`` not calculable), with a comment naming
+the rule on the indicator sheets (docs/outputs.md, "What a withheld cell shows").
+Byte-deterministic: a fixed creation date, and xlsxwriter stamps its zip members with a fixed
+date.
 """
 
 from __future__ import annotations
@@ -112,7 +114,7 @@ class _Book:
         )
         self.book.set_properties(
             {
-                "title": f"{self.ctx.name}: indicators",
+                "title": f"{self.ctx.heading(data.years)}: indicators",
                 "subject": "Safe-to-publish tables written by wres",
                 "author": "wres",
                 "company": "",
@@ -446,19 +448,24 @@ def _notes(book: _Book) -> None:
             ("Rule codes in the status column", ctx.rule_lines(codes)),
             ("Markers", markers),
             ("Methods", ctx.methods()),
+            *(
+                [("Unknown ethnicity", ctx.unknown.lines())]
+                if ctx.characteristic == "ethnicity" and ctx.unknown.inputs
+                else []
+            ),
             ("Provenance", ctx.provenance),
         ],
     )
 
 
 def _contents(book: _Book, sheets: Sequence[tuple[str, str]]) -> None:
+    """The title (organisation, standard, years), the sheets, then the disclosure audit: two
+    tables, each under its own column headings."""
     ctx, data = book.ctx, book.data
-    years = data.years
-    span = f"{years[0]}-{years[-1]}" if years else "no years"
     sheet = book.book.add_worksheet("Contents")
-    sheet.set_column(0, 0, 22)
-    sheet.set_column(1, 1, 120)
-    sheet.write_string(0, 0, f"{ctx.name} ({ctx.short_name}): {span}", book.title)
+    sheet.set_column(0, 0, 40)
+    sheet.set_column(1, 1, 110)
+    sheet.write_string(0, 0, ctx.heading(data.years), book.title)
     sheet.write_string(
         1,
         0,
@@ -466,16 +473,25 @@ def _contents(book: _Book, sheets: Sequence[tuple[str, str]]) -> None:
         "figure here is published there.",
         book.subtitle,
     )
-    protection = "; ".join(text for _, text in ctx.protection)
-    fmt = book.bold if ctx.protection_applied else book.warning
-    sheet.write_string(2, 0, "Disclosure audit", book.bold)
-    sheet.write_string(2, 1, protection, fmt)
-    sheet.write_string(4, 0, "Sheet", book.header)
-    sheet.write_string(4, 1, "What it holds", book.header)
-    for r, (name, what) in enumerate(sheets, start=5):
+    sheet.write_string(3, 0, "Sheet", book.header)
+    sheet.write_string(3, 1, "What it holds", book.header)
+    r = 3
+    for name, what in sheets:
+        r += 1
         sheet.write_url(r, 0, f"internal:'{name}'!A1", book.link, string=name)
         sheet.write_string(r, 1, what, book.text)
-    sheet.freeze_panes(5, 0)
+    r += 2
+    sheet.write_string(r, 0, "Disclosure audit", book.header)
+    sheet.write_string(r, 1, "Result", book.header)
+    fmt = book.wrap if ctx.protection_applied else book.warning
+    for label, text in ctx.protection:
+        r += 1
+        sheet.write_string(r, 0, label, book.bold)
+        if text.isdigit():  # a count of cells
+            sheet.write_number(r, 1, int(text), book.left)
+        else:
+            sheet.write_string(r, 1, text, fmt)
+    sheet.freeze_panes(4, 0)
 
 
 def _results(data: Published) -> tuple[pl.DataFrame, str]:

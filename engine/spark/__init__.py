@@ -65,7 +65,7 @@ def count_request(
         dims,
         scheme=request.scheme,
         chunk_rows=chunk_rows_setting(request.chunk_rows),
-        progress=request.progress,
+        progress=request.reading_progress,
     )
 
 

@@ -28,11 +28,13 @@ import numpy.typing as npt
 import polars as pl
 
 from engine.counts import Block, NotComputed, add_hints, blocks_of, plan_counts
+from engine.csv_sniff import sniff_csv
 from engine.cube import CubeBuilder, Dictionary
 from engine.errors import BadInputError, ConfigError, InternalError, Problem
 from engine.ethnicity import EthnicityScheme
 from engine.problem_log import ProblemLog
-from engine.readers import FORMATS, Progress, check_mapping, extract_named, find_columns
+from engine.progress import Progress
+from engine.readers import FORMATS, check_mapping, extract_named, find_columns
 from engine.reconciliation import Reconciliation
 from engine.spark.partitions import (
     HINTS,
@@ -134,6 +136,13 @@ def open_file(
         raise BadInputError([Problem(path, None, None, "file not found")])
     if path.is_dir():
         raise BadInputError([Problem(path, None, None, "is a folder, not a file")])
+    if kind == "CSV":
+        # the local reader's look at the first bytes: the delimiter, or why it is not a CSV file
+        try:
+            delimiter = sniff_csv(path)
+        except OSError as err:
+            message = f"cannot open the file ({err.strerror or type(err).__name__})"
+            raise BadInputError([Problem(path, None, None, message)]) from None
     reader = session.read
     try:
         with quiet_pyspark():
@@ -142,7 +151,7 @@ def open_file(
             else:
                 # every column as text, "" quoted as in Excel's CSV, as the local reader reads it
                 options = {"header": "true", "inferSchema": "false", "escape": '"'}
-                frame = reader.options(**options).csv(str(path))
+                frame = reader.options(sep=delimiter, **options).csv(str(path))
     except Exception:
         hint = "write the Parquet file again" if kind == "Parquet" else "save it again as CSV"
         message = f"Spark cannot read the file as {kind}: it is damaged or is not a {kind} file"
@@ -272,9 +281,11 @@ def _merge(merged: _Merged, result: PartitionResult, builder: CubeBuilder | None
     merged.log.merge(result.log, row_offset=merged.rows_read)
     if result.keys is not None:
         merged.keys.append(result.keys)
-    merged.rows_read += result.rows_read
     if result.report is not None:
-        merged.report = result.report if merged.report is None else merged.report + result.report
+        # a partition numbers its rows from its own first record
+        report = result.report.shifted(merged.rows_read)
+        merged.report = report if merged.report is None else merged.report + report
+    merged.rows_read += result.rows_read
     if builder is not None and result.cube is not None and not merged.log:
         builder.add_counts(result.cube.keys(), result.cube.counts)
 

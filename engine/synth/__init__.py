@@ -12,7 +12,7 @@ from engine.synth.generate import (
     write_synthetic,
 )
 from engine.synth.organisations import MAX_TRUSTS, Trust
-from engine.synth.output import EXTRACT_NAMES, TRUTH_FILE, OutputFormat
+from engine.synth.output import EXTRACT_NAMES, TRUTH_FILE, OutputFormat, check_out_dir
 
 __all__ = [
     "EXTRACT_NAMES",
@@ -24,6 +24,7 @@ __all__ = [
     "SynthResult",
     "Trust",
     "TrustData",
+    "check_out_dir",
     "generate_trust",
     "parse_years",
     "write_synthetic",

@@ -3,7 +3,8 @@
 Everything is written inside a hidden temporary folder in the output folder (same file system,
 so the final ``os.replace`` is atomic); the extract files appear under their real names only once
 all of them are complete, and the temporary folder is removed whatever happens. A failed run
-leaves no partial extract behind.
+leaves no partial extract behind, and the temporary folders of killed runs are removed by the
+next (:mod:`engine.staging`). :func:`check_out_dir` keeps the files replaced to wres's own.
 
 CSV chunks are appended to one open file (header once). Parquet chunks go to one file per trust
 and are stream-merged at the end with ``scan_parquet(...).sink_parquet(...)``, which keeps the
@@ -12,8 +13,8 @@ order of the files and bounded memory.
 
 from __future__ import annotations
 
+import json
 import shutil
-import tempfile
 from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
@@ -21,8 +22,9 @@ from typing import BinaryIO, Self
 
 import polars as pl
 
-from engine.errors import InternalError
+from engine.errors import ConfigError, InternalError
 from engine.schema import EXTRACTS
+from engine.staging import is_staging, make_staging, remove_stale
 
 #: The extracts in the order they are written and reported.
 EXTRACT_NAMES: tuple[str, ...] = ("staff", "applications", "survey", "board")
@@ -56,6 +58,53 @@ def _csv_booleans(frame: pl.DataFrame, spelling: tuple[str, str]) -> pl.DataFram
     )
 
 
+def written_by_wres(out_dir: Path) -> set[str]:
+    """The files of ``out_dir`` that an earlier ``wres synth`` wrote, known by its truth file."""
+    try:
+        truth = json.loads((out_dir / TRUTH_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return set()
+    if not isinstance(truth, dict) or truth.get("format") not in set(OutputFormat):
+        return set()
+    return {TRUTH_FILE, *(f"{name}.{truth['format']}" for name in EXTRACT_NAMES)}
+
+
+def check_out_dir(out_dir: Path, output_format: OutputFormat, *, force: bool = False) -> None:
+    """ConfigError unless the extracts can be written into ``out_dir`` replacing only wres's files.
+
+    Accepted: a folder that does not exist yet, an empty one, an earlier synthetic data set
+    (its ``synth_truth.json``), and, with ``force``, any folder that holds none of the file
+    names about to be written (wres never replaces a file it did not write, even forced).
+    """
+    try:
+        if not out_dir.exists():
+            return
+        if not out_dir.is_dir():
+            msg = f"{out_dir} is a file, not a folder: give a folder for the extracts"
+            raise ConfigError(msg)
+        entries = {entry.name for entry in out_dir.iterdir() if not is_staging(entry.name)}
+    except OSError as err:
+        msg = f"cannot write to {out_dir}: {err.strerror or err}"
+        raise ConfigError(msg) from None
+    ours = written_by_wres(out_dir)
+    if entries and not ours and not force:
+        msg = (
+            f"{out_dir} is not empty and holds no synthetic data of wres (no {TRUTH_FILE}); "
+            "wres writes only into a new or empty folder or over its own earlier extracts, so "
+            "that it never replaces or deletes files it did not write. Give another --out, or "
+            "pass --force to write the extracts beside what is there"
+        )
+        raise ConfigError(msg)
+    to_write = {TRUTH_FILE, *(f"{name}.{output_format.value}" for name in EXTRACT_NAMES)}
+    theirs = (to_write & entries) - ours
+    if theirs:
+        msg = (
+            f"{out_dir} already holds {', '.join(sorted(theirs))}, which wres did not write; "
+            "wres never replaces a file it did not write: move them or give another --out"
+        )
+        raise ConfigError(msg)
+
+
 class ExtractWriter:
     """Writes the four extracts chunk by chunk; ``commit`` publishes them, leaving always cleans.
 
@@ -79,7 +128,8 @@ class ExtractWriter:
 
     def __enter__(self) -> Self:
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        self._work = Path(tempfile.mkdtemp(prefix=".wres-synth-", dir=self.out_dir))
+        remove_stale(self.out_dir, "synth")
+        self._work = make_staging(self.out_dir, "synth")
         return self
 
     def __exit__(

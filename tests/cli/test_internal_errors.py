@@ -24,7 +24,9 @@ def test_an_unexpected_error_is_exit_4_without_its_message(
     monkeypatch.setattr(cli.run, "run", _boom)
     counts = tmp_path / "c.csv"
     counts.write_text("indicator,year,ethnicity,numerator,denominator\n", encoding="utf-8")
-    result = CliRunner().invoke(app, ["run", "--counts", str(counts), "--out", str(tmp_path)])
+    result = CliRunner().invoke(
+        app, ["run", "--counts", str(counts), "--out", str(tmp_path / "pack")]
+    )
     assert result.exit_code == ExitCode.INTERNAL
     assert "internal error (a bug in wres" in result.output
     assert "RuntimeError" in result.output
@@ -40,5 +42,7 @@ def test_wres_debug_lets_the_traceback_through(
     monkeypatch.setattr(cli.run, "run", _boom)
     counts = tmp_path / "c.csv"
     counts.write_text("indicator,year,ethnicity,numerator,denominator\n", encoding="utf-8")
-    result = CliRunner().invoke(app, ["run", "--counts", str(counts), "--out", str(tmp_path)])
+    result = CliRunner().invoke(
+        app, ["run", "--counts", str(counts), "--out", str(tmp_path / "pack")]
+    )
     assert isinstance(result.exception, RuntimeError)

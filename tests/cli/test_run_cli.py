@@ -6,6 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import openpyxl
 import polars as pl
 import pytest
 from scipy.stats import fisher_exact
@@ -14,6 +15,7 @@ from typer.testing import CliRunner, Result
 
 from cli.app import app
 from cli.exit_codes import ExitCode
+from tests.precision import as_printed
 
 runner = CliRunner()
 
@@ -64,7 +66,7 @@ def test_indicator_2_from_a_counts_file_at_the_broad_level(
     expected = (1148 / 15853) / (188 / 15515)
     assert round(expected, 3) == 5.976
     assert round(row["relative_likelihood"], 3) == 5.976
-    assert row["relative_likelihood"] == pytest.approx(expected, rel=1e-12)
+    assert row["relative_likelihood"] == as_printed(expected, "relative_likelihood")
     assert row["reference_group"] == "White"
     assert (row["numerator"], row["denominator"]) == (188, 15515)
     assert (row["reference_numerator"], row["reference_denominator"]) == (1148, 15853)
@@ -136,6 +138,62 @@ def test_a_failed_run_leaves_the_earlier_pack_untouched(tmp_path: Path) -> None:
     assert wres("run", "--counts", bad, "--out", out).exit_code == ExitCode.BAD_INPUT
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
+
+
+STAFF_TEXT = (
+    "year,ethnicity,band,staff_group,disciplinary,training,site\n"
+    + "2024,A,5,Clinical,no,yes,Ward 1\n" * 9
+    + "2024,N,5,Clinical,yes,no,Ward 2\n" * 6
+)
+
+
+def test_a_semicolon_staff_file_publishes_what_the_comma_file_does(tmp_path: Path) -> None:
+    published = []
+    for name, delimiter in (("comma", ","), ("semicolon", ";")):
+        staff = write(tmp_path / f"{name}.csv", STAFF_TEXT.replace(",", delimiter))
+        out = tmp_path / name
+        result = wres("run", "--staff", staff, "--by", "site", "--out", out, "-q")
+        assert result.exit_code == ExitCode.OK, result.output
+        published.append((out / "publish" / "indicators.csv").read_bytes())
+    assert b"Ward 2" in published[0]
+    assert published[0] == published[1]
+
+
+def test_a_latin1_staff_file_exits_3_naming_its_byte_and_writes_nothing(tmp_path: Path) -> None:
+    content = STAFF_TEXT.replace("Ward 2\n", "Caf\xe9\n", 1).encode("latin-1")
+    staff = tmp_path / "staff.csv"
+    staff.write_bytes(content)
+    out = tmp_path / "pack"
+    result = wres("run", "--staff", staff, "--out", out)
+    assert result.exit_code == ExitCode.BAD_INPUT, result.output
+    offset = content.index(b"\xe9")
+    assert f"{staff}, row 11, column 'site': the file is not UTF-8 text: byte 0xE9" in result.stderr
+    assert f"at offset {offset} (line 11)" in result.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "where"),
+    [
+        (
+            f"{HEADER}\n3,R\xe9X,2024,White,20,100\n".encode("latin-1"),
+            "{path}, row 2, column 'organisation': the file is not UTF-8 text: byte 0xE9",
+        ),
+        (
+            b"PK\x03\x04\x14\x00\x00\x00\x08\x00xl/workbook.xml",
+            "{path}: not a CSV file: it starts like an Excel workbook (.xlsx)",
+        ),
+    ],
+    ids=["latin-1", "xlsx"],
+)
+def test_a_counts_file_that_is_not_utf8_csv_exits_3(
+    tmp_path: Path, content: bytes, where: str
+) -> None:
+    path = tmp_path / "counts.csv"
+    path.write_bytes(content)
+    result = wres("run", "--counts", path, "--out", tmp_path / "pack")
+    assert result.exit_code == ExitCode.BAD_INPUT, result.output
+    assert where.format(path=path) in result.stderr
 
 
 def test_cutting_by_a_column_that_does_not_exist_exits_2(tmp_path: Path) -> None:
@@ -308,6 +366,43 @@ def test_reconciliation_balances_for_record_extracts(tmp_path: Path) -> None:
     assert read == used + excluded
 
 
+# --- whose figures -------------------------------------------------------------------------------
+
+
+def titles(out: Path) -> tuple[str, str]:
+    """The workbook's title row and the report's line under its heading."""
+    book = openpyxl.load_workbook(out / "publish" / "wres.xlsx", read_only=True)
+    title = str(book["Contents"]["A1"].value)
+    book.close()
+    report = (out / "publish" / "report.html").read_text(encoding="utf-8")
+    return title, report.split("</h1><p>", 1)[1].split("</p>", 1)[0]
+
+
+def test_the_organisation_is_named_in_the_workbook_and_report_titles(
+    tmp_path: Path, no_suppression: Path
+) -> None:
+    rows = [
+        f"3,{org},2024,{eth},{n},100" for org in ("RXX", "RYY") for eth, n in (("A", 20), ("N", 30))
+    ]
+    both = counts_file(tmp_path / "both.csv", *rows)
+    one = counts_file(tmp_path / "one.csv", *rows[:2])
+    policy = ("--policy", no_suppression)
+    result = wres("run", "--counts", both, *policy, "--out", tmp_path / "named", "-q",
+                  "--organisation-name", " Example NHS Trust ")  # fmt: skip
+    assert result.exit_code == ExitCode.OK, result.output
+    title, masthead = titles(tmp_path / "named")
+    assert title == "Example NHS Trust: Workforce Race Equality Standard (WRES), 2024"
+    assert masthead.startswith("Example NHS Trust · 2024 · ")
+    # no name given: the data's one organisation code, or how many there are
+    for counts, expected in ((one, "RXX"), (both, "2 organisations")):
+        out = tmp_path / counts.stem
+        result = wres("run", "--counts", counts, *policy, "--out", out, "-q")
+        assert result.exit_code == ExitCode.OK, result.output
+        title, masthead = titles(out)
+        assert title == f"{expected}: Workforce Race Equality Standard (WRES), 2024"
+        assert masthead.startswith(f"{expected} · 2024 · ")
+
+
 # --- reproducible --------------------------------------------------------------------------------
 
 
@@ -384,9 +479,13 @@ def test_katz_interval_and_fisher_test_on_request(tmp_path: Path, no_suppression
         .row(0, named=True)
     )
     ci = relative_risk(12, 400, 20, 1300).confidence_interval(confidence_level=0.9)
-    assert (r["ci_low"], r["ci_high"]) == pytest.approx((ci.low, ci.high), rel=1e-9)
+    assert (r["ci_low"], r["ci_high"]) == (
+        as_printed(ci.low, "ci_low"),
+        as_printed(ci.high, "ci_high"),
+    )
     assert r["ci_method"] == "katz-log"
-    assert r["p_value"] == pytest.approx(fisher_exact([[12, 388], [20, 1280]]).pvalue, rel=1e-9)
+    p = fisher_exact([[12, 388], [20, 1280]]).pvalue
+    assert r["p_value"] == pytest.approx(as_printed(p, "p_value"), rel=1e-12)
     assert r["test"] == "fisher"
 
 

@@ -82,3 +82,23 @@ def test_no_escape_codes_when_piped(counts: Path, tmp_path: Path) -> None:
     code, out, err = _run("--counts", counts, "--out", tmp_path / "pack")
     assert code == ExitCode.OK
     assert "\x1b[" not in out + err
+
+
+def test_the_summary_says_what_indicator_1s_total_is(tmp_path: Path) -> None:
+    """The organisation-total figure of indicator 1 is the group's share of all staff, not the
+    band breakdown its title names."""
+    counts = tmp_path / "bands.csv"
+    counts.write_text(
+        "indicator,year,ethnicity,numerator,denominator\n1,2024,BME,30,100\n1,2024,White,60,100\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        app,
+        ["run", "--counts", str(counts), "--out", str(tmp_path / "pack")],
+        env={"COLUMNS": "300"},
+    )
+    assert result.exit_code == ExitCode.OK, result.output
+    row = next(line for line in result.stdout.splitlines() if line.startswith("│ 1 "))
+    assert "30.0%" in row
+    assert "BME staff as a share of all staff" in row
+    assert "in each AfC band" not in row

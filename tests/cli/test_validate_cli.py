@@ -317,3 +317,55 @@ def test_notes_for_an_unused_map_and_a_staff_extract_without_bank(tmp_path: Path
     assert "--map q5='Question 5' is not used" in result.stderr
     assert "no bank column" in result.stdout
     assert "4 = 4 + 0" in result.stdout
+
+
+def test_quiet_prints_no_report_and_no_notes(tmp_path: Path, staff: Path) -> None:
+    result = run("--staff", staff, "--map", "q5=Question 5", "-q")
+    assert result.exit_code == 0, result.output
+    assert (result.stdout, result.stderr) == ("", "")
+
+
+def test_quiet_still_lists_every_problem_and_exits_3(tmp_path: Path) -> None:
+    path = bad_staff(tmp_path, (1, "no,no", "maybe,no"))
+    result = run("--staff", path, "--quiet")
+    assert_bad_input(result, f"{path}, row 3, column 'disciplinary'")
+    assert result.stdout == ""
+
+
+# --- CSV files in another delimiter or encoding, and files that are not CSV ---------------------
+
+
+def test_a_semicolon_file_is_read_like_the_comma_file(tmp_path: Path, staff: Path) -> None:
+    rows = [row.replace(",", ";") for row in STAFF_ROWS]
+    semicolon = write_csv(tmp_path / "semicolon.csv", STAFF_HEADER.replace(",", ";"), rows)
+    comma = json.loads(run("--staff", staff, "--json").stdout)["extracts"]["staff"]
+    result = run("--staff", semicolon, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)["extracts"]["staff"]
+    assert report.pop("files") == [str(semicolon)]
+    comma.pop("files")
+    assert report == comma
+
+
+def test_a_latin1_file_names_the_row_column_and_byte(tmp_path: Path) -> None:
+    path = bad_staff(tmp_path, (1, "Ward 2", "Ward 2"))
+    content = path.read_bytes().replace(b"Ward 2", "Caf\xe9".encode("latin-1"))
+    path.write_bytes(content)
+    offset = content.index(b"\xe9")
+    assert_bad_input(
+        run("--staff", path),
+        f"{path}, row 3, column 'site': the file is not UTF-8 text: byte 0xE9 at offset "
+        f"{offset} (line 3) is not UTF-8; it looks like Windows-1252",
+        "save it again as 'CSV UTF-8 (comma delimited)'",
+    )
+
+
+def test_a_png_renamed_csv_is_not_a_csv_file(tmp_path: Path) -> None:
+    path = tmp_path / "staff.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00")
+    result = run("--staff", path, "--json")
+    assert result.exit_code == ExitCode.BAD_INPUT, result.output
+    [problem] = json.loads(result.stdout)["problems"]
+    assert problem["file"] == str(path)
+    assert problem["message"].startswith("not a CSV file: it starts like a PNG image")
+    assert "required column" not in result.stdout

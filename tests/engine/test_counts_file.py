@@ -146,3 +146,21 @@ def test_a_group_beside_one_of_its_parts_is_rejected(tmp_path: Path) -> None:
 def test_same_group_in_different_organisations_is_not_a_duplicate(tmp_path: Path) -> None:
     table, _ = read(counts_csv(tmp_path, "2,RXX,2024,White,5,10", "2,RYY,2024,White,5,10"))
     assert table.height == 2
+
+
+def test_a_latin1_counts_file_names_its_first_bad_byte(tmp_path: Path) -> None:
+    path = tmp_path / "counts.csv"
+    content = f"{HEADER}\n2,RXX,2024,White,1148,15853\n2,R\xe9X,2024,Black,188,15515\n"
+    path.write_bytes(content.encode("latin-1"))
+    [problem] = problems_of(path)
+    assert (problem.row, problem.column) == (3, "organisation")
+    assert "the file is not UTF-8 text: byte 0xE9" in problem.message
+
+
+def test_a_semicolon_counts_file_reads_like_the_comma_file(tmp_path: Path) -> None:
+    rows = ["2,RXX,2024,White,1148,15853", "2,RXX,2024,Black,188,15515"]
+    comma, _ = read(counts_csv(tmp_path, *rows))
+    semicolon = counts_csv(
+        tmp_path, *(r.replace(",", ";") for r in rows), header=HEADER.replace(",", ";")
+    )
+    assert read(semicolon)[0].equals(comma)

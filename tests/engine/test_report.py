@@ -134,7 +134,7 @@ def test_the_methods_section_reads_the_manifest(pack: Path) -> None:
     seen = " ".join(text_of(report(pack)).split())
     assert "Methods and disclosure control" in seen
     assert "Benjamini-Hochberg" in seen
-    assert "asymptotic score interval (Koopman) (score)" in seen
+    assert "confidence interval: the asymptotic score interval (Koopman)" in seen
     assert "Secondary protection is not applied" not in seen
     assert "passed" in seen  # the attacker's audit, from the manifest
 

@@ -16,7 +16,7 @@ from polars.testing import assert_frame_equal
 from typer.testing import CliRunner
 
 from cli.app import app
-from cli.progress import records_progress
+from cli.progress import progress_bar
 from engine.counts import count_records
 from engine.errors import BadInputError, ConfigError, Problem
 from engine.readers import ExtractReader, chunk_rows_setting, read_extract
@@ -209,12 +209,12 @@ def test_wres_run_in_tiny_chunks_writes_the_same_pack(tmp_path: Path) -> None:
 
 
 def test_the_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    with records_progress(enabled=True) as callback:
+    with progress_bar(enabled=True) as callback:
         assert callback is None  # pytest's stderr is not a terminal
     monkeypatch.setattr("sys.stderr.isatty", lambda: True)
-    with records_progress(enabled=False) as callback:
+    with progress_bar(enabled=False) as callback:
         assert callback is None
-    with records_progress(enabled=True) as callback:
+    with progress_bar(enabled=True) as callback:
         assert callback is not None
-        callback("staff", 10, 20)
-        callback("staff", 20, 20)
+        callback("reading staff", 10, 20)
+        callback("reading staff", 20, 20)

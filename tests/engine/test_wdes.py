@@ -16,6 +16,7 @@ from typer.testing import CliRunner, Result
 from cli.app import app
 from engine.errors import ConfigError
 from engine.standards import Measure, load_standard, standard_from_toml
+from tests.precision import as_printed
 
 NO_SUPPRESSION = "[primary]\nsuppress_if_count_at_most = 0\n"
 
@@ -210,7 +211,7 @@ def test_metric_4b_6_and_7_count_only_those_asked(pack: pl.DataFrame) -> None:
     valued = one(pack, 7)  # satisfied or very satisfied, on the survey's five-point scale
     assert (valued["numerator"], valued["denominator"]) == (4, 9)
     assert (valued["reference_numerator"], valued["reference_denominator"]) == (5, 20)
-    assert valued["difference_pp"] == pytest.approx(100 * (4 / 9 - 5 / 20))
+    assert valued["difference_pp"] == as_printed(100 * (4 / 9 - 5 / 20), "difference_pp")
 
 
 def test_metric_8_is_the_percentage_of_disabled_staff_with_nobody_to_compare(
@@ -240,7 +241,7 @@ def test_metric_10_is_the_disabled_share_of_the_board_against_the_workforce(
     voting = one(pack, 10, board="voting")
     assert (voting["numerator"], voting["denominator"]) == (2, 10)
     assert (voting["reference_numerator"], voting["reference_denominator"]) == (10, 60)
-    assert voting["difference_pp"] == pytest.approx(100 * (2 / 10 - 10 / 60))
+    assert voting["difference_pp"] == as_printed(100 * (2 / 10 - 10 / 60), "difference_pp")
     assert set(pack.filter(pl.col("indicator") == 10)["group"]) == {"Disabled"}
 
 

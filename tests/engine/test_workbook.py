@@ -271,7 +271,48 @@ def test_notes_hold_policy_methods_and_what_the_manifest_says_about_the_audit(
     assert notes["Disclosure audit: result"] == "passed"
     assert notes["[c]"].startswith("withheld by disclosure control")
     assert "[c]" in {c.value for _, c in cells(rewritten) if c.comment is not None}
-    assert "passed" in str(rewritten["Contents"]["B3"].value)
+    audit = contents_tables(rewritten)["Disclosure audit"]
+    assert audit["Disclosure audit: result"] == "passed"
+    assert audit["Secondary protection: cells hidden"] == 12
+
+
+def contents_tables(book: openpyxl.Workbook) -> dict[str, dict[str, Any]]:
+    """The tables of the Contents sheet by their first column's heading: label -> value."""
+    rows = [(r[0], r[1]) for r in book["Contents"].iter_rows(min_row=3)]
+    tables: dict[str, dict[str, Any]] = {}
+    current: dict[str, Any] | None = None
+    for first, second in rows:
+        if first.value is None:
+            assert second.value is None, f"a value without a label: {second.value!r}"
+            current = None
+        elif first.font.bold and first.fill.fgColor.rgb.endswith("005EB8"):  # a heading row
+            current = tables.setdefault(str(first.value), {"": second.value})
+        else:
+            assert current is not None, f"a row under no heading: {first.value!r}"
+            current[str(first.value)] = second.value
+    return tables
+
+
+def test_the_title_names_the_organisation_and_the_years(pack: Path) -> None:
+    staff = pl.read_parquet(pack.parent / "data" / "staff.parquet")
+    (code,) = staff["organisation"].unique().to_list()
+    book = load(pack)
+    title = f"{code}: Workforce Race Equality Standard (WRES), 2022-2024"
+    assert book["Contents"]["A1"].value == title
+    assert book.properties.title == f"{title}: indicators"
+
+
+def test_the_contents_sheet_has_a_heading_over_each_column(pack: Path) -> None:
+    tables = contents_tables(load(pack))
+    assert list(tables) == ["Sheet", "Disclosure audit"]
+    sheets, audit = tables["Sheet"], tables["Disclosure audit"]
+    assert sheets.pop("") == "What it holds"
+    assert list(sheets) == load(pack).sheetnames[1:]
+    assert audit.pop("") == "Result"
+    assert audit["Secondary protection: attacker audit"] == "passed"
+    assert audit["Secondary protection: applied"] == "yes"
+    # every count says what it counts
+    assert all(isinstance(audit[k], int) for k in audit if k.endswith(("cells", "audited")))
 
 
 # --- determinism --------------------------------------------------------------------------------

@@ -96,8 +96,8 @@ def test_a_run_withholds_no_zero_that_no_row_shows(
     seen: list[tuple[RunCells, Protection]] = []
     real = engine.pipeline.protect_run
 
-    def keep(cells: RunCells, policy: Any) -> Protection:
-        done = real(cells, policy)
+    def keep(cells: RunCells, policy: Any, **options: Any) -> Protection:
+        done = real(cells, policy, **options)
         seen.append((cells, done))
         return done
 
