@@ -10,7 +10,7 @@ import typer
 from cli import options
 from cli.console import handles_errors, stderr
 from cli.progress import WRITING, progress_bar
-from cli.summary import print_summary, print_unrecognised_notes
+from cli.summary import print_summary, print_unrecognised_notes, print_utility
 from engine.ethnicity import default_scheme
 from engine.pack import pack_folder
 from engine.pipeline import RunRequest, run
@@ -83,6 +83,7 @@ def demo(
     print_unrecognised_notes(pack)
     if not quiet:
         print_summary(pack.indicators, request.standard)
+        print_utility(pack)
     messages.print(
         f"wrote {paths['indicators'].parent} (safe to publish) and "
         f"{paths['manifest'].parent} (restricted audit)",

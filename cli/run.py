@@ -176,9 +176,10 @@ def run_command(
     counts file (--counts), computes every indicator for every year, cut and ethnic group, withholds
     what the disclosure policy withholds, and writes OUT/publish/ (indicators and pooled results
     as CSV and Parquet, the workbook wres.xlsx, the report report.html) and OUT/restricted/
-    (decisions, reconciliation, manifest). Indicators whose extract is missing are listed as not
-    computed. An extract with more unrecognised ethnicity values than --unrecognised-at-most
-    allows stops the run with every spelling listed (exit 3), unless --accept-unrecognised.
+    (decisions, reconciliation, the share of counts published, manifest). Indicators whose
+    extract is missing are listed as not computed. An extract with more unrecognised ethnicity
+    values than --unrecognised-at-most allows stops the run with every spelling listed (exit 3),
+    unless --accept-unrecognised.
 
     Example: wres run --staff staff.parquet --applications applications.parquet --by site --out pack
     """

@@ -37,6 +37,8 @@ CERTIFICATE = "certificate.csv"
 MANIFEST = "manifest.json"
 #: Every unrecognised ethnicity spelling of the inputs, in restricted/.
 UNRECOGNISED_FILE = "unrecognised_ethnicity.csv"
+#: What the protection costs: the share of counts published and the information lost.
+UTILITY_FILE = "utility.csv"
 #: Every file a pack holds, by folder: the only files a new pack may replace or remove.
 PACK_FILES: Mapping[str, frozenset[str]] = {
     PUBLISH: frozenset(
@@ -49,6 +51,7 @@ PACK_FILES: Mapping[str, frozenset[str]] = {
             "reconciliation.csv",
             "not_computed.csv",
             UNRECOGNISED_FILE,
+            UTILITY_FILE,
             MANIFEST,
         }
     ),
@@ -73,6 +76,9 @@ class Pack:
     certificate: pl.DataFrame | None = None
     #: False: the audit failed, and nothing may be published
     audit_passed: bool = True
+    #: per table and level, the share of counts published and the information lost
+    #: (engine.utility; restricted: with publish/ it gives the withheld counts' sums)
+    utility: pl.DataFrame | None = None
 
 
 def file_sha256(path: Path) -> str:
@@ -152,6 +158,8 @@ class PackFolder:
             written = write_publication(publish, indicators, pooled, pack.manifest)
         if pack.certificate is not None:
             _write_csv(pack.certificate, restricted / CERTIFICATE)
+        if pack.utility is not None and pack.audit_passed:  # nothing published: no cost to tell
+            _write_csv(pack.utility, restricted / UTILITY_FILE)
         _write_csv(pack.decisions, restricted / "decisions.csv")
         _write_csv(reconciliation_rows(pack.reconciliations), restricted / "reconciliation.csv")
         _write_csv(unrecognised_rows(pack.reconciliations), restricted / UNRECOGNISED_FILE)
@@ -283,9 +291,15 @@ def _paths(out: Path, pack: Pack, written: Mapping[str, Path]) -> dict[str, Path
     certificate = (
         {"certificate": out / RESTRICTED / CERTIFICATE} if pack.certificate is not None else {}
     )
+    utility = (
+        {"utility": out / RESTRICTED / UTILITY_FILE}
+        if pack.utility is not None and pack.audit_passed
+        else {}
+    )
     return {
         **published,
         **certificate,
+        **utility,
         "decisions": out / RESTRICTED / "decisions.csv",
         "reconciliation": out / RESTRICTED / "reconciliation.csv",
         "unrecognised_ethnicity": out / RESTRICTED / UNRECOGNISED_FILE,

@@ -40,6 +40,7 @@ from engine.reconciliation import (
 )
 from engine.schema import EXTRACTS, Kind
 from engine.standards import Measure, Standard
+from engine.utility import COUNT_COLUMNS, TABLE_COLUMNS, utility
 from rules.policy import Policy
 from rules.run_protection import protect_run, run_cells, withhold
 from rules.secondary import Protection
@@ -234,9 +235,13 @@ def run(request: RunRequest) -> Pack:
         routing=routing,
         counts_file=counts_file,
     )
+    # every count before withholding, for what the protection costs (restricted/utility.csv)
+    computed = evaluated.select(*TABLE_COLUMNS, *dims, *COUNT_COLUMNS)
     del evaluated
     protection = protect_run(cells, request.policy, progress=request.progress or silent)
     table, secondary = withhold(primary.table, cells, protection, keys)
+    costs = utility(computed, table, dims)
+    del computed
     if request.policy.rounding.round_counts_to_nearest > 1:
         # rates beside rounded counts would give the true counts away: recompute every figure
         # from the counts as published
@@ -267,6 +272,7 @@ def run(request: RunRequest) -> Pack:
         decisions=decisions,
         certificate=protection.certificate_frame(),
         audit_passed=protection.certificate.ok,
+        utility=costs,
         reconciliations=tuple(reports),
         not_computed=not_computed,
         manifest={

@@ -37,7 +37,7 @@ def test_json_summary_is_valid_and_documented(counts: Path, tmp_path: Path) -> N
     document = json.loads(out)  # stdout holds the JSON and nothing else
     assert set(document) == {
         "wres_version", "standard", "rows", "status_counts", "headline", "not_computed",
-        "secondary_protection", "outputs",
+        "secondary_protection", "utility", "outputs",
     }  # fmt: skip
     assert sum(document["status_counts"].values()) == document["rows"]
     # 3 BME staff of 400 is withheld under the default policy (counts 1-7)
