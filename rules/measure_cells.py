@@ -34,10 +34,11 @@ def split_conflicts(
 ) -> tuple[pl.DataFrame, list[Split]]:
     """A counts file may give one measure (the headcount of indicators 1, 3 and 4) different
     values in different indicators: those measures are then the indicators' own, named
-    ``measure@indicator``, and no relation says they are the same people."""
-    real = long.filter(~pl.col("phantom"))
+    ``measure@indicator``, and no relation says they are the same people. The totals over
+    every group of a ratio (``phantom``: not published) count too: a file whose groups of one
+    indicator sum to another headcount than a second indicator gives is such a clash."""
     clash = (
-        real.group_by([MEASURE, *keys])
+        long.group_by([MEASURE, *keys])
         .agg(pl.col("value").n_unique().alias("_n"))
         .filter(pl.col("_n") > 1)[MEASURE]
         .unique()
@@ -51,10 +52,15 @@ def split_conflicts(
         .otherwise(pl.col(MEASURE))
         .alias(MEASURE)
     )
+
+    def named(m: str, indicator: int) -> str:
+        return f"{m}@{indicator}" if m in clash else m
+
     splits = [
         Split(
             s.indicator,
-            {(f"{m}@{s.indicator}" if m in clash else m): a for m, a in s.atoms.items()},
+            {named(m, s.indicator): a for m, a in s.atoms.items()},
+            tuple((named(w, s.indicator), named(p, s.indicator)) for w, p in s.complements),
         )
         for s in declared
     ]

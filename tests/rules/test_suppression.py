@@ -317,6 +317,19 @@ def check_statuses(frame: pl.DataFrame, decisions: pl.DataFrame) -> None:
     rule=(0, False, 1, 0),
     level="wres",
 )
+@example(  # found by hypothesis: indicator 4's groups sum to a headcount of 0 where indicator
+    # 9's workforce has 1: the unpublished total clashed with the published one (exit 4)
+    text=(
+        "indicator,organisation,year,ethnicity,numerator,denominator,staff_group,band,board\n"
+        "2,R1,2023,A,0,0,,,\n9,R1,2023,A,0,1,,,workforce\n2,R1,2024,A,0,0,,,\n"
+        "9,R1,2024,A,0,1,,,workforce\n2,R2,2023,A,0,0,,,\n9,R2,2023,A,0,1,,,workforce\n"
+        "2,R2,2024,A,0,0,,,\n3,R2,2024,A,0,0,,,\n4,R2,2024,N,0,0,,,\n4,R2,2024,A,0,0,,,\n"
+        "4,R2,2024,C,0,0,,,\n9,R2,2024,A,0,1,,,voting\n9,R2,2024,N,0,1,,,voting\n"
+        "9,R2,2024,A,0,1,,,workforce\n"
+    ),
+    rule=(0, False, 1, 0),
+    level="wres",
+)
 def test_nothing_published_breaks_the_policy(
     text: str, rule: tuple[int, bool, int, int], level: str
 ) -> None:
