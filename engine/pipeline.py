@@ -233,6 +233,7 @@ def run(request: RunRequest) -> Pack:
         declared=declared,
         routing=routing,
         counts_file=counts_file,
+        public=request.policy.primary.public_measures,
     )
     del evaluated
     protection = protect_run(cells, request.policy, progress=request.progress or silent)
