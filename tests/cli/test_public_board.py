@@ -11,6 +11,7 @@ from typer.testing import CliRunner, Result
 
 from cli.app import app
 from cli.exit_codes import ExitCode
+from engine.synth import write_synthetic
 
 runner = CliRunner()
 HEADER = "indicator,year,ethnicity,numerator,denominator,board"
@@ -90,3 +91,28 @@ def test_a_withheld_workforce_count_still_withholds_the_board_gap(tmp_path: Path
     assert board["reference_numerator"].null_count() == board.height
     assert board["reference_rate"].null_count() == board.height
     assert board["difference_pp"].null_count() == board.height
+
+
+def test_indicator_9_is_published_every_year_for_every_synthetic_organisation(
+    tmp_path: Path,
+) -> None:
+    # the demo's shape, smaller: synthetic trusts' boards (a few BME members each) under
+    # wres-default, every year, for each organisation and the total
+    years = (2022, 2023, 2024)
+    write_synthetic(tmp_path / "data", trusts=2, years=years, seed=3)
+    out = tmp_path / "pack"
+    result = wres(
+        "run", "--staff", tmp_path / "data" / "staff.parquet",
+        "--board", tmp_path / "data" / "board.parquet",
+        "--by", "organisation", "--out", out, "-q",
+    )  # fmt: skip
+    assert result.exit_code == ExitCode.OK, result.output
+    published = pl.read_csv(out / "publish" / "indicators.csv", infer_schema_length=None)
+    board = published.filter(pl.col("indicator") == 9, pl.col("group") == "BME")
+    organisations = set(board["organisation"].to_list())
+    assert len(organisations) == 3  # two trusts and All
+    voting = board.filter(pl.col("board") == "voting")
+    assert voting.height == len(years) * len(organisations)
+    assert voting["difference_pp"].null_count() == 0
+    assert voting["numerator"].min() <= 7  # small boards: withheld but for the exemption
+    assert board["numerator"].null_count() == 0
