@@ -5,13 +5,19 @@ protected as before."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import polars as pl
+import pytest
 from typer.testing import CliRunner, Result
 
+import engine.pipeline
 from cli.app import app
 from cli.exit_codes import ExitCode
 from engine.synth import write_synthetic
+from rules.run_protection import RunCells
+from rules.secondary import Protection
 
 runner = CliRunner()
 HEADER = "indicator,year,ethnicity,numerator,denominator,board"
@@ -116,3 +122,32 @@ def test_indicator_9_is_published_every_year_for_every_synthetic_organisation(
     assert voting["difference_pp"].null_count() == 0
     assert voting["numerator"].min() <= 7  # small boards: withheld but for the exemption
     assert board["numerator"].null_count() == 0
+
+
+def test_the_board_counts_are_known_cells_of_the_system_and_the_workforce_is_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[RunCells, Protection]] = []
+    real = engine.pipeline.protect_run
+
+    def keep(cells: RunCells, policy: Any, **options: Any) -> Protection:
+        done = real(cells, policy, **options)
+        seen.append((cells, done))
+        return done
+
+    monkeypatch.setattr(engine.pipeline, "protect_run", keep)
+    # 5 BME staff: a small workforce count, a primary cell beside the public board's
+    published_board(board_counts(tmp_path, bme_staff=5), tmp_path / "pack")
+    ((cells, protection),) = seen
+    tables = cells.tables
+    measure = np.array(tables.hierarchies[0].labels)[tables.coords[:, 0]]
+    board = np.char.startswith(measure.astype(str), "board:")
+    staff = np.char.startswith(measure.astype(str), "staff:")
+    # every board count some row shows or a reader derives (the non-voting members, ...);
+    # the rest are cells nobody knows (absent)
+    assert (cells.public == (board & ~cells.absent)).all()
+    assert (cells.public & cells.derived).any()
+    assert not (cells.primary & board).any()
+    assert not (protection.hidden & board).any()
+    assert (cells.primary & staff).any()  # the 5 BME staff are protected as ever
+    assert protection.certificate.ok
