@@ -234,6 +234,7 @@ def run(request: RunRequest) -> Pack:
         declared=declared,
         routing=routing,
         counts_file=counts_file,
+        public=request.policy.primary.public_measures,
     )
     # every count before withholding, for what the protection costs (restricted/utility.csv)
     computed = evaluated.select(*TABLE_COLUMNS, *dims, *COUNT_COLUMNS)

@@ -19,6 +19,11 @@ from engine.errors import ConfigError
 
 PROFILE_NAMES: tuple[str, ...] = ("wres-default", "nhs-digital", "ons-10-5", "staff-survey")
 
+#: Accepted values of ``[primary] public_measures``: counts that are public knowledge. A
+#: board's members (WRES indicator 9, WDES 10) are named in the trust's annual report and on
+#: its website, so how many of them are in each group is no secret.
+PUBLIC_MEASURES: tuple[str, ...] = ("board",)
+
 
 @dataclass(frozen=True, slots=True)
 class PrimaryRule:
@@ -31,11 +36,17 @@ class PrimaryRule:
     #: A group whose base (people at risk, respondents) is 1..N is not reported at all.
     #: 0 turns the rule off. The staff-survey profile uses 10 (fewer than 11 respondents).
     suppress_if_base_at_most: int = 0
+    #: Measures whose counts are public knowledge (``"board"``: a board's members): never
+    #: withheld and known to the attacker. The counts they are compared with (the workforce)
+    #: are protected as ever.
+    public_measures: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _check_int("primary.suppress_if_count_at_most", self.suppress_if_count_at_most, 0)
         _check_bool("primary.suppress_zero_counts", self.suppress_zero_counts)
         _check_int("primary.suppress_if_base_at_most", self.suppress_if_base_at_most, 0)
+        names = _check_names("primary.public_measures", self.public_measures, PUBLIC_MEASURES)
+        object.__setattr__(self, "public_measures", names)
 
     def withholds_count(self, count: int) -> bool:
         """True when ``count`` may not be published (the boundary: N withheld, N + 1 published)."""
@@ -126,6 +137,21 @@ def _check_marker(key: str, value: object) -> None:
             'number, without commas, quotes or surrounding spaces (e.g. "*" or "[c]")'
         )
         raise ConfigError(msg)
+
+
+def _check_names(key: str, value: object, valid: tuple[str, ...]) -> tuple[str, ...]:
+    """A list of distinct names from ``valid``, in the order of ``valid`` (so two files that
+    list them differently are one policy)."""
+    names = list(value) if isinstance(value, list | tuple) else None
+    if names is None or any(not isinstance(n, str) for n in names):
+        msg = f"policy key {key} = {value!r}: must be a list of names, e.g. {list(valid[:1])}"
+        raise ConfigError(msg)
+    unknown = [n for n in names if n not in valid]
+    if unknown or len(set(names)) != len(names):
+        problem = f"unknown name(s) {unknown}" if unknown else "a name is repeated"
+        msg = f"policy key {key} = {value!r}: {problem}; valid names are {list(valid)}"
+        raise ConfigError(msg)
+    return tuple(n for n in valid if n in names)
 
 
 def _check_bool(key: str, value: object) -> None:

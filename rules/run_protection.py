@@ -118,6 +118,9 @@ class RunCells:
     fixed: BoolArray
     #: counts derived from the published ones (``engine.measures``): no row shows them
     derived: BoolArray
+    #: counts that are public knowledge (``[primary] public_measures``: a board's members, and
+    #: every count derived from them alone): known to the attacker, never withheld
+    public: BoolArray
 
 
 def ethnicity_hierarchy(
@@ -173,6 +176,7 @@ def run_cells(
     declared: Sequence[Split] = (),
     routing: Sequence[Bound] = (),
     counts_file: bool = False,
+    public: Sequence[str] = (),
 ) -> RunCells:
     """The linear system of a run's counts.
 
@@ -186,7 +190,9 @@ def run_cells(
     ``declared``, ``routing``: the classes each measure sums and the bounds of a survey's routing
     (``engine.measures``), from which every relation between measures follows;
     ``counts_file``: the counts come from a counts file, where one measure may have different
-    values in different indicators (they are then kept apart).
+    values in different indicators (they are then kept apart); ``public``: the kinds of count
+    source whose own counts are public knowledge (``"board"``, from the policy's
+    ``public_measures``).
     """
     eth, node_of = ethnicity_hierarchy(groups)
     everything = _long_counts(evaluated, withheld, sources, dims, node_of)
@@ -255,7 +261,36 @@ def run_cells(
     )
     cell_of, parts_of = _row_cells(evaluated.height, frame, cell, windows, parts)
     derived = derived_mask(model, hierarchies[0])[measure_of]
-    return RunCells(tables, hidden & real & shown, cell_of, parts_of, ~real, real & ~shown, derived)
+    known = public_mask(model, hierarchies[0], sources, public)[measure_of] & real
+    return RunCells(
+        tables,
+        hidden & real & shown & ~known,
+        cell_of,
+        parts_of,
+        ~real,
+        real & ~shown & ~known,
+        derived,
+        known,
+    )
+
+
+def public_mask(
+    model: MeasureModel,
+    measure: Hierarchy,
+    sources: Mapping[SourceKey, CountSource],
+    public: Sequence[str],
+) -> BoolArray:
+    """Per node of the measure dimension: a count that is public knowledge, the own measures
+    of the sources of a ``public`` kind (a board's members) and every count derived from those
+    alone (a board's non-voting members). The counts they are compared with (a board's
+    workforce) are not among them."""
+    names = {m for s in sources.values() if s.kind in public for m in (s.events, s.at_risk)}
+    grew = True
+    while grew:
+        more = {n.name for n in model.derived() if all(m in names for m, _ in n.formula)} - names
+        names |= more
+        grew = bool(more)
+    return np.array([label in names for label in measure.labels], np.bool_)
 
 
 def _row_cells(
@@ -692,7 +727,7 @@ def protect_run(cells: RunCells, policy: Policy, *, progress: Progress = silent)
         primary=cells.primary & ~nobody & ~absent,
         settings=RUN_SETTINGS,
         absent=absent,
-        fixed=cells.fixed | nobody,
+        fixed=cells.fixed | nobody | cells.public,
         balance=cells.derived,
         keep=headline(cells.tables),
         progress=progress,

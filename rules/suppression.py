@@ -77,8 +77,17 @@ def _in_range(count: pl.Expr, policy: Policy) -> pl.Expr:
     return small.fill_null(value=False)
 
 
-def _rule_flags(policy: Policy) -> dict[str, pl.Expr]:
-    """For each count column, the rule that withholds it (null where published)."""
+def public_rows(table: pl.DataFrame, policy: Policy) -> pl.Expr:
+    """True on the rows whose own counts (numerator and denominator) are public knowledge under
+    ``policy`` (``[primary] public_measures``): a board's members, in the rows of a board
+    membership. The reference counts of such a row (the workforce) are not public."""
+    public = "board" in policy.primary.public_measures and "board" in table.columns
+    return pl.col("board").is_not_null() if public else pl.lit(value=False)
+
+
+def _rule_flags(policy: Policy, public: pl.Expr) -> dict[str, pl.Expr]:
+    """For each count column, the rule that withholds it (null where published); the counts of
+    the ``public`` rows' own pair are never withheld."""
     flags: dict[str, pl.Expr] = {}
     for count, base in PAIRS:
         x, n = pl.col(count), pl.col(base)
@@ -101,12 +110,17 @@ def _rule_flags(policy: Policy) -> dict[str, pl.Expr]:
             .then(pl.lit(Rule.SMALL_COMPLEMENT))
             .otherwise(pl.lit(None, pl.String))
         )
+        if count == PAIRS[0][0]:
+            for column in (count, base):
+                flags[column] = (
+                    pl.when(public).then(pl.lit(None, pl.String)).otherwise(flags[column])
+                )
     return flags
 
 
 def apply_primary(table: pl.DataFrame, policy: Policy, key_columns: Sequence[str]) -> Suppressed:
     """Withhold what ``policy`` withholds; round published counts; record every decision."""
-    flags = _rule_flags(policy)
+    flags = _rule_flags(policy, public_rows(table, policy))
     flagged = table.with_columns(*[expr.alias(f"_rule_{col}") for col, expr in flags.items()])
     for name, sources in DERIVED.items():
         withheld = pl.any_horizontal([pl.col(f"_rule_{s}").is_not_null() for s in sources])

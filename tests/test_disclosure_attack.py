@@ -46,6 +46,7 @@ def reader_policy(name: str) -> Policy:
         at_most=policy.primary.suppress_if_count_at_most,
         need=policy.secondary.min_attacker_interval,
         rounding=policy.rounding.round_counts_to_nearest,
+        public=policy.primary.public_measures,
     )
 
 

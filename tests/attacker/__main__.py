@@ -30,6 +30,7 @@ def main() -> int:
         at_most=policy.primary.suppress_if_count_at_most,
         need=policy.secondary.min_attacker_interval,
         rounding=policy.rounding.round_counts_to_nearest,
+        public=policy.primary.public_measures,
     )
     start = time.perf_counter()
     verdict = attack(args.pack, args.truth, args.standard, reader)

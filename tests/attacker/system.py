@@ -66,6 +66,9 @@ class Policy:
     at_most: int
     need: int
     rounding: int = 1
+    #: what the policy declares public knowledge (``"board"``: a board's members and every
+    #: class of them): no secret, so not judged; every other count is judged as ever
+    public: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)

@@ -60,8 +60,12 @@ def attack(
     truth = true_counts(truth_pack, standard)
     known = np.array([truth.get(k, np.nan) for k in system.keys], dtype=np.float64)
     x0 = completed(system, known)
+    public = np.array(
+        ["board" in policy.public and str(k[0]).startswith("board ") for k in system.keys],
+        dtype=np.bool_,
+    )
     withheld = system.withheld & (x0 >= 1)
-    small_class = system.classes & (x0 >= 1) & (x0 <= policy.at_most)
+    small_class = system.classes & (x0 >= 1) & (x0 <= policy.at_most) & ~public
     judged = np.flatnonzero(withheld | small_class)
     # a count at least need - 1 above the range keeps enough values whenever the reader cannot
     # place it above the range (the interval then runs from the range up to the truth)

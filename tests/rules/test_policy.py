@@ -99,3 +99,35 @@ def test_rounding_to_nearest_five(count: int, expected: int) -> None:
 
 def test_rounding_of_one_leaves_counts_alone() -> None:
     assert [RoundingRule(1).round(c) for c in range(20)] == list(range(20))
+
+
+def test_public_measures_parse_and_default_to_none() -> None:
+    text = '[primary]\nsuppress_if_count_at_most = 7\npublic_measures = ["board"]\n'
+    assert policy_from_toml(text, "t").primary.public_measures == ("board",)
+    plain = policy_from_toml("[primary]\nsuppress_if_count_at_most = 7\n", "t")
+    assert plain.primary.public_measures == ()
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ('["boards"]', r"unknown name\(s\) \['boards'\]; valid names are \['board'\]"),
+        ('"board"', "must be a list of names"),
+        ("[9]", "must be a list of names"),
+        ('["board", "board"]', "a name is repeated"),
+    ],
+)
+def test_public_measures_reject_bad_values_naming_the_key(value: str, problem: str) -> None:
+    text = f"[primary]\nsuppress_if_count_at_most = 7\npublic_measures = {value}\n"
+    with pytest.raises(
+        ConfigError, match=rf"mine.toml: policy key primary.public_measures .*{problem}"
+    ):
+        policy_from_toml(text, "mine.toml")
+
+
+@pytest.mark.parametrize(
+    ("name", "public"),
+    [("wres-default", ("board",)), ("nhs-digital", ()), ("ons-10-5", ()), ("staff-survey", ())],
+)
+def test_only_wres_default_treats_the_board_as_public(name: str, public: tuple[str, ...]) -> None:
+    assert load_policy(name).primary.public_measures == public
