@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from itertools import combinations
 from pathlib import Path
 from typing import Any, Literal
@@ -221,7 +221,12 @@ def run(request: RunRequest) -> Pack:
     nested = nesting(counts, dims)
     del counts  # the cubes and their marginals: every figure is in ``evaluated`` now
     keys = ["indicator", "variant", "year", *dims, "board", "group"]
-    primary = apply_primary(evaluated, request.policy, keys)
+    policy = request.policy
+    if request.standard.characteristic != "ethnicity" and policy.primary.public_measures:
+        # the annual report names a board's members, and so their ethnic group (WRES 9), but
+        # not whether a member is disabled (WDES 10): that board is not public
+        policy = replace(policy, primary=replace(policy.primary, public_measures=()))
+    primary = apply_primary(evaluated, policy, keys)
     cells = run_cells(
         evaluated,
         primary.table,
@@ -234,7 +239,7 @@ def run(request: RunRequest) -> Pack:
         declared=declared,
         routing=routing,
         counts_file=counts_file,
-        public=request.policy.primary.public_measures,
+        public=policy.primary.public_measures,
     )
     # every count before withholding, for what the protection costs (restricted/utility.csv)
     computed = evaluated.select(*TABLE_COLUMNS, *dims, *COUNT_COLUMNS)

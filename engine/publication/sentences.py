@@ -68,6 +68,15 @@ def _primary(key: str, value: object) -> str:
         if n == 0:
             return "No group is left out for its size alone, beyond the rule for counts."
         return f"A group of 1 to {n} people is not reported at all."
+    if key == "public_measures" and isinstance(value, list | tuple):
+        if not value:
+            return "No count is treated as public knowledge."
+        if list(value) == ["board"]:
+            return (
+                "A board's members are public knowledge (the annual report names them), so the "
+                "board's own counts are published whatever their size; the workforce beside "
+                "them is protected like any other count."
+            )
     return _unknown("primary", key, value)
 
 

@@ -427,8 +427,12 @@ def _named(names: Mapping[str, str], value: object) -> str:
 
 
 def _setting_text(value: object) -> str:
+    """A setting as the policy file writes it, the same from a run's Pack as from its manifest
+    (where a tuple has become a list)."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(f'"{v}"' if isinstance(v, str) else str(v) for v in value) + "]"
     return str(value)
 
 
