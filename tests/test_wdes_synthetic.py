@@ -217,6 +217,14 @@ def test_metric_10_matches_the_board_and_the_workforce(run: Run) -> None:
 # --- disclosure control and wording -----------------------------------------------------------
 
 
+def test_the_report_does_not_call_a_wdes_board_public(run: Run) -> None:
+    # wres-default treats a board as public, but only its members' ethnic group is: the WDES
+    # board is protected like any other count, and the report's policy sentences say so
+    report = (run.default / "publish" / "report.html").read_text(encoding="utf-8")
+    assert "disability is not public" in report
+    assert "public knowledge (the annual report names them)" not in report
+
+
 def test_no_count_from_1_to_7_is_published_under_wres_default(run: Run) -> None:
     for table in (
         indicators(run.default),

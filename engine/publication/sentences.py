@@ -128,10 +128,27 @@ def policy_sentences(ctx: Context) -> list[str]:
         known = [k for k in _KEY_ORDER.get(section, ()) if k in rules]
         keys = [*known, *sorted(k for k in rules if k not in known)]
         out += [
-            sentence(key, rules[key]) if sentence else _unknown(section, key, rules[key])
+            _not_public()
+            if key == "public_measures" and rules[key] and not _board_is_public(ctx)
+            else sentence(key, rules[key])
+            if sentence
+            else _unknown(section, key, rules[key])
             for key in keys
         ]
     return out
+
+
+def _board_is_public(ctx: Context) -> bool:
+    """The annual report names a board's members, and so their ethnic group, but not whether
+    a member is disabled: only the WRES board is public (as the run applied it)."""
+    return ctx.standard is None or ctx.standard.characteristic == "ethnicity"
+
+
+def _not_public() -> str:
+    return (
+        "The policy treats a board's members as public knowledge, but a member's disability is "
+        "not public, so the board's counts are protected like any other count."
+    )
 
 
 _PROTECTION_KEYS = frozenset(

@@ -122,6 +122,9 @@ def test_indicator_9_is_published_every_year_for_every_synthetic_organisation(
     assert voting["difference_pp"].null_count() == 0
     assert voting["numerator"].min() <= 7  # small boards: withheld but for the exemption
     assert board["numerator"].null_count() == 0
+    # and the report's policy says why, in a sentence
+    report = (out / "publish" / "report.html").read_text(encoding="utf-8")
+    assert "public knowledge (the annual report names them)" in report
 
 
 def test_the_board_counts_are_known_cells_of_the_system_and_the_workforce_is_not(
