@@ -13,14 +13,12 @@ pass; printed: the times, their ratio (the target: at most 1.5) and the cells ea
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 import engine.pipeline
-from cli.app import app
+from benchmarks.capture import run_system
 from cli.demo import DEMO_CUTS
 from engine.synth import parse_years, write_synthetic
 from rules.run_protection import RunCells, protect_run
@@ -30,35 +28,16 @@ from tests.attacker.inputs import unlinked
 TARGET = 1.5
 
 
-def _system(folder: Path, out: Path) -> tuple[RunCells, Any]:
-    seen: list[tuple[RunCells, Any]] = []
-
-    def capture(cells: RunCells, policy: Any) -> Protection:
-        seen.append((cells, policy))
-        return protect_run(cells, policy)
-
-    original = engine.pipeline.protect_run
-    engine.pipeline.protect_run = capture
-    try:
-        inputs = [a for n in ("staff", "applications", "survey", "board")
-                  for a in (f"--{n}", str(folder / f"{n}.parquet"))]  # fmt: skip
-        by = [a for cut in DEMO_CUTS for a in ("--by", ",".join(cut))]
-        result = CliRunner().invoke(app, ["run", *inputs, *by, "--out", str(out), "-q"])
-    finally:
-        engine.pipeline.protect_run = original
-    assert result.exit_code == 0, result.output
-    return seen[0]
-
-
 @pytest.fixture(scope="module")
 def systems(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[RunCells, Any]]:
     folder = tmp_path_factory.mktemp("demo")
     write_synthetic(folder, trusts=1, years=parse_years("2015-2024"), seed=1)
-    linked = _system(folder, tmp_path_factory.mktemp("linked"))
+    by = [a for cut in DEMO_CUTS for a in ("--by", ",".join(cut))]
+    linked = run_system(folder, tmp_path_factory.mktemp("linked"), *by)
     original = engine.pipeline.declarations
     engine.pipeline.declarations = unlinked
     try:
-        before = _system(folder, tmp_path_factory.mktemp("unlinked"))
+        before = run_system(folder, tmp_path_factory.mktemp("unlinked"), *by)
     finally:
         engine.pipeline.declarations = original
     return {"linked": linked, "unlinked": before}

@@ -21,11 +21,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
-import engine.pipeline
 import rules.run_protection
-from cli.app import app
+from benchmarks import capture
 from engine.synth import parse_years, write_synthetic
 from rules.run_protection import RUN_SETTINGS, RunCells, protect_run
 from rules.secondary import Protection
@@ -35,25 +33,10 @@ from rules.secondary import Protection
 def run_system(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunCells, Any]:
     folder = tmp_path_factory.mktemp("synth")
     write_synthetic(folder, trusts=3, years=parse_years("2024"), seed=2)
-    seen: list[tuple[RunCells, Any]] = []
-
-    def capture(cells: RunCells, policy: Any) -> Protection:
-        seen.append((cells, policy))
-        return protect_run(cells, policy)
-
-    original = engine.pipeline.protect_run
-    engine.pipeline.protect_run = capture
-    try:
-        inputs = [a for n in ("staff", "applications", "survey", "board")
-                  for a in (f"--{n}", str(folder / f"{n}.parquet"))]  # fmt: skip
-        result = CliRunner().invoke(app, [
-            "run", *inputs, "--by", "region,organisation,band", "--ethnicity-level", "broad",
-            "--out", str(tmp_path_factory.mktemp("pack")), "-q",
-        ])  # fmt: skip
-    finally:
-        engine.pipeline.protect_run = original
-    assert result.exit_code == 0, result.output
-    return seen[0]
+    return capture.run_system(
+        folder, tmp_path_factory.mktemp("pack"),
+        "--by", "region,organisation,band", "--ethnicity-level", "broad",
+    )  # fmt: skip
 
 
 def _best_of(repeats: int, function: Any) -> tuple[float, Protection]:
