@@ -203,6 +203,21 @@ def output_dims(standard: Standard, cuts: Sequence[Sequence[str]]) -> list[str]:
     return list(dict.fromkeys([*requested, *rows]))
 
 
+def organisation_rows(standard: Standard, dims: Sequence[str]) -> pl.Expr:
+    """True on the rows a run without ``--by`` cuts has too: the organisation-level tables (the
+    annual return), each indicator's own rows (indicator 1 by staff group and band) included.
+    ``dims``: the run's cut columns."""
+    out = pl.lit(value=False)
+    for ind in standard.indicators:
+        for cut in _cuts_of(ind, [()]):
+            # exactly the cut's columns cut (a band share of all staff groups is not a row of
+            # the run without --by band)
+            at_all = [(pl.col(d).cast(pl.String) == ALL) != (d in cut) for d in dims]
+            here = pl.all_horizontal(at_all) if at_all else pl.lit(value=True)
+            out = out | ((pl.col("indicator") == ind.id) & here)
+    return out
+
+
 def _cuts_of(ind: Indicator, cuts: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
     """The cuts an indicator is evaluated at: each requested cut, and for band shares the cut
     by staff group and by staff group and band as well (the rows of the annual return)."""

@@ -13,6 +13,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import polars as pl
 
 from engine import __version__
@@ -28,7 +29,14 @@ from engine.counts_file import read_counts
 from engine.disclosure import count_sources, cut_values, declarations, group_members, nesting
 from engine.errors import ConfigError
 from engine.ethnicity import EthnicityScheme
-from engine.indicators import Settings, evaluate, output_dims, restated, with_adjusted_p
+from engine.indicators import (
+    Settings,
+    evaluate,
+    organisation_rows,
+    output_dims,
+    restated,
+    with_adjusted_p,
+)
 from engine.pack import Pack, file_sha256
 from engine.pooling import pooled_over_years
 from engine.progress import Progress, prefixed, silent
@@ -42,7 +50,7 @@ from engine.schema import EXTRACTS, Kind
 from engine.standards import Measure, Standard
 from engine.utility import COUNT_COLUMNS, TABLE_COLUMNS, utility
 from rules.policy import Policy
-from rules.run_protection import protect_run, run_cells, withhold
+from rules.run_protection import FirstLevel, RunCells, protect_run, run_cells, withhold
 from rules.secondary import Protection
 from rules.suppression import apply_primary, explain_comparisons
 
@@ -219,6 +227,9 @@ def run(request: RunRequest) -> Pack:
     dims = output_dims(request.standard, cuts)
     labels = cut_values(counts, dims)
     nested = nesting(counts, dims)
+    # the cut columns of the run without --by: its own rows' (indicator 1's staff group, band)
+    own_dims = output_dims(request.standard, [()])
+    own_labels, own_nested = cut_values(counts, own_dims), nesting(counts, own_dims)
     del counts  # the cubes and their marginals: every figure is in ``evaluated`` now
     keys = ["indicator", "variant", "year", *dims, "board", "group"]
     policy = request.policy
@@ -227,24 +238,40 @@ def run(request: RunRequest) -> Pack:
         # not whether a member is disabled (WDES 10): that board is not public
         policy = replace(policy, primary=replace(policy.primary, public_measures=()))
     primary = apply_primary(evaluated, policy, keys)
-    cells = run_cells(
-        evaluated,
-        primary.table,
-        sources,
-        dims,
-        members,
-        at_most=request.policy.primary.suppress_if_count_at_most,
-        labels=labels,
-        nested=nested,
-        declared=declared,
-        routing=routing,
-        counts_file=counts_file,
-        public=policy.primary.public_measures,
-    )
+
+    def system(rows: pl.DataFrame, withheld: pl.DataFrame, *, whole: bool) -> RunCells:
+        return run_cells(
+            rows,
+            withheld,
+            sources,
+            dims if whole else own_dims,
+            members,
+            at_most=request.policy.primary.suppress_if_count_at_most,
+            labels=labels if whole else own_labels,
+            nested=nested if whole else own_nested,
+            declared=declared,
+            routing=routing,
+            counts_file=counts_file,
+            public=policy.primary.public_measures,
+        )
+
+    cells = system(evaluated, primary.table, whole=True)
+    first = None
+    at = evaluated.select(organisation_rows(request.standard, dims)).to_series().to_numpy()
+    if not at.all():  # --by cuts: the organisation-level tables first
+        rows = np.flatnonzero(at)
+        withheld = primary.table[rows]
+        first = FirstLevel(
+            system(evaluated[rows], withheld, whole=False),
+            rows,
+            {c: withheld[c].is_not_null().to_numpy() for c in COUNT_COLUMNS},
+        )
     # every count before withholding, for what the protection costs (restricted/utility.csv)
     computed = evaluated.select(*TABLE_COLUMNS, *dims, *COUNT_COLUMNS)
     del evaluated
-    protection = protect_run(cells, request.policy, progress=request.progress or silent)
+    protection = protect_run(
+        cells, request.policy, first=first, progress=request.progress or silent
+    )
     table, secondary = withhold(primary.table, cells, protection, keys)
     costs = utility(computed, table, dims)
     del computed
@@ -313,6 +340,8 @@ def _protection_summary(protection: Protection) -> dict[str, Any]:
         "cells": protection.tables.n_cells,
         "withheld_primary": int(protection.primary.sum()),
         "withheld_secondary": int(protection.secondary.sum()),
+        # withheld, then published: a reader recovers them exactly from the rest
+        "published_recoverable": protection.recovered,
         "audited": len(cert.cells),
         "failed": int((~cert.passed).sum()),
         "notes": list(protection.notes),

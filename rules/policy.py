@@ -89,9 +89,16 @@ class SecondaryRule:
     #: does not tell a small count from a cell withheld to protect another. "[c]" is the
     #: Government Analysis Function's symbol for confidential.
     marker: str = "[c]"
+    #: Levels of importance: withholding a cell costs this many times as much as withholding a
+    #: cell with one more cut column not at ``All`` (a site's figure costs twice a site x band
+    #: figure's at 2), so the finer cuts give up their cells first. 1: every level alike. The
+    #: organisation-level tables come first whatever it says: a run never withholds a figure
+    #: there that the same run without its ``--by`` cuts publishes.
+    coarser_level_cost: int = 2
 
     def __post_init__(self) -> None:
         _check_int("secondary.min_attacker_interval", self.min_attacker_interval, 1)
+        _check_int("secondary.coarser_level_cost", self.coarser_level_cost, 1)
         if self.cost not in COSTS:
             msg = f"policy key secondary.cost = {self.cost!r}: must be one of {list(COSTS)}"
             raise ConfigError(msg)

@@ -36,8 +36,9 @@ import polars as pl
 
 from engine.errors import InternalError
 from engine.measures import Bound, MeasureModel, Split, measure_model
-from engine.progress import Progress, silent
-from engine.protection.intervals import propagate_bounds
+from engine.progress import Progress, prefixed, silent
+from engine.protection.intervals import attacker_intervals, propagate_bounds
+from engine.protection.local import System, prove
 from rules.measure_cells import (
     derived_cells,
     derived_mask,
@@ -54,6 +55,7 @@ from rules.table import Hierarchy, LinkedTables
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
 
 #: The count columns of a row of ``indicators.csv``.
 COUNT_COLUMNS: tuple[str, ...] = (
@@ -121,6 +123,9 @@ class RunCells:
     #: counts that are public knowledge (``[primary] public_measures``: a board's members, and
     #: every count derived from them alone): known to the attacker, never withheld
     public: BoolArray
+    #: counts some row shows after the primary rules (a zero one row leaves blank beside a
+    #: small complement and another row shows is known)
+    visible: BoolArray
 
 
 def ethnicity_hierarchy(
@@ -248,6 +253,12 @@ def run_cells(
     np.logical_or.at(real, cell, ~frame["phantom"].to_numpy())
     shown = np.zeros(len(unique_codes), np.bool_)
     np.logical_or.at(shown, cell, (frame["column"] != "zero").to_numpy())
+    visible = np.zeros(len(unique_codes), np.bool_)
+    np.logical_or.at(
+        visible,
+        cell,
+        ((frame["column"] != "zero") & ~frame["phantom"] & ~frame["hidden"]).to_numpy(),
+    )
     cell_coords = coords[first]
     measure_of = cell_coords[:, 0].astype(np.int64)
     extra = extra_rows(model, hierarchies[0], unique_codes, measure_of, int(strides[0]))
@@ -271,6 +282,7 @@ def run_cells(
         real & ~shown & ~known,
         derived,
         known,
+        visible & real,
     )
 
 
@@ -701,13 +713,180 @@ def _h(column: str) -> pl.Expr:
     return pl.col(f"_hidden_{column}") & pl.col(column).is_not_null()
 
 
-def protect_run(cells: RunCells, policy: Policy, *, progress: Progress = silent) -> Protection:
+@dataclass(frozen=True, eq=False)
+class FirstLevel:
+    """The organisation-level rows of a run with ``--by`` cuts (the rows the same run without
+    them has), protected first and on their own: what the run without the cuts publishes there,
+    the run with them publishes too."""
+
+    #: the system of those rows alone (:func:`run_cells` of them, with the run's own rows'
+    #: cut columns only)
+    cells: RunCells
+    #: each of those rows' position in the whole table
+    rows: IntArray
+    #: per count column: whether each of those rows shows its count after the primary rules
+    shown: Mapping[str, BoolArray]
+
+
+def protect_run(
+    cells: RunCells,
+    policy: Policy,
+    *,
+    first: FirstLevel | None = None,
+    progress: Progress = silent,
+) -> Protection:
     """Protect the run's cells, its primary cells marked as the run decided them.
 
     A run withholds some zeros (a small group's zero events, the remainder of a count equal to
     its denominator), and its one public marker does not say which: the attacker's least value
     of a withheld cell is 0, as under a policy whose zeros are sensitive. ``progress`` is told
-    how far the protection and its audit have got (``engine.progress``)."""
+    how far the protection and its audit have got (``engine.progress``).
+
+    Levels of importance: with ``first`` (a run with ``--by`` cuts), the organisation-level
+    rows are protected first as the run without the cuts protects them; then the whole run,
+    with the figures that stage withheld withheld from the start and those it published kept
+    published (the finer cuts give up more cells instead; only a fallback that finds nothing
+    else to withhold may take one, and says so in its notes). Every withheld cell, the
+    organisation's too, is audited in the whole system. Within a stage a cell costs
+    ``[secondary] coarser_level_cost`` times as much per cut column at its total."""
+    if first is None:
+        return published_when_known(_protect_cells(cells, policy, progress=progress))
+    told = prefixed(progress, "organisation level, ")
+    inner = _protect_cells(first.cells, policy, progress=told)
+    published = np.zeros(cells.tables.n_cells, np.bool_)
+    withheld = np.zeros(cells.tables.n_cells, np.bool_)
+    rule_of = np.full(cells.tables.n_cells, "", dtype=object)
+    for column in COUNT_COLUMNS:
+        mine = first.cells.cell_of[column]
+        whole = cells.cell_of[column][first.rows]
+        both = (mine >= 0) & (whole >= 0)
+        at, inner_at = whole[both], mine[both]
+        hid = inner.hidden[inner_at]
+        withheld[at[hid]] = True
+        # a count the rows leave blank that no stage withholds (a zero anyone can tell) is
+        # neither: the whole run decides it again
+        published[at[~hid & first.shown[column][both]]] = True
+        rule_of[at[hid]] = np.array(inner.rules, dtype=object)[inner_at[hid]]
+    if (published & withheld).any():
+        msg = "one organisation-level count both withheld and published (a bug in wres)"
+        raise InternalError(msg)
+    # a count the run without the cuts publishes, that a finer row's rule withholds (a group
+    # too small to report in a band, its count large in the whole organisation): it is
+    # published there, so it is known; the finer row still shows it blank
+    cells = replace(cells, primary=cells.primary & ~published)
+    done = _protect_cells(
+        cells,
+        policy,
+        withheld=withheld & ~cells.primary,
+        reserve=published,
+        progress=prefixed(progress, "finer cuts, "),
+    )
+    rules = list(done.rules)
+    for i in np.flatnonzero(withheld & done.secondary):
+        rules[i] = str(rule_of[i])
+    return published_when_known(replace(done, rules=tuple(rules)))
+
+
+#: The note of a protection that published withheld cells a reader recovers exactly anyway.
+RECOVERABLE_NOTE = "published {n} withheld cell(s) that a reader recovers exactly anyway"
+
+
+def _pinned_by_programme(
+    protection: Protection, cells: BoolArray, outer: tuple[FloatArray, FloatArray]
+) -> BoolArray:
+    """Of ``cells``, those a reader recovers exactly: the ones no proof of the certificate and
+    no small move moves get their exact interval."""
+    cert = protection.certificate
+    moves = cert.cells[np.nan_to_num(cert.possible, nan=0.0) >= 2]
+    todo = cells.copy()
+    todo[moves] = False
+    known = protection.knowledge
+    values = protection.tables.values.astype(np.float64)
+    low, high = known.lower - values, known.upper - values
+    system = System.of(protection.tables.constraints.matrix)
+    for sign in (1, -1):
+        targets = np.flatnonzero(todo)
+        if not len(targets):
+            break
+        for move in prove(
+            system,
+            low,
+            high,
+            targets,
+            direction=np.full(len(targets), sign, np.int64),
+            wanted=np.ones(len(targets), np.int64),
+        ):
+            todo[move.cells] = False
+    if not todo.any():
+        return todo
+    found = attacker_intervals(
+        protection.tables.constraints.matrix, known.lower, known.upper, todo, outer=outer
+    )
+    out: BoolArray = todo & (found.upper - found.lower < 0.5)
+    return out
+
+
+def published_when_known(protection: Protection) -> Protection:
+    """Nothing withheld for nothing: every withheld cell that no primary rule withholds and
+    that a reader recovers exactly from what is published (a broad group's headcount that is
+    its total minus the groups beside it) is published after all.
+
+    A reader who deduces a count learns nothing when it is printed: the tables a reader cannot
+    tell apart from the true one are the same before and after, so every other cell keeps its
+    interval and the audit's certificate holds as it is (less the cells published). The
+    deductions are bound propagation through every relation of the run's system (each step is
+    a reader's own: a row's total minus its other cells' bounds), so every cell published here
+    is one a reader recovers. The cells it leaves, that no proof of the audit moves and no
+    small move around them shifts, get their exact interval by linear programme."""
+    known = protection.knowledge
+    matrix = protection.tables.constraints.matrix
+    lower, upper = propagate_bounds(matrix, known.lower, known.upper)
+    withheld = protection.secondary & ~known.absent
+    pinned = withheld & (upper - lower < 0.5)
+    pinned |= _pinned_by_programme(protection, withheld & ~pinned, (lower, upper))
+    if not pinned.any():
+        return protection
+    if (lower[pinned] != protection.tables.values[pinned]).any():
+        msg = "a withheld count deduced as another value (a bug in wres)"
+        raise InternalError(msg)
+    cert = protection.certificate
+    stays = ~pinned[cert.cells]
+    certificate = replace(
+        cert,
+        cells=cert.cells[stays],
+        lower=cert.lower[stays],
+        upper=cert.upper[stays],
+        exact=cert.exact[stays],
+        possible=cert.possible[stays],
+        required=cert.required[stays],
+        passed=cert.passed[stays],
+        proof=tuple(p for p, k in zip(cert.proof, stays, strict=True) if k),
+    )
+    return replace(
+        protection,
+        secondary=protection.secondary & ~pinned,
+        rules=tuple("" if k else r for r, k in zip(protection.rules, pinned, strict=True)),
+        certificate=certificate,
+        knowledge=replace(
+            known,
+            lower=np.where(pinned, lower, known.lower),  # the true count: a reader's deduction
+            upper=np.where(pinned, lower, known.upper),
+            hidden=known.hidden & ~pinned,
+        ),
+        notes=(*protection.notes, RECOVERABLE_NOTE.format(n=int(pinned.sum()))),
+        recovered=protection.recovered + int(pinned.sum()),
+    )
+
+
+def _protect_cells(
+    cells: RunCells,
+    policy: Policy,
+    *,
+    withheld: BoolArray | None = None,
+    reserve: BoolArray | None = None,
+    progress: Progress = silent,
+) -> Protection:
+    """One stage of :func:`protect_run`."""
     zeros_hidden = replace(policy, primary=replace(policy.primary, suppress_zero_counts=True))
     nobody = structural_zeros(cells.tables, cells.fixed)
     absent = cells.absent
@@ -719,19 +898,31 @@ def protect_run(cells: RunCells, policy: Policy, *, progress: Progress = silent)
         # no zero is withheld to protect another (it could only be pinned to 0, which tells
         # nothing the policy protects).
         zero = cells.tables.values == 0
-        absent = absent | (cells.primary & zero)
+        absent = absent | (cells.primary & zero & ~cells.visible)
         nobody |= zero & ~absent
+    fixed = cells.fixed | nobody | cells.public
     return protect(
         cells.tables,
         zeros_hidden,
         primary=cells.primary & ~nobody & ~absent,
         settings=RUN_SETTINGS,
         absent=absent,
-        fixed=cells.fixed | nobody | cells.public,
+        fixed=fixed,
         balance=cells.derived,
         keep=headline(cells.tables),
+        withheld=None if withheld is None else withheld & ~fixed & ~absent,
+        reserve=reserve,
+        coarseness=coarseness(cells.tables),
         progress=progress,
     )
+
+
+def coarseness(tables: LinkedTables) -> IntArray:
+    """Each cell's number of cut columns at their total (``All``): the more, the coarser the
+    figure, and the more withholding it costs (``[secondary] coarser_level_cost``)."""
+    cut = [d for d, h in enumerate(tables.hierarchies) if h.name not in (MEASURE, YEAR, ETHNICITY)]
+    out: IntArray = (tables.coords[:, cut] == 0).sum(axis=1).astype(np.int64)
+    return out
 
 
 def headline(tables: LinkedTables) -> BoolArray:

@@ -154,6 +154,9 @@ class Protection:
     figures: IntArray
     knowledge: Knowledge
     notes: tuple[str, ...] = field(default=())
+    #: cells the protection withheld and then published, since a reader recovers them exactly
+    #: from what is published (``rules.run_protection.published_when_known``)
+    recovered: int = 0
 
     def renumbered(self, order: IntArray, tables: LinkedTables) -> Protection:
         """This protection of ``tables.reordered(order)``, told in ``tables``' own order."""
@@ -171,6 +174,7 @@ class Protection:
                 known.lower[back], known.upper[back], known.hidden[back], known.absent[back]
             ),
             notes=self.notes,
+            recovered=self.recovered,
         )
 
     @property
@@ -244,6 +248,8 @@ class _Task:
     balance: BoolArray
     #: cells to keep published: a pattern through one pays ``KEEP_TOLL`` cells for it
     keep: BoolArray
+    #: cells withheld from the start (free to every pattern)
+    withheld: BoolArray | None = None
     #: told how far the search, the audit and the repairs have got
     progress: Progress = silent
 
@@ -271,6 +277,9 @@ def protect(
     fixed: BoolArray | None = None,
     balance: BoolArray | None = None,
     keep: BoolArray | None = None,
+    withheld: BoolArray | None = None,
+    reserve: BoolArray | None = None,
+    coarseness: IntArray | None = None,
     progress: Progress = silent,
 ) -> Protection:
     """Withhold the primary cells and enough others that every withheld cell the attacker
@@ -289,6 +298,12 @@ def protect(
     repaired with others; only the fallback withholds it again.
     ``balance`` marks the cells a pattern's witness moves first to keep an extra relation
     (a run's remainders, ``at risk - events``).
+    ``withheld`` marks cells withheld before (a run's organisation-level cells its first stage
+    withheld): withheld from the start (rule S1), free to every pattern, audited like any.
+    ``reserve`` marks published cells withheld only when the fallback can withhold nothing
+    else (a run's organisation-level figures its first stage published).
+    ``coarseness`` is each cell's number of cut columns at their total: withholding a cell costs
+    ``[secondary] coarser_level_cost`` to that power times its cost, so finer cells go first.
 
     ``progress`` is told each stage (``engine.progress``): the search, each audit round and its
     repairs. It only watches: the result is the same with or without it."""
@@ -299,6 +314,9 @@ def protect(
         first = None if balance is None else balance[canonical]
         kept = None if fixed is None else fixed[canonical]
         wanted = None if keep is None else keep[canonical]
+        before = None if withheld is None else withheld[canonical]
+        spare = None if reserve is None else reserve[canonical]
+        coarse = None if coarseness is None else coarseness[canonical]
         done = protect(
             tables.reordered(canonical),
             policy,
@@ -308,6 +326,9 @@ def protect(
             fixed=kept,
             balance=first,
             keep=wanted,
+            withheld=before,
+            reserve=spare,
+            coarseness=coarse,
             progress=progress,
         )
         return done.renumbered(canonical, tables)
@@ -333,26 +354,36 @@ def protect(
         settings = replace(settings, local_witnesses=tables.n_cells > LOCAL_ABOVE)
     if not settings.local_witnesses:
         keep = None  # only the local repairs publish a kept cell again
+    before = _mask(withheld, tables.n_cells) & ~primary & ~absent
+    spare = _mask(reserve, tables.n_cells) & ~before & ~primary & ~absent
+    hideable = (values >= lowest) & ~primary & ~absent & ~_mask(fixed, tables.n_cells)
+    cost = cell_costs(values, policy.secondary.cost)
+    if coarseness is not None:
+        cost = cost * np.int64(policy.secondary.coarser_level_cost) ** coarseness.astype(np.int64)
     task = _Task(
         tables=tables,
         policy=policy,
         settings=settings,
         primary=primary,
-        hideable=(values >= lowest) & ~primary & ~absent & ~_mask(fixed, tables.n_cells),
-        cost=cell_costs(values, policy.secondary.cost),
+        hideable=hideable & ~spare & ~before,
+        cost=cost,
         figures=figures,
         absent=absent,
         balance=np.zeros(tables.n_cells, np.bool_) if balance is None else balance,
-        keep=_mask(keep, tables.n_cells) & ~primary,
+        keep=_mask(keep, tables.n_cells) & ~primary & ~before & ~spare,
+        withheld=before,
         progress=progress,
     )
     hidden, witnesses = _first_pattern(task)
+    hidden |= before
     last_resort = task.hideable
     if keep is not None:
         hidden &= ~task.keep
         task = replace(task, hideable=task.hideable & ~task.keep)
     rules[hidden & ~primary] = ProtectionRule.SECONDARY
-    known, cert, notes = _audit_and_repair(task, hidden, witnesses, rules, last_resort)
+    known, cert, notes = _audit_and_repair(
+        task, hidden, witnesses, rules, last_resort, reserve=spare & hideable
+    )
     return Protection(
         tables=tables,
         primary=primary,
@@ -402,9 +433,10 @@ def _mask(cells: BoolArray | None, n: int) -> BoolArray:
 def _first_pattern(task: _Task) -> tuple[BoolArray, list[Witness]]:
     """The pattern search or the moves (see the module), smallest primary cells first."""
     tables, values = task.tables, task.values
-    prim_idx = np.flatnonzero(task.primary)
+    # the cells withheld before need proofs in this system as much as the primary cells
+    prim_idx = np.flatnonzero(task.primary | _mask(task.withheld, tables.n_cells))
     if not len(prim_idx) or task.need <= 1:
-        return task.primary.copy(), []
+        return task.primary | _mask(task.withheld, tables.n_cells), []
     order = prim_idx[np.lexsort((tables.codes[prim_idx], values[prim_idx]))]
     # A withheld cell of at least N - 1 above the withheld range keeps N values whenever the
     # attacker cannot place it above the range (its interval reaches down into the range and up
@@ -421,9 +453,8 @@ def _first_pattern(task: _Task) -> tuple[BoolArray, list[Witness]]:
         return _best_of_moves(task, order, need, lowest), []
     toll = KEEP_TOLL * int(np.median(task.cost))
     task.progress(SEARCHING, 0, None)
-    hidden, witnesses = _patterns(
-        task, order, need, hidden=task.absent.copy(), toll=np.where(task.keep, toll, 0)
-    )
+    free = task.absent | _mask(task.withheld, tables.n_cells)
+    hidden, witnesses = _patterns(task, order, need, hidden=free, toll=np.where(task.keep, toll, 0))
     task.progress(SEARCHING, len(order), len(order))
     if task.keep.any():
         # The kept figures the search withheld are published again, and the patterns through
@@ -533,9 +564,11 @@ def _audit_and_repair(
     witnesses: list[Witness],
     rules: npt.NDArray[np.object_],
     last_resort: BoolArray,
+    *,
+    reserve: BoolArray,
 ) -> tuple[Knowledge, Certificate, list[str]]:
     """Audit; while a cell fails, repair it (S1), after the repair rounds fall back (S2), which
-    may withhold any of ``last_resort``."""
+    may withhold any of ``last_resort``, and when that holds nothing more, of ``reserve``."""
     notes: list[str] = []
     rounds = 0
 
@@ -574,6 +607,9 @@ def _audit_and_repair(
             witnesses += moves
             if not len(added):  # no ray withholds more: whole relations, so each round adds
                 added = _fallback(task.tables, hidden, last_resort, failing)
+            if not len(added) and reserve.any():
+                added = _fallback(task.tables, hidden, last_resort | reserve, failing)
+                notes.append(f"fallback S2 withheld {len(added)} reserved cell(s)")
             rule = ProtectionRule.FALLBACK
             notes.append(f"fallback S2 for {len(failing)} cell(s)")
         task.progress(repairing, len(failing), len(failing))

@@ -1,0 +1,148 @@
+"""Levels of importance: a cut added to a run never costs a figure of the organisation-level
+tables (the annual return) that the run without it publishes.
+
+Each example runs ``wres run`` on the same synthetic inputs twice, without and with ``--by``
+cuts, and compares the published files only: every figure of a row of the run without the cuts
+that is published there is published, with the same value, in the same row of the run with
+them (its cut columns at ``All``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from cli.app import app
+from tests.attacker.inputs import counts_file, record_inputs, synthetic
+
+#: The figures of a row (its name is the rest of its columns).
+FIGURES = (
+    "numerator",
+    "denominator",
+    "rate",
+    "reference_numerator",
+    "reference_denominator",
+    "reference_rate",
+    "relative_likelihood",
+    "ci_low",
+    "ci_high",
+    "p_value",
+)
+#: The other columns a row shows (not its name).
+SHOWN = (
+    *FIGURES,
+    "difference_pp",
+    "ci_method",
+    "test",
+    "p_adjusted",
+    "significant",
+    "non_adverse_range",
+    "status",
+    "direction",
+)
+NAMES = ("indicator", "measure", "variant", "year", "board", "group", "reference_group")
+CUTS = (
+    ("--by", "site"),
+    ("--by", "band"),
+    ("--by", "staff_group"),
+    ("--by", "site", "--by", "band"),
+    ("--by", "site,band"),
+    ("--by", "band,staff_group"),
+    ("--by", "site,band", "--lattice"),
+)
+
+
+def published(pack: Path) -> pl.DataFrame:
+    return pl.read_csv(pack / "publish" / "indicators.csv", infer_schema_length=None)
+
+
+def lost_figures(without: Path, with_cuts: Path) -> pl.DataFrame:
+    """The figures the run without cuts publishes and the run with them does not (or shows
+    differently): one row per figure."""
+    base = published(without)
+    cut = published(with_cuts)
+    own = [c for c in base.columns if c not in SHOWN and c not in NAMES]  # staff group, band
+    added = [c for c in cut.columns if c not in base.columns]  # the cuts: site, ...
+    cut = cut.filter(*(pl.col(c).cast(pl.String) == "All" for c in added))
+    keys = [*NAMES, *own]
+    joined = base.select(*keys, *FIGURES).join(
+        cut.select(*keys, *FIGURES), on=keys, how="left", nulls_equal=True, suffix="_cut"
+    )
+    assert joined.height == base.height, "a row of the run without cuts is missing"
+    lost = [
+        joined.filter(
+            pl.col(f).is_not_null()
+            & (pl.col(f"{f}_cut").is_null() | (pl.col(f"{f}_cut") != pl.col(f)))
+        )
+        .select(keys)
+        .with_columns(figure=pl.lit(f))
+        for f in FIGURES
+    ]
+    return pl.concat(lost)
+
+
+def run(inputs: list[str], out: Path, *extra: str) -> Path:
+    result = CliRunner().invoke(app, ["run", *inputs, "--out", str(out), "--quiet", *extra])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@dataclass(frozen=True)
+class Case:
+    """One pair of runs: the same synthetic inputs without and with the cuts."""
+
+    trusts: int
+    first: int
+    span: int
+    seed: int
+    cuts: tuple[str, ...]
+    policy: str
+    standard: str
+    counts: bool
+
+
+CASES = st.builds(
+    Case,
+    trusts=st.integers(1, 2),
+    first=st.integers(2020, 2023),
+    span=st.integers(1, 2),
+    seed=st.integers(1, 1000),
+    cuts=st.sampled_from(CUTS),
+    policy=st.sampled_from(("wres-default", "nhs-digital", "ons-10-5", "staff-survey")),
+    standard=st.sampled_from(("wres", "wdes")),
+    counts=st.booleans(),
+)
+
+
+@settings(
+    max_examples=5,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(case=CASES)
+@example(case=Case(1, 2022, 2, 7, ("--by", "site", "--by", "band"), "wres-default", "wres", False))
+@example(case=Case(2, 2023, 1, 3, ("--by", "band,staff_group"), "nhs-digital", "wres", True))
+def test_a_cut_never_costs_an_organisation_level_figure(
+    tmp_path_factory: pytest.TempPathFactory, case: Case
+) -> None:
+    tmp = tmp_path_factory.mktemp("levels")
+    years = range(case.first, case.first + case.span)
+    data = synthetic(tmp / "data", trusts=case.trusts, years=years, seed=case.seed)
+    if case.counts and case.standard == "wres":
+        inputs = ["--counts", str(counts_file(data, tmp / "counts.csv"))]
+    else:
+        inputs = [*record_inputs(data), "--standard", case.standard]
+    options = ["--policy", case.policy]
+    without = run(inputs, tmp / "without", *options)
+    with_cuts = run(inputs, tmp / "with", *options, *case.cuts)
+    lost = lost_figures(without, with_cuts)
+    assert lost.is_empty(), lost.head(10)
+    # the run with the cuts publishes finer figures too (the test is not vacuous)
+    assert published(with_cuts).height > published(without).height

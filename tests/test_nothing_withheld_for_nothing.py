@@ -1,0 +1,96 @@
+"""Nothing withheld for nothing: no withheld count that no primary rule withholds can be
+recovered exactly from the published pack.
+
+The attacker (``tests/attacker``, written apart from the protection) reads only
+``publish/indicators.csv`` and solves the exact interval of every withheld count that no
+primary rule withholds (judged with the true counts: neither the count nor, beside its
+denominator, its complement is in the withheld range); none may be a single value. The same
+attack on the protection without its last step (``published_when_known`` left out) finds such
+counts, so the test can fail.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+import rules.run_protection
+from tests.attacker.inputs import record_inputs, run_pair, synthetic
+from tests.attacker.solve import completed, infer
+from tests.attacker.system import NOT_CUTS, Key, _counts, build, read_indicators
+from tests.attacker.verdict import true_counts
+from tests.test_disclosure_attack import reader_policy
+
+POLICY = "wres-default"
+
+
+def primary_sensitive(truth_pack: Path, at_most: int) -> set[Key]:
+    """The counts a primary rule withholds, from the true rows: a count in the range, or a
+    count whose row's denominator minus it is (P2), wherever it is shown."""
+    table = read_indicators(truth_pack)
+    cuts = tuple(c for c in table.columns if c not in NOT_CUTS)
+
+    def small(count: pl.Expr) -> pl.Expr:
+        return ((count >= 1) & (count <= at_most)).fill_null(value=False)
+
+    flags = table.with_columns(
+        (small(pl.col(c)) | small(pl.col(n) - pl.col(c))).cast(pl.Int64).alias(c)
+        for c, n in (("numerator", "denominator"), ("reference_numerator", "reference_denominator"))
+    ).with_columns(
+        pl.when(pl.col(n).is_not_null()).then(small(pl.col(n)).cast(pl.Int64)).alias(n)
+        for n in ("denominator", "reference_denominator")
+    )
+    rows = _counts(flags, "wres", cuts).filter(pl.col("value") == 1)
+    return {
+        (r[0], r[1], tuple(r[2 : 2 + len(cuts)]), r[2 + len(cuts)])
+        for r in rows.select("quantity", "window", *cuts, "group").rows()
+    }
+
+
+def recovered_above_range(pack: Path, truth_pack: Path) -> list[tuple[Key, int]]:
+    """The withheld counts no primary rule withholds that the attacker pins to one value."""
+    policy = reader_policy(POLICY)
+    system, _ = build(pack, "wres", policy)
+    truth = true_counts(truth_pack, "wres")
+    sensitive = primary_sensitive(truth_pack, policy.at_most)
+    x0 = np.array([truth.get(k, np.nan) for k in system.keys], dtype=np.float64)
+    public = np.array([str(k[0]).startswith("board ") for k in system.keys], dtype=np.bool_)
+    primary = np.array([k in sensitive for k in system.keys], dtype=np.bool_)
+    large = np.flatnonzero(system.withheld & (x0 > policy.at_most) & ~public & ~primary)
+    if not len(large):
+        return []
+    start = completed(system, x0)
+    inference = infer(system, policy, large, start=start, exhaustive=True)
+    return [(system.keys[i], int(x0[i])) for i in large if inference.low[i] == inference.high[i]]
+
+
+def pack_pair(tmp: Path, *, seed: int) -> tuple[Path, Path]:
+    data = synthetic(tmp / "data", trusts=1, years=range(2022, 2024), seed=seed)
+    return run_pair(record_inputs(data), tmp / "out", by=["site", "band"], policy=POLICY)
+
+
+@pytest.mark.parametrize("seed", [2, 11])
+def test_no_withheld_count_above_the_range_is_recoverable(tmp_path: Path, seed: int) -> None:
+    pack, truth = pack_pair(tmp_path, seed=seed)
+    assert recovered_above_range(pack, truth) == []
+
+
+def test_without_the_last_step_the_attacker_finds_some(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    found = []
+    for seed in (2, 11):
+        pack, truth = pack_pair(tmp_path / str(seed), seed=seed)
+        manifest = json.loads((pack / "restricted" / "manifest.json").read_text())
+        published = manifest["secondary_protection"]["published_recoverable"]
+        with monkeypatch.context() as patch:
+            patch.setattr(rules.run_protection, "published_when_known", lambda p: p)
+            before, truth = pack_pair(tmp_path / f"{seed}-before", seed=seed)
+        found.append((published, len(recovered_above_range(before, truth))))
+    # the counts the run published are among those the attacker recovers without the step
+    assert all(attacked >= published for published, attacked in found)
+    assert any(attacked > 0 for _, attacked in found), found
