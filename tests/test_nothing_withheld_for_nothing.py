@@ -73,24 +73,17 @@ def pack_pair(tmp: Path, *, seed: int) -> tuple[Path, Path]:
     return run_pair(record_inputs(data), tmp / "out", by=["site", "band"], policy=POLICY)
 
 
-@pytest.mark.parametrize("seed", [2, 11])
-def test_no_withheld_count_above_the_range_is_recoverable(tmp_path: Path, seed: int) -> None:
-    pack, truth = pack_pair(tmp_path, seed=seed)
-    assert recovered_above_range(pack, truth) == []
-
-
-def test_without_the_last_step_the_attacker_finds_some(
+def test_no_withheld_count_above_the_range_is_recoverable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    found = []
-    for seed in (2, 11):
-        pack, truth = pack_pair(tmp_path / str(seed), seed=seed)
-        manifest = json.loads((pack / "restricted" / "manifest.json").read_text())
-        published = manifest["secondary_protection"]["published_recoverable"]
-        with monkeypatch.context() as patch:
-            patch.setattr(rules.run_protection, "published_when_known", lambda p: p)
-            before, truth = pack_pair(tmp_path / f"{seed}-before", seed=seed)
-        found.append((published, len(recovered_above_range(before, truth))))
+    # seed 2: without the last step the attacker recovers withheld counts exactly
+    pack, truth = pack_pair(tmp_path / "now", seed=2)
+    assert recovered_above_range(pack, truth) == []
+    manifest = json.loads((pack / "restricted" / "manifest.json").read_text())
+    published = manifest["secondary_protection"]["published_recoverable"]
+    with monkeypatch.context() as patch:
+        patch.setattr(rules.run_protection, "published_when_known", lambda p: p)
+        before, truth = pack_pair(tmp_path / "before", seed=2)
+    found = recovered_above_range(before, truth)
     # the counts the run published are among those the attacker recovers without the step
-    assert all(attacked >= published for published, attacked in found)
-    assert any(attacked > 0 for _, attacked in found), found
+    assert len(found) >= published > 0, (found, published)

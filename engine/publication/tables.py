@@ -164,15 +164,17 @@ def title_case(column: str) -> str:
     return words[:1].upper() + words[1:]
 
 
-def natural_key(value: object) -> tuple[tuple[int, int | str], ...]:
-    """Sort key putting RBH2 before RBH10 and the return's bands in the return's order."""
+def natural_key(value: object) -> tuple[tuple[int, int, str], ...]:
+    """Sort key putting RBH2 before RBH10 and the return's bands in the return's order. A
+    number sorts before text at the same place ("8" before "Band 8a"), so labels of any
+    spelling compare."""
     text = "" if value is None else str(value)
     if text in _BAND_RANK:
-        return ((0, _BAND_RANK[text]),)
+        return ((0, _BAND_RANK[text], ""),)
     if text == ALL:
-        return ((2, 0),)
+        return ((3, 0, ""),)
     parts = re.split(r"(\d+)", text)
-    return tuple((1, int(p)) if p.isdigit() else (1, p.casefold()) for p in parts if p)
+    return tuple((1, int(p), "") if p.isdigit() else (2, 0, p.casefold()) for p in parts if p)
 
 
 _BAND_RANK = {b: i for i, b in enumerate((*STAFF_GROUPS, *AFC_BANDS, *MEDICAL_GRADES))}

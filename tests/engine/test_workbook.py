@@ -15,7 +15,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
 from engine.publication import workbook, write_publication
-from engine.publication.tables import context_from_manifest
+from engine.publication.tables import context_from_manifest, natural_key
 from tests.engine.publication_fixtures import (
     FORMULA_SITE,
     HOSTILE_SITE,
@@ -343,3 +343,12 @@ def test_a_very_large_run_keeps_the_coarsest_rows_in_the_workbook(
     assert len(rows) < indicators.unique().height
     assert all(r[site] == "All" or r[band] == "All" for r in rows)  # the finer cuts left out
     assert "every row is in indicators.csv" in str(book["All results"]["A2"].value)
+
+
+def test_labels_of_any_spelling_sort_together() -> None:
+    # a counts file keeps its own band spellings ("1", "8A", "Band 8 - Range A"): numbers and
+    # words at the same place once made the sort raise TypeError
+    labels = ["Band 8 - Range A", "1", "All", "8A", "Band 5", "RBH10", "RBH2", "Clinical"]
+    assert sorted(labels, key=natural_key) == [
+        "Clinical", "Band 5", "1", "8A", "Band 8 - Range A", "RBH2", "RBH10", "All",
+    ]  # fmt: skip
