@@ -179,7 +179,14 @@ def utility_summary(pack: Pack) -> dict[str, Any] | None:
     shown = ["counts", "published", "withheld", "share_published"]
     overall = whole.filter(pl.col("level") == EVERY).select(shown).row(0, named=True)
     levels = whole.filter(pl.col("level") != EVERY).select(pl.col("level").cast(pl.Int64), *shown)
-    return {**overall, "by_level": levels.to_dicts(), "details": f"{RESTRICTED}/{UTILITY_FILE}"}
+    protection = pack.manifest.get("secondary_protection", {})
+    return {
+        **overall,
+        "by_level": levels.to_dicts(),
+        # withheld cells published after all, since a reader works them out exactly anyway
+        "published_recoverable": protection.get("published_recoverable", 0),
+        "details": f"{RESTRICTED}/{UTILITY_FILE}",
+    }
 
 
 def utility_line(pack: Pack) -> str | None:

@@ -186,3 +186,6 @@ def test_json_summary_gives_the_shares_but_not_the_information_lost(
     assert summary["share_published"] == overall["share_published"]
     assert [row["level"] for row in summary["by_level"]] == [0, 1]
     assert "information_lost" not in json.dumps(summary)
+    manifest = json.loads((tmp_path / "pack" / "restricted" / "manifest.json").read_text())
+    recovered = manifest["secondary_protection"]["published_recoverable"]
+    assert summary["published_recoverable"] == recovered
