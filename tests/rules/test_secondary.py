@@ -629,3 +629,26 @@ def test_a_large_table_is_audited_by_local_witnesses(monkeypatch: pytest.MonkeyP
     assert local.ok
     assert exact.exact.any()
     assert not local.exact.any()
+
+
+@pytest.mark.parametrize("method", ["moves", "patterns"])
+def test_reserved_cells_stay_published_and_withheld_ones_stay_withheld(method: str) -> None:
+    # the small cell's cheapest partners are in row 2; with that row's cells and the column
+    # totals reserved (kept published), rows 1 and 3 carry the pattern
+    tables = grid([[3, 20, 30], [8, 9, 40], [15, 25, 22]])
+    row_two = [cell_index(tables, 1, c) for c in range(3)]
+    columns = tables.cells_of({"row": "Total"})
+    reserve = np.zeros(tables.n_cells, np.bool_)
+    reserve[row_two] = True
+    reserve[columns] = True
+    before = np.zeros(tables.n_cells, np.bool_)
+    before[cell_index(tables, 2, 2)] = True  # withheld by an earlier stage
+    settings = ProtectSettings(method=method, local_witnesses=True)
+    result = protect(tables, policy(4, 5), settings=settings, reserve=reserve, withheld=before)
+    assert result.certificate.ok
+    assert not result.hidden[reserve].any()
+    assert result.hidden[before].all()
+    assert independent_check(tables, result.hidden, policy(4, 5)) == []
+    # without the reserve, row 2's cells are the cheapest partners
+    free = protect(tables, policy(4, 5), settings=settings)
+    assert free.hidden[row_two].any()
