@@ -203,13 +203,26 @@ def output_dims(standard: Standard, cuts: Sequence[Sequence[str]]) -> list[str]:
     return list(dict.fromkeys([*requested, *rows]))
 
 
-def organisation_rows(standard: Standard, dims: Sequence[str]) -> pl.Expr:
-    """True on the rows a run without ``--by`` cuts has too: the organisation-level tables (the
-    annual return), each indicator's own rows (indicator 1 by staff group and band) included.
-    ``dims``: the run's cut columns."""
+#: The cut columns that name organisations: a run by them publishes each organisation's
+#: own tables (its annual return), so they are the organisation level of a run.
+ORGANISATION_COLUMNS: tuple[str, ...] = ("region", "organisation")
+
+
+def organisation_cuts(cuts: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
+    """The cuts of a run that name organisations only (and the total): the run without its
+    other ``--by`` cuts."""
+    return [tuple(c) for c in cuts if all(d in ORGANISATION_COLUMNS for d in c)]
+
+
+def organisation_rows(
+    standard: Standard, dims: Sequence[str], cuts: Sequence[Sequence[str]] = ((),)
+) -> pl.Expr:
+    """True on the rows a run by ``cuts`` only (default: without ``--by`` cuts) has too: the
+    organisation-level tables (the annual return), each indicator's own rows (indicator 1 by
+    staff group and band) included. ``dims``: the run's cut columns."""
     out = pl.lit(value=False)
     for ind in standard.indicators:
-        for cut in _cuts_of(ind, [()]):
+        for cut in _cuts_of(ind, cuts):
             # exactly the cut's columns cut (a band share of all staff groups is not a row of
             # the run without --by band)
             at_all = [(pl.col(d).cast(pl.String) == ALL) != (d in cut) for d in dims]

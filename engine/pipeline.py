@@ -32,11 +32,13 @@ from engine.ethnicity import EthnicityScheme
 from engine.indicators import (
     Settings,
     evaluate,
+    organisation_cuts,
     organisation_rows,
     output_dims,
     restated,
     with_adjusted_p,
 )
+from engine.measures import Bound, Split
 from engine.pack import Pack, file_sha256
 from engine.pooling import pooled_over_years
 from engine.progress import Progress, prefixed, silent
@@ -50,7 +52,15 @@ from engine.schema import EXTRACTS, Kind
 from engine.standards import Measure, Standard
 from engine.utility import COUNT_COLUMNS, TABLE_COLUMNS, utility
 from rules.policy import Policy
-from rules.run_protection import FirstLevel, RunCells, protect_run, run_cells, withhold
+from rules.run_protection import (
+    CountSource,
+    FirstLevel,
+    RunCells,
+    SourceKey,
+    protect_run,
+    run_cells,
+    withhold,
+)
 from rules.secondary import Protection
 from rules.suppression import apply_primary, explain_comparisons
 
@@ -225,12 +235,6 @@ def run(request: RunRequest) -> Pack:
     declared, routing = declarations(request.standard, sources)
     members = group_members(counts, request.settings, request.scheme)
     dims = output_dims(request.standard, cuts)
-    labels = cut_values(counts, dims)
-    nested = nesting(counts, dims)
-    # the cut columns of the run without --by: its own rows' (indicator 1's staff group, band)
-    own_dims = output_dims(request.standard, [()])
-    own_labels, own_nested = cut_values(counts, own_dims), nesting(counts, own_dims)
-    del counts  # the cubes and their marginals: every figure is in ``evaluated`` now
     keys = ["indicator", "variant", "year", *dims, "board", "group"]
     policy = request.policy
     if request.standard.characteristic != "ethnicity" and policy.primary.public_measures:
@@ -238,34 +242,14 @@ def run(request: RunRequest) -> Pack:
         # not whether a member is disabled (WDES 10): that board is not public
         policy = replace(policy, primary=replace(policy.primary, public_measures=()))
     primary = apply_primary(evaluated, policy, keys)
-
-    def system(rows: pl.DataFrame, withheld: pl.DataFrame, *, whole: bool) -> RunCells:
-        return run_cells(
-            rows,
-            withheld,
-            sources,
-            dims if whole else own_dims,
-            members,
-            at_most=request.policy.primary.suppress_if_count_at_most,
-            labels=labels if whole else own_labels,
-            nested=nested if whole else own_nested,
-            declared=declared,
-            routing=routing,
-            counts_file=counts_file,
-            public=policy.primary.public_measures,
-        )
-
-    cells = system(evaluated, primary.table, whole=True)
-    first = None
-    at = evaluated.select(organisation_rows(request.standard, dims)).to_series().to_numpy()
-    if not at.all():  # --by cuts: the organisation-level tables first
-        rows = np.flatnonzero(at)
-        withheld = primary.table[rows]
-        first = FirstLevel(
-            system(evaluated[rows], withheld, whole=False),
-            rows,
-            {c: withheld[c].is_not_null().to_numpy() for c in COUNT_COLUMNS},
-        )
+    cells, first = _systems(
+        request,
+        counts,
+        cuts,
+        (evaluated, primary.table),
+        _Measures(sources, declared, routing, members, counts_file, policy.primary.public_measures),
+    )
+    del counts  # the cubes and their marginals: every figure is in ``evaluated`` now
     # every count before withholding, for what the protection costs (restricted/utility.csv)
     computed = evaluated.select(*TABLE_COLUMNS, *dims, *COUNT_COLUMNS)
     del evaluated
@@ -317,6 +301,68 @@ def run(request: RunRequest) -> Pack:
             ),
         },
     )
+
+
+@dataclass(frozen=True)
+class _Measures:
+    """What a run's systems are built from besides the rows (``rules.run_protection``)."""
+
+    sources: Mapping[SourceKey, CountSource]
+    declared: Sequence[Split]
+    routing: Sequence[Bound]
+    members: Mapping[str, frozenset[str]]
+    counts_file: bool
+    public: Sequence[str]
+
+
+def _systems(
+    request: RunRequest,
+    counts: Counts,
+    cuts: Sequence[Sequence[str]],
+    rows: tuple[pl.DataFrame, pl.DataFrame],
+    measures: _Measures,
+) -> tuple[RunCells, FirstLevel | None]:
+    """The run's system, and with ``--by`` cuts other than organisations the system of its
+    organisation level alone (the rows the run by its organisation cuts only has: each
+    indicator at every organisation with the other cut columns at ``All``, indicator 1 by
+    staff group and band), protected first (``rules.run_protection.protect_run``). ``rows``:
+    the evaluated rows and the same after the primary rules."""
+    evaluated, withheld = rows
+
+    def system(
+        rows: pl.DataFrame, shown: pl.DataFrame, run_cuts: Sequence[Sequence[str]]
+    ) -> RunCells:
+        dims = output_dims(request.standard, run_cuts)
+        return run_cells(
+            rows,
+            shown,
+            measures.sources,
+            dims,
+            measures.members,
+            at_most=request.policy.primary.suppress_if_count_at_most,
+            labels=cut_values(counts, dims),
+            nested=nesting(counts, dims),
+            declared=measures.declared,
+            routing=measures.routing,
+            counts_file=measures.counts_file,
+            public=measures.public,
+        )
+
+    cells = system(evaluated, withheld, cuts)
+    first_cuts = organisation_cuts(cuts)
+    dims = output_dims(request.standard, cuts)
+    level = evaluated.select(organisation_rows(request.standard, dims, first_cuts))
+    at = level.to_series().to_numpy()
+    if at.all():  # nothing but organisations: one level
+        return cells, None
+    chosen = np.flatnonzero(at)
+    mine = withheld[chosen]
+    first = FirstLevel(
+        system(evaluated[chosen], mine, first_cuts),
+        chosen,
+        {c: mine[c].is_not_null().to_numpy() for c in COUNT_COLUMNS},
+    )
+    return cells, first
 
 
 def _unknown_ethnicity(reports: Sequence[Reconciliation]) -> dict[str, Any]:

@@ -146,3 +146,24 @@ def test_a_cut_never_costs_an_organisation_level_figure(
     assert lost.is_empty(), lost.head(10)
     # the run with the cuts publishes finer figures too (the test is not vacuous)
     assert published(with_cuts).height > published(without).height
+
+
+@pytest.mark.parametrize(
+    ("trusts", "seed", "base", "added"),
+    [
+        (2, 4, ("--by", "organisation"), ("--by", "organisation", "--by", "band")),
+        (3, 9, ("--by", "region,organisation"), ("--by", "region,organisation,site")),
+    ],
+)
+def test_a_cut_never_costs_an_organisations_own_figure(
+    tmp_path: Path, trusts: int, seed: int, base: tuple[str, ...], added: tuple[str, ...]
+) -> None:
+    # with several organisations, the organisation level is each organisation's tables: a run
+    # by organisation and band publishes every figure the run by organisation alone does
+    data = synthetic(tmp_path / "data", trusts=trusts, years=range(2023, 2025), seed=seed)
+    inputs = record_inputs(data)
+    without = run(inputs, tmp_path / "without", *base)
+    with_cuts = run(inputs, tmp_path / "with", *added)
+    lost = lost_figures(without, with_cuts)
+    assert lost.is_empty(), lost.head(10)
+    assert published(with_cuts).height > published(without).height
