@@ -152,7 +152,7 @@ def test_a_cut_never_costs_an_organisation_level_figure(
     ("trusts", "seed", "base", "added"),
     [
         (2, 4, ("--by", "organisation"), ("--by", "organisation", "--by", "band")),
-        (3, 9, ("--by", "region,organisation"), ("--by", "region,organisation,site")),
+        (2, 9, ("--by", "region,organisation"), ("--by", "region,organisation,site")),
     ],
 )
 def test_a_cut_never_costs_an_organisations_own_figure(
@@ -160,7 +160,7 @@ def test_a_cut_never_costs_an_organisations_own_figure(
 ) -> None:
     # with several organisations, the organisation level is each organisation's tables: a run
     # by organisation and band publishes every figure the run by organisation alone does
-    data = synthetic(tmp_path / "data", trusts=trusts, years=range(2023, 2025), seed=seed)
+    data = synthetic(tmp_path / "data", trusts=trusts, years=range(2024, 2025), seed=seed)
     inputs = record_inputs(data)
     without = run(inputs, tmp_path / "without", *base)
     with_cuts = run(inputs, tmp_path / "with", *added)
