@@ -793,9 +793,9 @@ RECOVERABLE_NOTE = "published {n} withheld cell(s) that a reader recovers exactl
 
 def _pinned_by_programme(
     protection: Protection, cells: BoolArray, outer: tuple[FloatArray, FloatArray]
-) -> BoolArray:
-    """Of ``cells``, those a reader recovers exactly: the ones no proof of the certificate and
-    no small move moves get their exact interval."""
+) -> tuple[BoolArray, FloatArray]:
+    """Of ``cells``, those a reader recovers exactly, and the value each is recovered as: the
+    ones no proof of the certificate and no small move moves get their exact interval."""
     cert = protection.certificate
     moves = cert.cells[np.nan_to_num(cert.possible, nan=0.0) >= 2]
     todo = cells.copy()
@@ -818,12 +818,13 @@ def _pinned_by_programme(
         ):
             todo[move.cells] = False
     if not todo.any():
-        return todo
+        return todo, np.full(len(todo), np.nan)
     found = attacker_intervals(
         protection.tables.constraints.matrix, known.lower, known.upper, todo, outer=outer
     )
-    out: BoolArray = todo & (found.upper - found.lower < 0.5)
-    return out
+    exact = found.exact_lower & found.exact_upper
+    out: BoolArray = todo & exact & (found.upper - found.lower < 0.5)
+    return out, np.where(out, found.lower, np.nan)
 
 
 def published_when_known(protection: Protection) -> Protection:
@@ -843,10 +844,12 @@ def published_when_known(protection: Protection) -> Protection:
     lower, upper = propagate_bounds(matrix, known.lower, known.upper)
     withheld = protection.secondary & ~known.absent
     pinned = withheld & (upper - lower < 0.5)
-    pinned |= _pinned_by_programme(protection, withheld & ~pinned, (lower, upper))
+    solved, at = _pinned_by_programme(protection, withheld & ~pinned, (lower, upper))
+    deduced = np.where(solved, at, lower)
+    pinned |= solved
     if not pinned.any():
         return protection
-    if (lower[pinned] != protection.tables.values[pinned]).any():
+    if (np.abs(deduced[pinned] - protection.tables.values[pinned]) > 0.5).any():
         msg = "a withheld count deduced as another value (a bug in wres)"
         raise InternalError(msg)
     cert = protection.certificate
@@ -869,8 +872,8 @@ def published_when_known(protection: Protection) -> Protection:
         certificate=certificate,
         knowledge=replace(
             known,
-            lower=np.where(pinned, lower, known.lower),  # the true count: a reader's deduction
-            upper=np.where(pinned, lower, known.upper),
+            lower=np.where(pinned, deduced, known.lower),  # the true count, as a reader deduces
+            upper=np.where(pinned, deduced, known.upper),
             hidden=known.hidden & ~pinned,
         ),
         notes=(*protection.notes, RECOVERABLE_NOTE.format(n=int(pinned.sum()))),

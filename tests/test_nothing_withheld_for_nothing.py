@@ -19,6 +19,7 @@ import polars as pl
 import pytest
 
 import rules.run_protection
+from rules.secondary import Protection
 from tests.attacker.inputs import record_inputs, run_pair, synthetic
 from tests.attacker.solve import completed, infer
 from tests.attacker.system import NOT_CUTS, Key, _counts, build, read_indicators
@@ -87,3 +88,29 @@ def test_no_withheld_count_above_the_range_is_recoverable(
     found = recovered_above_range(before, truth)
     # the counts the run published are among those the attacker recovers without the step
     assert len(found) >= published > 0, (found, published)
+
+
+def test_the_exact_intervals_find_what_propagation_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the second way of finding recoverable cells (an exact interval by linear programme),
+    # checked against the first: with no propagation at all, it finds the same cells
+    captured: list[Protection] = []
+    step = rules.run_protection.published_when_known
+
+    def capture(protection: Protection) -> Protection:
+        captured.append(protection)
+        return step(protection)
+
+    monkeypatch.setattr(rules.run_protection, "published_when_known", capture)
+    pack_pair(tmp_path, seed=2)
+    protection = captured[0]  # the protected pack's (the run with nothing withheld is second)
+    both = step(protection)
+    assert both.recovered > 0
+    monkeypatch.setattr(
+        rules.run_protection, "propagate_bounds", lambda _matrix, lower, upper: (lower, upper)
+    )
+    alone = step(protection)
+    assert alone.recovered == both.recovered
+    assert np.array_equal(alone.hidden, both.hidden)
+    assert np.array_equal(alone.knowledge.lower, both.knowledge.lower)
