@@ -14,10 +14,10 @@ import typer
 from cli import options
 from cli.console import fail, handles_errors, stdout
 from cli.exit_codes import ExitCode
-from cli.protect import parse_dimensions, parse_hierarchies
+from cli.protect import read_table
 from engine.errors import BadInputError, Problem
 from engine.protection.intervals import InconsistentSystemError
-from engine.protection.long_format import LongTable, read_long_table
+from engine.protection.long_format import LongTable
 from rules.audit import UNBOUNDED, Certificate, RevealedSum, audit, knowledge, revealed_sums
 from rules.policy import Policy, load_policy
 from rules.table import DEFAULT_TOTAL
@@ -60,12 +60,12 @@ def audit_command(
     Example: wres audit published.csv --count-column staff --hierarchy ethnicity=eth.csv
     """
     chosen = load_policy(policy)
-    read = read_long_table(
+    read = read_table(
         table,
         count_column,
-        hierarchies=parse_hierarchies(hierarchy or []),
-        total=total_label,
-        dimensions=parse_dimensions(dimensions),
+        hierarchy,
+        total_label,
+        dimensions,
         published=True,
         marker=chosen.secondary.marker,
     )

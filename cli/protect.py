@@ -50,6 +50,29 @@ def parse_dimensions(text: str | None) -> list[str] | None:
     return names
 
 
+def read_table(
+    table: Path,
+    count_column: str,
+    hierarchy: Sequence[str] | None,
+    total_label: str,
+    dimensions: str | None,
+    *,
+    published: bool = False,
+    marker: str = "[c]",
+) -> LongTable:
+    """The table of ``wres protect`` (true counts) or ``wres audit`` (``published``, its
+    withheld cells showing ``marker``) read with the command's options."""
+    return read_long_table(
+        table,
+        count_column,
+        hierarchies=parse_hierarchies(hierarchy or []),
+        total=total_label,
+        dimensions=parse_dimensions(dimensions),
+        published=published,
+        marker=marker,
+    )
+
+
 def certificate_path(out: Path) -> Path:
     """``protected.csv`` -> ``protected.certificate.csv``."""
     return out.with_name(f"{out.stem}.certificate.csv")
@@ -101,13 +124,7 @@ def protect_command(
     # the folder of OUT is made and proved writable before the table is read
     with staging_folder(out.parent, "protect") as staging:
         chosen = load_policy(policy)
-        read = read_long_table(
-            table,
-            count_column,
-            hierarchies=parse_hierarchies(hierarchy or []),
-            total=total_label,
-            dimensions=parse_dimensions(dimensions),
-        )
+        read = read_table(table, count_column, hierarchy, total_label, dimensions)
         result = protect(read.tables, chosen)
         cert_path = certificate_path(out)
         if not result.certificate.ok:  # the fallback makes this unreachable; publish nothing

@@ -923,8 +923,7 @@ def _protect_cells(
 def coarseness(tables: LinkedTables) -> IntArray:
     """Each cell's number of cut columns at their total (``All``): the more, the coarser the
     figure, and the more withholding it costs (``[secondary] coarser_level_cost``)."""
-    cut = [d for d, h in enumerate(tables.hierarchies) if h.name not in (MEASURE, YEAR, ETHNICITY)]
-    out: IntArray = (tables.coords[:, cut] == 0).sum(axis=1).astype(np.int64)
+    out: IntArray = (tables.coords[:, _cut_dims(tables)] == 0).sum(axis=1).astype(np.int64)
     return out
 
 
@@ -932,9 +931,13 @@ def headline(tables: LinkedTables) -> BoolArray:
     """The organisation-wide figures: every cut column at its total (``All``). The pattern
     search reaches for totals when the cells around a small count are all small; these are the
     figures a reader looks for first, so they are kept published where other cells can do."""
-    cut = [d for d, h in enumerate(tables.hierarchies) if h.name not in (MEASURE, YEAR, ETHNICITY)]
-    out: BoolArray = (tables.coords[:, cut] == 0).all(axis=1)
+    out: BoolArray = coarseness(tables) == len(_cut_dims(tables))
     return out
+
+
+def _cut_dims(tables: LinkedTables) -> list[int]:
+    """The dimensions of the system that are cut columns (not measure, year or ethnicity)."""
+    return [d for d, h in enumerate(tables.hierarchies) if h.name not in (MEASURE, YEAR, ETHNICITY)]
 
 
 def structural_zeros(tables: LinkedTables, known_zeros: BoolArray) -> BoolArray:

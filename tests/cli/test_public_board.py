@@ -5,19 +5,16 @@ protected as before."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import polars as pl
 import pytest
 from typer.testing import CliRunner, Result
 
-import engine.pipeline
 from cli.app import app
 from cli.exit_codes import ExitCode
 from engine.synth import write_synthetic
-from rules.run_protection import RunCells
-from rules.secondary import Protection
+from tests.run_capture import captured_protections
 
 runner = CliRunner()
 HEADER = "indicator,year,ethnicity,numerator,denominator,board"
@@ -130,15 +127,7 @@ def test_indicator_9_is_published_every_year_for_every_synthetic_organisation(
 def test_the_board_counts_are_known_cells_of_the_system_and_the_workforce_is_not(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    seen: list[tuple[RunCells, Protection]] = []
-    real = engine.pipeline.protect_run
-
-    def keep(cells: RunCells, policy: Any, **options: Any) -> Protection:
-        done = real(cells, policy, **options)
-        seen.append((cells, done))
-        return done
-
-    monkeypatch.setattr(engine.pipeline, "protect_run", keep)
+    seen = captured_protections(monkeypatch)
     # 5 BME staff: a small workforce count, a primary cell beside the public board's
     published_board(board_counts(tmp_path, bme_staff=5), tmp_path / "pack")
     ((cells, protection),) = seen

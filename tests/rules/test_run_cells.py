@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-import engine.pipeline
 from cli.app import app
 from engine.disclosure import declarations
 from engine.measures import measure_model
@@ -21,12 +19,11 @@ from rules.measure_cells import ALL_MEASURES, measure_hierarchy
 from rules.run_protection import (
     CUT_TOTAL,
     CountSource,
-    RunCells,
     cut_dimensions,
     structural_zeros,
 )
-from rules.secondary import Protection
 from rules.table import Hierarchy
+from tests.run_capture import captured_protections
 
 
 def test_people_at_risk_are_the_sum_of_their_events_and_the_rest() -> None:
@@ -93,15 +90,7 @@ def extracts(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_run_withholds_no_zero_that_no_row_shows(
     extracts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    seen: list[tuple[RunCells, Protection]] = []
-    real = engine.pipeline.protect_run
-
-    def keep(cells: RunCells, policy: Any, **options: Any) -> Protection:
-        done = real(cells, policy, **options)
-        seen.append((cells, done))
-        return done
-
-    monkeypatch.setattr(engine.pipeline, "protect_run", keep)
+    seen = captured_protections(monkeypatch)
     inputs = [a for n in ("staff", "applications", "survey", "board")
               for a in (f"--{n}", str(extracts / f"{n}.parquet"))]  # fmt: skip
     result = CliRunner().invoke(
