@@ -183,6 +183,29 @@ class Dictionary:
 
 
 @dataclass(frozen=True, eq=False)
+class Grouping:
+    """An axis computed from another: ``name``'s labels each hold some of ``source``'s
+    (``member[i, j]``: source label ``i`` lies in label ``j``; every source label in one)."""
+
+    name: str
+    source: str
+    labels: tuple[Label, ...]
+    member: IntArray
+
+    @classmethod
+    def of(
+        cls, name: str, source: str, source_labels: Sequence[Label], group: Mapping[Label, Label]
+    ) -> Grouping:
+        """The grouping of ``source_labels`` by ``group`` (label -> its group's label), the
+        groups in order of their first label."""
+        labels = tuple(dict.fromkeys(group[label] for label in source_labels))
+        member = np.zeros((len(source_labels), len(labels)), dtype=np.int64)
+        for i, label in enumerate(source_labels):
+            member[i, labels.index(group[label])] = 1
+        return cls(name, source, labels, member)
+
+
+@dataclass(frozen=True, eq=False)
 class CountCube:
     """Counts per cell: ``counts`` has one axis per name in ``axes`` and a last axis of
     ``channels``; ``labels[i]`` holds the labels along axis ``i``."""
@@ -192,12 +215,34 @@ class CountCube:
     channels: tuple[str, ...]
     counts: IntArray
     _marginals: dict[frozenset[str], IntArray] = field(default_factory=dict, repr=False)
+    #: axes computed from another (``band_cluster`` from ``band``): they come last in ``axes``
+    #: and ``labels`` and have no axis of ``counts``; a marginal keeping one sums its source's
+    #: labels into its own (see :meth:`with_grouping`)
+    derived: Mapping[str, Grouping] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        shape = (*(len(labels) for labels in self.labels), len(self.channels))
-        if len(self.axes) != len(self.labels) or self.counts.shape != shape:
+        real = len(self.axes) - len(self.derived)
+        shape = (*(len(labels) for labels in self.labels[:real]), len(self.channels))
+        if (
+            len(self.axes) != len(self.labels)
+            or self.counts.shape != shape
+            or set(self.axes[real:]) != set(self.derived)
+        ):
             msg = f"a count cube of shape {self.counts.shape} does not match {shape} (a bug)"
             raise InternalError(msg)
+
+    def with_grouping(self, grouping: Grouping) -> CountCube:
+        """This cube with one more axis, ``grouping.name``, whose labels group the labels of
+        ``grouping.source`` (each band in its cluster): computed when a marginal keeps it, so it
+        costs no memory until then."""
+        return CountCube(
+            (*self.axes, grouping.name),
+            (*self.labels, grouping.labels),
+            self.channels,
+            self.counts,
+            self._marginals,
+            {**self.derived, grouping.name: grouping},
+        )
 
     def labels_of(self, axis: str) -> tuple[Label, ...]:
         return self.labels[self.axes.index(axis)]
@@ -217,6 +262,8 @@ class CountCube:
         if missing or len(wanted) != len(keep):
             msg = f"cannot keep axes {list(keep)} of a cube with axes {list(self.axes)} (a bug)"
             raise InternalError(msg)
+        if wanted & self.derived.keys():
+            return self._grouped_marginal(keep)
         counts = self._marginals.get(wanted)
         if counts is None:
             source_axes, source = self._smallest_holding(wanted)
@@ -228,15 +275,41 @@ class CountCube:
         labels = tuple(self.labels_of(a) for a in keep)
         return CountCube(tuple(keep), labels, self.channels, counts)
 
+    def _grouped_marginal(self, keep: Sequence[str]) -> CountCube:
+        """A marginal keeping derived axes: the marginal of their sources, each source axis
+        summed into its groups (or, kept as well, spread over them: a band's cells lie in its
+        cluster's slice only)."""
+        real = [a for a in keep if a not in self.derived]
+        real += [g.source for a in keep if (g := self.derived.get(a)) and g.source not in real]
+        base = self.marginal(real).counts
+        axes = list(real)
+        for name in (a for a in keep if a in self.derived):
+            grouping = self.derived[name]
+            source = axes.index(grouping.source)
+            if grouping.source in keep:  # spread: cell (band b, cluster c) = b's if b is in c
+                shape = [1] * (base.ndim + 1)
+                shape[source], shape[source + 1] = grouping.member.shape
+                base = np.expand_dims(base, source + 1) * grouping.member.reshape(shape)
+                axes.insert(source + 1, name)
+            else:  # sum each group's labels
+                summed = np.tensordot(base, grouping.member, axes=([source], [0]))
+                base = np.moveaxis(summed, -1, source)
+                axes[source] = name
+        base = base.transpose([*(axes.index(a) for a in keep), len(keep)])
+        labels = tuple(self.labels_of(a) for a in keep)
+        return CountCube(tuple(keep), labels, self.channels, np.ascontiguousarray(base))
+
     def _smallest_holding(self, wanted: frozenset[str]) -> tuple[list[str], IntArray]:
-        best_axes, best = list(self.axes), self.counts
+        best_axes, best = list(self.axes[: self.counts.ndim - 1]), self.counts
         for axes, counts in self._marginals.items():
             if wanted <= axes and counts.size < best.size:
                 best_axes, best = [a for a in self.axes if a in axes], counts
         return best_axes, best
 
     def select(self, axis: str, label: Label) -> CountCube:
-        """The cells with ``label`` on ``axis``, without that axis (zeros if it never occurs)."""
+        """The cells with ``label`` on ``axis``, without that axis (zeros if it never occurs).
+        Of a cube with no derived axes (they are added after counting)."""
+        self._no_derived()
         position = self.axes.index(axis)
         labels = self.labels[position]
         rest = tuple(a for a in self.axes if a != axis)
@@ -247,11 +320,18 @@ class CountCube:
         counts = np.take(self.counts, labels.index(label), axis=position)
         return CountCube(rest, rest_labels, self.channels, counts)
 
+    def _no_derived(self) -> None:
+        if self.derived:
+            msg = "a cube with derived axes cannot be selected from or listed (a bug in wres)"
+            raise InternalError(msg)
+
     def to_frame(self, parts: Mapping[str, Sequence[str]] | None = None) -> pl.DataFrame:
         """The cells with any row as a long table: one column per axis, one per channel.
 
-        ``parts`` names the columns of a joint axis, whose labels are tuples.
+        ``parts`` names the columns of a joint axis, whose labels are tuples. Of a cube with no
+        derived axes.
         """
+        self._no_derived()
         parts = parts or {}
         occupied = np.nonzero(self.counts[..., self.channel(ROWS)])
         columns: dict[str, list[Label] | npt.NDArray[np.int64]] = {}

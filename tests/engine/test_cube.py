@@ -17,7 +17,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine._kernels import cube as kernels
-from engine.cube import ROWS, CountCube, CubeBuilder, Dictionary, encode, encode_joint
+from engine.cube import (
+    ROWS,
+    CountCube,
+    CubeBuilder,
+    Dictionary,
+    Grouping,
+    encode,
+    encode_joint,
+)
 from engine.errors import InternalError
 
 # --- the kernels against np.add.at ----------------------------------------------------------------
@@ -207,6 +215,40 @@ def test_every_cell_of_every_cut_equals_a_polars_group_by(
     assert _as_groups(chunked, list(AXES)) == _as_groups(whole, list(AXES))
     for keep in cuts:  # in the order drawn: later cuts reuse earlier marginals
         assert _as_groups(chunked, keep) == _group_by(frame, keep, weights)
+
+
+#: A grouping of the records' bands, as a band cluster groups bands.
+CLUSTER = {"Band 5": "mid", "Band 6": "mid", "VSM": "top", None: None}
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(0, 300),
+    seed=st.integers(0, 10_000),
+    cuts=st.lists(
+        st.lists(st.sampled_from([*AXES, "cluster"]), unique=True).filter(
+            lambda keep: "cluster" in keep
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+)
+def test_a_grouped_axis_is_the_group_by_of_the_grouped_labels(
+    n: int, seed: int, cuts: list[list[str]]
+) -> None:
+    # a derived axis (band clusters from bands) is computed from the counts, never counted:
+    # each marginal keeping it, with or without its source, is a polars group-by of the
+    # records with the cluster written into them
+    frame = _records(n, seed)
+    cube = _count(frame, max(n, 1), "int")
+    grouped = cube.with_grouping(Grouping.of("cluster", "band", cube.labels_of("band"), CLUSTER))
+    mapped = frame.with_columns(cluster=pl.col("band").replace_strict(CLUSTER, default=None))
+    for keep in cuts:
+        assert _as_groups(grouped, keep) == _group_by(mapped, keep, "int")
+    # the cube without the grouping is unchanged by it
+    assert _as_groups(cube, ["band"]) == _group_by(frame, ["band"], "int")
+    with pytest.raises(InternalError, match="bug"):
+        grouped.select("band", "VSM")
 
 
 def test_marginals_reuse_the_smallest_marginal_computed() -> None:
