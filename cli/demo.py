@@ -43,8 +43,9 @@ def demo(
     """Synthesise one NHS trust, compute all nine WRES indicators and write the pack.
 
     Writes the synthetic extracts to OUT/data/, then runs them with the wres-default policy,
-    cut by site and by band, and writes OUT/publish/ and OUT/restricted/. Prints the latest
-    year's headline figures. No real data is involved.
+    cut by site and by band with the band clusters rolled up (--roll-up auto), and writes
+    OUT/publish/ and OUT/restricted/. Prints the latest year's headline figures. No real data
+    is involved.
 
     Example: wres demo --out ./wres-demo
     """
@@ -66,6 +67,7 @@ def demo(
                 policy=load_policy("wres-default"),
                 extracts=dict(result.files),
                 by=DEMO_CUTS,
+                roll_up=True,
                 command=[*command, *(["--organisation-name", named] if named else [])],
                 progress=progress,
                 organisation_name=named,

@@ -90,6 +90,11 @@ class AdjustChoice(StrEnum):
     HOLM = "holm"
 
 
+class RollUp(StrEnum):
+    NONE = "none"
+    AUTO = "auto"
+
+
 @handles_errors
 def run_command(
     ctx: typer.Context,
@@ -132,6 +137,14 @@ def run_command(
     lattice: Annotated[
         bool, typer.Option("--lattice", help="Every subset of the --by columns, with totals.")
     ] = False,
+    roll_up: Annotated[
+        RollUp,
+        typer.Option(
+            help="auto: also publish each band cut by NHS WRES band cluster (Bands 1-4, 5-7, "
+            "8a-8b, 8c-9 and VSM; consultants, career grades, trainees), for where bands are "
+            "withheld."
+        ),
+    ] = RollUp.NONE,
     ethnicity_level: Annotated[
         Level, typer.Option(help="wres: White vs BME; broad: groups vs White; detailed: 16.")
     ] = Level.WRES,
@@ -204,6 +217,7 @@ def run_command(
                 mapping=parse_mapping(column_map or []),
                 by=parse_by(by or []),
                 lattice=lattice,
+                roll_up=roll_up is RollUp.AUTO,
                 adjust=adjust.value,
                 command=_command(ctx),
                 progress=progress,

@@ -20,6 +20,7 @@ from engine.cube import ROWS, CountCube
 from engine.ethnicity import EthnicityScheme
 from engine.indicators import Settings
 from engine.measures import Bound, Figure, Split, bounds, splits
+from engine.rollup import BAND, BAND_CLUSTER, cluster_of
 from engine.schema import EXTRACTS
 from engine.standards import Measure, Standard
 from rules.run_protection import BLANK, CountSource, SourceKey
@@ -187,6 +188,10 @@ def nesting(counts: Counts, dims: Sequence[str]) -> dict[str, tuple[str, dict[st
             parent_of[a] = (b, mapping)
     chosen: dict[str, tuple[str, dict[str, str]]] = {}
     taken: set[str] = set()
+    if BAND in dims and BAND_CLUSTER in dims:  # by definition, whoever is counted
+        parent_of = {c: p for c, p in parent_of.items() if p[0] != BAND_CLUSTER}
+        clusters = {_label(b): _label(cluster_of(b)) for b in _band_labels(counts)}
+        parent_of[BAND] = (BAND_CLUSTER, clusters)
     for a in dims:  # one nested child per parent
         if a in parent_of and parent_of[a][0] not in taken:
             taken.add(parent_of[a][0])
@@ -195,7 +200,21 @@ def nesting(counts: Counts, dims: Sequence[str]) -> dict[str, tuple[str, dict[st
 
 
 def _labels(labels: Sequence[object]) -> list[str]:
-    return [BLANK if v is None else str(v) for v in labels]
+    return [_label(v) for v in labels]
+
+
+def _label(value: object) -> str:
+    return BLANK if value is None else str(value)
+
+
+def _band_labels(counts: Counts) -> set[str | None]:
+    return {
+        label
+        for blocks in counts.values()
+        for block in blocks
+        if BAND in block.cube.axes
+        for label in block.cube.labels_of(BAND)
+    }
 
 
 def _parents(pair: CountCube, known: dict[str, str]) -> dict[str, str] | None:

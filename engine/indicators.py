@@ -9,6 +9,7 @@ percentages.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from engine.counts import ETHNICITY, WORKFORCE, Block, Counts
 from engine.cube import Label
 from engine.ethnicity import UNKNOWN, EthnicityScheme, Level
 from engine.families import adjust_within, family_codes
+from engine.rollup import BAND, BAND_CLUSTER
 from engine.standards import Indicator, Measure, RatioOrder, Standard
 from engine.stats import p_value, relative_likelihood
 from engine.stats.intervals import CiMethod
@@ -222,7 +224,7 @@ def organisation_rows(
     staff group and band) included. ``dims``: the run's cut columns."""
     out = pl.lit(value=False)
     for ind in standard.indicators:
-        for cut in _cuts_of(ind, cuts):
+        for cut in _cuts_of(ind, cuts, clusters=BAND_CLUSTER in dims):
             # exactly the cut's columns cut (a band share of all staff groups is not a row of
             # the run without --by band)
             at_all = [(pl.col(d).cast(pl.String) == ALL) != (d in cut) for d in dims]
@@ -231,13 +233,21 @@ def organisation_rows(
     return out
 
 
-def _cuts_of(ind: Indicator, cuts: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
+def _cuts_of(
+    ind: Indicator, cuts: Sequence[Sequence[str]], *, clusters: bool = False
+) -> list[tuple[str, ...]]:
     """The cuts an indicator is evaluated at: each requested cut, and for band shares the cut
-    by staff group and by staff group and band as well (the rows of the annual return)."""
+    by staff group and by staff group and band as well (the rows of the annual return); with
+    ``clusters``, by staff group and band cluster too (the return's rows rolled up)."""
     out: dict[frozenset[str], tuple[str, ...]] = {}
-    for cut in cuts:
-        for k in range(len(ind.rows) + 1):
-            columns = tuple(dict.fromkeys((*cut, *ind.rows[:k])))
+    rows = [ind.rows]
+    if clusters and BAND in ind.rows:
+        rows.append(tuple(BAND_CLUSTER if d == BAND else d for d in ind.rows))
+    for cut, these in itertools.product(cuts, rows):
+        for k in range(len(these) + 1):
+            columns = tuple(dict.fromkeys((*cut, *these[:k])))
+            if BAND in columns and BAND_CLUSTER in columns:  # a band is in one cluster
+                columns = tuple(c for c in columns if c != BAND_CLUSTER)
             # band + (staff group, band) and band + staff group are one cut: its rows once
             out.setdefault(frozenset(columns), columns)
     return list(out.values())

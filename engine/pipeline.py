@@ -27,7 +27,7 @@ from engine.counts import (
 )
 from engine.counts_file import read_counts
 from engine.disclosure import count_sources, cut_values, declarations, group_members, nesting
-from engine.errors import ConfigError
+from engine.errors import BadInputError, ConfigError, Problem
 from engine.ethnicity import EthnicityScheme
 from engine.indicators import (
     Settings,
@@ -42,12 +42,14 @@ from engine.measures import Bound, Split
 from engine.pack import Pack, file_sha256
 from engine.pooling import pooled_over_years
 from engine.progress import Progress, prefixed, silent
+from engine.protection.intervals import InconsistentSystemError
 from engine.readers import ExtractReader
 from engine.reconciliation import (
     UNRECOGNISED_AT_MOST_PERCENT,
     Reconciliation,
     check_unrecognised,
 )
+from engine.rollup import BAND_CLUSTER, counted_dims, roll_up_cuts, with_band_clusters
 from engine.schema import EXTRACTS, Kind
 from engine.standards import Measure, Standard
 from engine.utility import COUNT_COLUMNS, TABLE_COLUMNS, utility
@@ -97,6 +99,8 @@ class RunRequest:
     #: the organisation's name for the titles of the workbook and the report (None: its code,
     #: when the data hold one organisation)
     organisation_name: str | None = None
+    #: also publish the roll-ups of the fine cuts (``engine.rollup``: band clusters)
+    roll_up: bool = False
 
     @property
     def reading_progress(self) -> Progress | None:
@@ -184,7 +188,16 @@ def _count(
     request: RunRequest, cuts: Sequence[Sequence[str]]
 ) -> tuple[Counts, list[NotComputed], list[Reconciliation]]:
     """The count cubes of a run's inputs, what cannot be computed, and the reconciliations."""
-    dims = list(dict.fromkeys(d for cut in cuts for d in cut))
+    wanted = list(dict.fromkeys(d for cut in cuts for d in cut))
+    counts, missing, reports = _count_columns(request, counted_dims(wanted))
+    if BAND_CLUSTER in wanted:
+        counts = with_band_clusters(counts)
+    return counts, missing, reports
+
+
+def _count_columns(
+    request: RunRequest, dims: Sequence[str]
+) -> tuple[Counts, list[NotComputed], list[Reconciliation]]:
     if request.counts is None:
         return _from_records(request, dims)
     table, file_dims, report = read_counts(request.counts, request.standard, request.scheme)
@@ -225,6 +238,8 @@ def run(request: RunRequest) -> Pack:
         )
         raise ConfigError(msg)
     cuts = plan_cuts(request.by, lattice=request.lattice)
+    if request.roll_up:
+        cuts = roll_up_cuts(cuts, organisation_cuts(cuts))
     counts, missing, reports = _count(request, cuts)
     if request.standard.characteristic == "ethnicity" and not request.accept_unrecognised:
         check_unrecognised(reports, at_most_percent=request.unrecognised_at_most_percent)
@@ -253,9 +268,12 @@ def run(request: RunRequest) -> Pack:
     # every count before withholding, for what the protection costs (restricted/utility.csv)
     computed = evaluated.select(*TABLE_COLUMNS, *dims, *COUNT_COLUMNS)
     del evaluated
-    protection = protect_run(
-        cells, request.policy, first=first, progress=request.progress or silent
-    )
+    try:
+        protection = protect_run(
+            cells, request.policy, first=first, progress=request.progress or silent
+        )
+    except InconsistentSystemError as err:
+        raise BadInputError(_disagreeing(request, cells, err)) from None
     table, secondary = withhold(primary.table, cells, protection, keys)
     costs = utility(computed, table, dims)
     del computed
@@ -329,10 +347,7 @@ def _systems(
     the evaluated rows and the same after the primary rules."""
     evaluated, withheld = rows
 
-    def system(
-        rows: pl.DataFrame, shown: pl.DataFrame, run_cuts: Sequence[Sequence[str]]
-    ) -> RunCells:
-        dims = output_dims(request.standard, run_cuts)
+    def system(rows: pl.DataFrame, shown: pl.DataFrame, dims: Sequence[str]) -> RunCells:
         return run_cells(
             rows,
             shown,
@@ -348,9 +363,11 @@ def _systems(
             public=measures.public,
         )
 
-    cells = system(evaluated, withheld, cuts)
-    first_cuts = organisation_cuts(cuts)
     dims = output_dims(request.standard, cuts)
+    cells = system(evaluated, withheld, dims)
+    first_cuts = organisation_cuts(cuts)
+    if request.roll_up:  # the run without --by rolls its band rows up too
+        first_cuts = roll_up_cuts(first_cuts, first_cuts)
     level = evaluated.select(organisation_rows(request.standard, dims, first_cuts))
     at = level.to_series().to_numpy()
     if at.all():  # nothing but organisations: one level
@@ -358,11 +375,32 @@ def _systems(
     chosen = np.flatnonzero(at)
     mine = withheld[chosen]
     first = FirstLevel(
-        system(evaluated[chosen], mine, first_cuts),
+        system(evaluated[chosen], mine, output_dims(request.standard, first_cuts)),
         chosen,
         {c: mine[c].is_not_null().to_numpy() for c in COUNT_COLUMNS},
     )
     return cells, first
+
+
+def _disagreeing(
+    request: RunRequest, cells: RunCells, err: InconsistentSystemError
+) -> list[Problem]:
+    """A counts file whose figures contradict each other (a staff group's headcount larger than
+    the workforce another indicator gives): the totals that do not match their parts."""
+    where = request.counts or Path("(the inputs)")
+    system = cells.tables.constraints
+    totals = [int(system.total_cell[r]) for r in np.unique(err.rows)]
+    texts = dict.fromkeys(cells.tables.key_text(t) if t >= 0 else "a relation" for t in totals)
+    return [
+        Problem(
+            where,
+            None,
+            None,
+            "the indicators' counts cannot all hold: a total does not match its parts in "
+            f"another indicator or cut ({text})",
+        )
+        for text in list(texts)[:20]
+    ]
 
 
 def _unknown_ethnicity(reports: Sequence[Reconciliation]) -> dict[str, Any]:
