@@ -35,6 +35,7 @@ import numpy.typing as npt
 import polars as pl
 
 from engine.errors import InternalError
+from engine.ethnicity import UNKNOWN, WHITE
 from engine.measures import Bound, MeasureModel, Split, measure_model
 from engine.progress import Progress, prefixed, silent
 from engine.protection.intervals import (
@@ -130,6 +131,8 @@ class RunCells:
     #: counts some row shows after the primary rules (a zero one row leaves blank beside a
     #: small complement and another row shows is known)
     visible: BoolArray
+    #: the counts a share is about (``about_mask``): withholding one costs a level more
+    about: BoolArray
 
 
 def ethnicity_hierarchy(
@@ -277,6 +280,7 @@ def run_cells(
     cell_of, parts_of = _row_cells(evaluated.height, frame, cell, windows, parts)
     derived = derived_mask(model, hierarchies[0])[measure_of]
     known = public_mask(model, hierarchies[0], sources, public)[measure_of] & real
+    about = about_mask(hierarchies[0], eth, sources, cell_coords)
     return RunCells(
         tables,
         hidden & real & shown & ~known,
@@ -287,7 +291,29 @@ def run_cells(
         derived,
         known,
         visible & real,
+        about,
     )
+
+
+def about_mask(
+    measure: Hierarchy,
+    eth: Hierarchy,
+    sources: Mapping[SourceKey, CountSource],
+    coords: npt.NDArray[np.int32],
+) -> BoolArray:
+    """The counts a share is about: a share's own count (indicator 1's headcount) of everyone
+    or of a group that is neither the reference group (White) nor Unknown, nor part of one.
+    In a row where one more count must be withheld beside a small Unknown, the White count goes
+    before BME's, so the BME share, the figure the WRES reads, stays published (the ratios over
+    the headcount lose the same either way: each compares a group with White)."""
+    shares = {s.events for s in sources.values() if s.kind == "share"}
+    of_share = np.array([label in shares for label in measure.labels], np.bool_)
+    aside = np.zeros(len(eth.labels), np.bool_)
+    for i, label in enumerate(eth.labels):  # a parent comes before its children
+        parent = eth.parents[i]
+        aside[i] = label in (WHITE, UNKNOWN) or (parent >= 0 and aside[parent])
+    out: BoolArray = of_share[coords[:, 0]] & ~aside[coords[:, -1]]
+    return out
 
 
 def public_mask(
@@ -756,7 +782,8 @@ def protect_run(
     if first is None:
         return published_when_known(_protect_cells(cells, policy, progress=progress))
     told = prefixed(progress, "organisation level, ")
-    inner = _protect_cells(first.cells, policy, progress=told)
+    # as the run without the cuts protects them, to the last figure published after all
+    inner = published_when_known(_protect_cells(first.cells, policy, progress=told))
     published = np.zeros(cells.tables.n_cells, np.bool_)
     withheld = np.zeros(cells.tables.n_cells, np.bool_)
     rule_of = np.full(cells.tables.n_cells, "", dtype=object)
@@ -925,23 +952,37 @@ def _protect_cells(
         keep=headline(cells.tables),
         withheld=None if withheld is None else withheld & ~fixed & ~absent,
         reserve=reserve,
-        coarseness=coarseness(cells.tables),
+        coarseness=coarseness(cells.tables) + cells.about,
         progress=progress,
     )
 
 
 def coarseness(tables: LinkedTables) -> IntArray:
     """Each cell's number of cut columns at their total (``All``): the more, the coarser the
-    figure, and the more withholding it costs (``[secondary] coarser_level_cost``)."""
-    out: IntArray = (tables.coords[:, _cut_dims(tables)] == 0).sum(axis=1).astype(np.int64)
+    figure, and the more withholding it costs (``[secondary] coarser_level_cost``). In a chain
+    of nested columns each column counts: a region's figure is one step coarser than its
+    organisations', a band cluster's than its bands'."""
+    out = np.zeros(tables.n_cells, dtype=np.int64)
+    for d in _cut_dims(tables):
+        depth = _depths(tables.hierarchies[d])
+        out += depth.max() - depth[tables.coords[:, d]]
     return out
+
+
+def _depths(hierarchy: Hierarchy) -> IntArray:
+    """Each node's depth: 0 for the total, 1 for the outermost column's values, ..."""
+    depth = np.zeros(len(hierarchy.labels), dtype=np.int64)
+    for i, parent in enumerate(hierarchy.parents):
+        if parent >= 0:  # a parent comes before its children
+            depth[i] = depth[parent] + 1
+    return depth
 
 
 def headline(tables: LinkedTables) -> BoolArray:
     """The organisation-wide figures: every cut column at its total (``All``). The pattern
     search reaches for totals when the cells around a small count are all small; these are the
     figures a reader looks for first, so they are kept published where other cells can do."""
-    out: BoolArray = coarseness(tables) == len(_cut_dims(tables))
+    out: BoolArray = (tables.coords[:, _cut_dims(tables)] == 0).all(axis=1)
     return out
 
 
