@@ -3,7 +3,9 @@
 Each band's headcount split between groups for the latest year, grouped by staff group as the
 annual return lists them, then the whole workforce year by year. A band with a withheld share
 is drawn as an outline with the published shares in words: a bar would show the withheld
-remainder by its length.
+remainder by its length. In a pack with band clusters (``--roll-up auto``), a cluster with a
+band whose share is withheld gets a line of its own after its bands ("rolled up"), and the
+clusters of the whole workforce are tabulated year by year.
 """
 
 from __future__ import annotations
@@ -29,8 +31,11 @@ from engine.publication.tables import (
     rule_codes,
     totals,
 )
+from engine.rollup import BAND_CLUSTER, cluster_of
 
 Row = Mapping[str, Any]
+#: A band cluster's line, after the bands of the cluster where one band's share is withheld.
+ROLLED_UP = "{cluster} (rolled up)"
 
 
 def _heading(page: Page, indicator_id: int, name: str) -> str:
@@ -83,6 +88,16 @@ def share_section(page: Page, data: Published, indicator_id: int) -> str:
         (r["year"], r.get("staff_group", ALL), r.get("band", ALL), r["group"]): r
         for r in frame.to_dicts()
     }
+    clustered = BAND_CLUSTER in data.dims
+    clusters: dict[tuple[int, str, str, str], Row] = {}
+    if clustered:
+        at = totals(
+            rows, data.dims, keep=[c for c in ("staff_group", BAND_CLUSTER) if c in data.dims]
+        )
+        clusters = {
+            (r["year"], r.get("staff_group", ALL), r[BAND_CLUSTER], r["group"]): r
+            for r in at.filter(pl.col(BAND_CLUSTER) != ALL).to_dicts()
+        }
 
     def line(year: int, sg: str, band: str, label: str, *, strong: bool = False) -> ShareRow:
         return _share_row(label, [cells.get((year, sg, band, g)) for g in groups], strong=strong)
@@ -95,12 +110,25 @@ def share_section(page: Page, data: Published, indicator_id: int) -> str:
         bands = sorted(
             {k[2] for k in cells if k[0] == latest and k[1] == sg and k[2] != ALL}, key=natural_key
         )
-        for band in [*bands, ALL]:
+        for i, band in enumerate([*bands, ALL]):
             label = f"{sg}: total" if band == ALL else band
             bars.append(line(latest, sg, band, label, strong=band == ALL))
             body.append(
                 _share_cells(page, sg, label, [cells.get((latest, sg, band, g)) for g in groups])
             )
+            after = bands[i + 1] if i + 1 < len(bands) else None
+            cluster = cluster_of(band) if clustered and band != ALL else None
+            if cluster is None or (after is not None and cluster_of(after) == cluster):
+                continue  # not the last band of its cluster
+            if not any(
+                _withheld(cells, latest, sg, b, groups) for b in bands if cluster_of(b) == cluster
+            ):
+                continue
+            rolled = [clusters.get((latest, sg, str(cluster), g)) for g in groups]
+            if any(c is not None for c in rolled):
+                label = ROLLED_UP.format(cluster=cluster)
+                bars.append(_share_row(label, rolled))
+                body.append(_share_cells(page, sg, label, rolled))
     bars.append(line(latest, ALL, ALL, "All staff", strong=True))
     body.append(
         _share_cells(page, "All staff", "Total", [cells.get((latest, ALL, ALL, g)) for g in groups])
@@ -150,9 +178,52 @@ def share_section(page: Page, data: Published, indicator_id: int) -> str:
                 numeric=(False, *([True] * len(groups)), True),
             ),
         ),
+        _clusters_by_year(page, data, clusters, groups) if clusters else "",
         "</section>",
     ]
     return "".join(parts)
+
+
+def _withheld(
+    cells: Mapping[tuple[int, str, str, str], Row],
+    year: int,
+    sg: str,
+    band: str,
+    groups: Sequence[str],
+) -> bool:
+    here = [cells.get((year, sg, band, g)) for g in groups]
+    return any(c is not None and finite(c.get("rate")) is None for c in here)
+
+
+def _clusters_by_year(
+    page: Page,
+    data: Published,
+    clusters: Mapping[tuple[int, str, str, str], Row],
+    groups: Sequence[str],
+) -> str:
+    """The whole workforce's band clusters, each year: the rolled-up figures a reader can
+    compare over the years where the bands' own shares are withheld."""
+    names = sorted({k[2] for k in clusters if k[1] == ALL}, key=natural_key)
+    body = [
+        _share_cells(page, str(y), name, [clusters.get((y, ALL, name, g)) for g in groups])
+        for y in data.years
+        for name in names
+        if any((y, ALL, name, g) in clusters for g in groups)
+    ]
+    if not body:
+        return ""
+    return (
+        f'<figure id="band-clusters"><figcaption>The whole workforce by band '
+        f"cluster (the NHS WRES clusters of bands and grades) and {esc(page.ctx.by_group)}, each "
+        "year: where a band's share is withheld, its cluster's is rolled up from the bands and "
+        "published where it is safe.</figcaption>"
+        + table(
+            ("Year", "Band cluster", *(f"{g} %" for g in groups), "Headcount"),
+            body,
+            numeric=(False, False, *([True] * len(groups)), True),
+        )
+        + "</figure>"
+    )
 
 
 def _share_cells(

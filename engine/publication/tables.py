@@ -18,6 +18,7 @@ import polars as pl
 
 from engine.errors import ConfigError
 from engine.publication.unrecognised import UnknownEthnicity
+from engine.rollup import CLUSTERS
 from engine.schema import AFC_BANDS, MEDICAL_GRADES, STAFF_GROUPS
 from engine.standards import STANDARD_NAMES, Indicator, Standard, load_standard
 
@@ -177,7 +178,7 @@ def natural_key(value: object) -> tuple[tuple[int, int, str], ...]:
     return tuple((1, int(p), "") if p.isdigit() else (2, 0, p.casefold()) for p in parts if p)
 
 
-_BAND_RANK = {b: i for i, b in enumerate((*STAFF_GROUPS, *AFC_BANDS, *MEDICAL_GRADES))}
+_BAND_RANK = {b: i for i, b in enumerate((*STAFF_GROUPS, *AFC_BANDS, *MEDICAL_GRADES, *CLUSTERS))}
 
 
 # --- what the manifest says -------------------------------------------------------------------
