@@ -6,8 +6,8 @@
 
 Needs wres installed with its development extra (``pip install -e '.[dev]'``) and Debian's
 ``chromium`` (``apt-get install chromium``), which it drives headless as the browser test does
-(``tests/chromium.py``): no browser is downloaded. The demo is seeded, so the same wres gives
-the same page; the picture is 1280 x 1900 pixels at scale 1.
+(``tests/chromium.py``, Playwright): no browser is downloaded. The demo is seeded, so the same
+wres gives the same page; the picture is 1280 x 1900 pixels at scale 1.
 """
 
 from __future__ import annotations

@@ -13,10 +13,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import polars as pl
 import pytest
 
-from tests.chromium import find_chromium, render
-from tests.engine.publication_fixtures import small_count_pack, synthetic_pack
+from tests.chromium import find_chromium, opened, render
+from tests.engine.publication_fixtures import run_cli, small_count_pack, synthetic_pack
 
 pytestmark = pytest.mark.skipif(
     find_chromium() is None,
@@ -68,3 +69,37 @@ def test_the_docs_screenshot_is_made_by_a_script_in_the_repository(
     assert struct.unpack(">II", png[16:24]) == (1280, 1900)
     shipped = (ROOT / "docs" / "report-screenshot.png").read_bytes()
     assert struct.unpack(">II", shipped[16:24]) == (1280, 1900)
+
+
+def test_the_demo_report_shows_the_band_clusters_of_every_year(tmp_path: Path) -> None:
+    # wres demo rolls the bands up into the WRES clusters: the report tabulates the whole
+    # workforce's clusters for every year, each BME share as the pack publishes it, and in the
+    # latest year's band chart a cluster line follows the bands of a cluster with a share withheld
+    out = tmp_path / "demo"
+    run_cli("demo", "--years", "2023-2024", "--out", out, "-q")
+    table = pl.read_csv(out / "publish" / "indicators.csv", infer_schema_length=None).filter(
+        pl.col("indicator") == 1,
+        pl.col("band") == "All",
+        pl.col("band_cluster") != "All",
+        pl.col("staff_group") == "All",
+        pl.col("site") == "All",
+        pl.col("group") == "BME",
+    )
+    published = {
+        (str(r["year"]), r["band_cluster"]): f"{100 * r['rate']:.1f}%"
+        for r in table.filter(pl.col("rate").is_not_null()).iter_rows(named=True)
+    }
+    assert {year for year, _ in published} == {"2023", "2024"}  # some share every year
+    with opened(out / "publish" / "report.html") as page:
+        headers = page.locator("#band-clusters thead th").all_inner_texts()
+        bme = headers.index("BME %")
+        shown = {}
+        for line in page.locator("#band-clusters tbody tr").all_inner_texts():
+            cells = line.split("\t")
+            shown[cells[0], cells[1]] = cells[bme]
+        rolled = page.get_by_text("(rolled up)").count()
+    for key, value in published.items():
+        assert shown[key] == value, key
+    withheld = [k for k, v in shown.items() if not v.endswith("%")]
+    assert all(k not in published for k in withheld)
+    assert rolled > 0
