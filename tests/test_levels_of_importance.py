@@ -105,6 +105,8 @@ class Case:
     policy: str
     standard: str
     counts: bool
+    #: both runs with ``--roll-up auto`` (the organisation level then has the band clusters)
+    roll_up: bool = False
 
 
 CASES = st.builds(
@@ -129,6 +131,8 @@ CASES = st.builds(
 @given(case=CASES)
 @example(case=Case(1, 2022, 2, 7, ("--by", "site", "--by", "band"), "wres-default", "wres", False))
 @example(case=Case(2, 2023, 1, 3, ("--by", "band,staff_group"), "nhs-digital", "wres", True))
+@example(case=Case(1, 2023, 2, 5, ("--by", "site", "--by", "band"), "wres-default", "wres", False,
+                   roll_up=True))  # fmt: skip
 def test_a_cut_never_costs_an_organisation_level_figure(
     tmp_path_factory: pytest.TempPathFactory, case: Case
 ) -> None:
@@ -139,7 +143,7 @@ def test_a_cut_never_costs_an_organisation_level_figure(
         inputs = ["--counts", str(counts_file(data, tmp / "counts.csv"))]
     else:
         inputs = [*record_inputs(data), "--standard", case.standard]
-    options = ["--policy", case.policy]
+    options = ["--policy", case.policy, *(("--roll-up", "auto") if case.roll_up else ())]
     without = run(inputs, tmp / "without", *options)
     with_cuts = run(inputs, tmp / "with", *options, *case.cuts)
     lost = lost_figures(without, with_cuts)

@@ -190,3 +190,22 @@ def parent_of_group(standard: str, label: str) -> str | None:
             return broad
     msg = f"group {label!r} is not in the documented classification"
     raise ValueError(msg)
+
+
+#: The band clusters of a pack with ``--roll-up auto`` (``docs/outputs.md``, "Roll-ups"): each
+#: cluster's count is the sum of its bands' (a band outside them is in ``Unknown``).
+BAND_CLUSTERS: Mapping[str, tuple[str, ...]] = {
+    "Bands 1-4": ("Under Band 1", "Band 1", "Band 2", "Band 3", "Band 4"),
+    "Bands 5-7": ("Band 5", "Band 6", "Band 7"),
+    "Bands 8a-8b": ("Band 8a", "Band 8b"),
+    "Bands 8c-9 and VSM": ("Band 8c", "Band 8d", "Band 9", "VSM"),
+    "Consultants": ("Consultant",),
+    "Non-consultant career grades": ("Non-consultant career grade",),
+    "Trainee grades": ("Trainee grade",),
+    "Other medical": ("Other medical",),
+}
+
+
+def cluster_of_band(band: str) -> str:
+    """The cluster a published band label is counted in."""
+    return next((c for c, bands in BAND_CLUSTERS.items() if band in bands), "Unknown")

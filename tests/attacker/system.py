@@ -6,6 +6,7 @@ Variables are counts keyed by (quantity, year or window, cut cell, group). Relat
 
 - along every cut column, ``All`` is the sum of the column's values (a value missing from a
   table that is published that year is a zero: a row is left out only where nobody is counted);
+- a band cluster (``band_cluster``) is the sum of its bands (``knowledge.BAND_CLUSTERS``);
 - along the groups, each node is the sum of the nodes under it (everyone of White, BME and
   Unknown; BME of its broad groups; a broad group of its categories);
 - between quantities, each split of a class of people into disjoint classes (``RELATIONS``);
@@ -35,6 +36,7 @@ from tests.attacker.knowledge import (
     RELATIONS,
     ROLLING,
     ROLLING_QUANTITIES,
+    cluster_of_band,
     parent_of_group,
     quantities,
 )
@@ -240,6 +242,7 @@ def build(
     builder.rolling_relations(standard)
     builder.group_relations()
     builder.cut_relations(cuts, table)
+    builder.cluster_relations(cuts, table)
     n = len(builder.keys)
     lower = np.zeros(n)
     upper = np.full(n, float(CAP))
@@ -363,6 +366,22 @@ class _Builder:
                 if all(k in self.at for k in kids):
                     self.rows.append([(self.at[key], -1), *((self.at[k], 1) for k in kids)])
 
+    def cluster_relations(self, cuts: Sequence[str], table: pl.DataFrame) -> None:
+        """A band cluster's count (band ``All``) is the sum of its bands' (cluster ``All``), in
+        every cell of the other cut columns."""
+        if "band" not in cuts or "band_cluster" not in cuts:
+            return
+        b, c = cuts.index("band"), cuts.index("band_cluster")
+        bands = [v for v in table["band"].unique().to_list() if v != ALL]
+        for key in list(self.keys[: self.real]):
+            q, w, cell, g = key
+            if cell[c] == ALL or cell[b] != ALL:
+                continue
+            mine = [v for v in bands if cluster_of_band(v) == cell[c]]
+            parts = [(q, w, (*_at(cell, c, b, v),), g) for v in mine]
+            if all(k in self.at for k in parts):
+                self.rows.append([(self.at[key], -1), *((self.at[k], 1) for k in parts)])
+
     def matrix(self) -> sp.csr_array:
         r = [i for i, row in enumerate(self.rows) for _ in row]
         c = [j for row in self.rows for j, _ in row]
@@ -370,6 +389,13 @@ class _Builder:
         m = sp.csr_array((v, (r, c)), shape=(len(self.rows), len(self.keys)))
         m.sum_duplicates()
         return m
+
+
+def _at(cell: tuple[str, ...], cluster: int, band: int, value: str) -> list[str]:
+    """``cell`` with the cluster column at ``All`` and the band column at ``value``."""
+    out = list(cell)
+    out[cluster], out[band] = ALL, value
+    return out
 
 
 def truth_violations(system: PackSystem, truth: Mapping[Key, int]) -> list[str]:
