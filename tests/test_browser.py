@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 
 from tests.chromium import find_chromium, opened, render
-from tests.engine.publication_fixtures import run_cli, small_count_pack, synthetic_pack
+from tests.engine.publication_fixtures import run_cli, small_count_pack
 
 pytestmark = pytest.mark.skipif(
     find_chromium() is None,
@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return synthetic_pack(tmp_path_factory.mktemp("synthetic"))
+def pack(shared_pack: Path) -> Path:
+    return shared_pack
 
 
 def test_the_report_renders_offline_without_console_errors(pack: Path, tmp_path: Path) -> None:

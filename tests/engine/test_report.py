@@ -16,13 +16,12 @@ from tests.engine.publication_fixtures import (
     HOSTILE_SITE,
     WITHHELD_COUNT,
     small_count_pack,
-    synthetic_pack,
 )
 
 
 @pytest.fixture(scope="module")
-def pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return synthetic_pack(tmp_path_factory.mktemp("synthetic"))
+def pack(shared_pack: Path) -> Path:
+    return shared_pack
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,6 @@ from tests.engine.publication_fixtures import (
     published_numbers,
     published_tables,
     small_count_pack,
-    synthetic_pack,
 )
 
 NOT_CALCULABLE = "[x]"
@@ -31,8 +30,8 @@ DATA_SHEETS_EXCLUDED = {"Contents", "Notes"}
 
 
 @pytest.fixture(scope="module")
-def pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return synthetic_pack(tmp_path_factory.mktemp("synthetic"))
+def pack(shared_pack: Path) -> Path:
+    return shared_pack
 
 
 @pytest.fixture(scope="module")
