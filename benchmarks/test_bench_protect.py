@@ -9,8 +9,8 @@ Every table has all its totals; counts 1-4 are withheld (primary), zeros are
 published, and every withheld cell that could be small must keep 5 possible values.
 
 Timed: ``protect`` from the table to the certificate (search, audit, repairs), best of three
-after a warm-up that compiles the kernels (N: once). Targets: B under 2 s, C under 10 s, N under
-2 minutes. Checked: the
+after a warm-up that compiles the kernels (N: once). Targets: B under 60 s (under 2 s before its
+pattern was cleaned up), C under 10 s, N under 2 minutes. Checked: the
 certificate passes everywhere and, for A and B, an audit from scratch (every interval solved
 exactly, no witness tables, as ``wres audit`` does) agrees. Optimality: on A, the number of
 withheld cells against the optimum of the same problem, solved exactly with
@@ -74,7 +74,9 @@ def _report(name: str, tables: LinkedTables, seconds: float, result: Protection)
     )
 
 
-@pytest.mark.parametrize(("shape", "target"), [("A", None), ("B", 2.0), ("C", 10.0), ("N", 120.0)])
+# B is cleaned up since issue 19 (``benchmarks/test_bench_cleanup.py``: 1 s of patterns, then
+# the cleanup that withholds 40% fewer secondary cells); C and N keep their patterns
+@pytest.mark.parametrize(("shape", "target"), [("A", None), ("B", 60.0), ("C", 10.0), ("N", 120.0)])
 def test_protected_and_audited_in_time(
     benchmark: pytest.FixtureRequest, policy: Policy, shape: str, target: float | None
 ) -> None:

@@ -18,6 +18,8 @@ Progress = Callable[[str, int, int | None], None]
 SEARCHING = "secondary suppression: searching patterns"
 #: the search again for the cells that relied on an organisation-wide figure published again
 SEARCHING_AGAIN = "secondary suppression: searching patterns again"
+#: the pattern cleaned up: each secondary cell no cell needs published again (one step)
+CLEANING = "secondary suppression: publishing again what no cell needs"
 #: the moves method: primary cells given room, of all
 MOVING = "secondary suppression: primary cells protected"
 #: the witnesses the protection found, checked against every relation and bound

@@ -103,7 +103,7 @@ ROLLING_RULE = "S3"
 #: A run's system is large and sparse: the audit solves the interval of every withheld cell
 #: that neither a witness pattern nor its distance above the range proves, and no more.
 RUN_SETTINGS = ProtectSettings(
-    exact_limit=0, method="patterns", repair_rounds=2, local_witnesses=True
+    exact_limit=0, method="patterns", repair_rounds=2, local_witnesses=True, cleanup_up_to=0
 )
 
 

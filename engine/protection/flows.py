@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
@@ -62,6 +63,18 @@ class _Moves:
         self.room: dict[int, FloatArray] = {}
         self.uses: dict[tuple[int, int], IntArray] = {}
         self.programmes = 0
+        #: the withheld cells' programme kept warm (:meth:`warm`): the cleanup only publishes
+        self.programme: _Programme | None = None
+
+    def warm(self) -> None:
+        """From now on cells are only published: keep one programme over the withheld cells
+        and solve it again from its last basis for each move (as :meth:`largest` does afresh)."""
+        self.programme = _Programme(self.matrix, self.slack, self.hidden)
+
+    def publish(self, cell: int) -> None:
+        self.hidden[cell] = False
+        if self.programme is not None:
+            self.programme.close(cell)
 
     def credit(self, cells: IntArray, move: FloatArray, primary: BoolArray) -> None:
         """Record a move as a proof for every primary cell it shifts."""
@@ -80,6 +93,9 @@ class _Moves:
         """The largest move of each (cell, direction), capped at ``cap``, with ``excluded``
         published. A small cost per unit moved makes the move use few cells, so that few
         proofs depend on any one cell."""
+        if self.programme is not None:
+            self.programmes += len(jobs)
+            return [self.programme.largest(c, d, cap, excluded) for c, d in jobs]
         hidden = self.hidden.copy()
         if excluded >= 0:
             hidden[excluded] = False
@@ -117,6 +133,84 @@ class _Moves:
             used = np.abs(move) > EPSILON
             out.append((float(amount), cols[used], move[used]))
         return out
+
+
+class _Programme:
+    """The largest-move programme of :meth:`_Moves.largest` over a fixed set of withheld cells,
+    kept in HiGHS: each (cell, direction) changes a cost and two bounds and is solved from the
+    last basis (a few simplex steps) instead of afresh; a published cell is fixed at 0."""
+
+    def __init__(self, matrix: sp.csc_array, slack: FloatArray, hidden: BoolArray) -> None:
+        self.cols = np.flatnonzero(hidden)
+        k = len(self.cols)
+        sub = sp.csr_array(matrix[:, self.cols])
+        sub = sp.csr_array(sub[np.flatnonzero(np.diff(sub.indptr) > 0)])
+        a = sp.csr_array(sp.hstack([sub, -sub], format="csr"))
+        self.k = k
+        self.upper = np.concatenate([np.full(k, np.inf), slack[self.cols]])
+        self.open = np.ones(k, np.bool_)
+        highs = highspy.Highs()  # type: ignore[no-untyped-call]
+        highs.setOptionValue("output_flag", False)
+        highs.setOptionValue("threads", 1)
+        highs.setOptionValue("presolve", "off")  # presolve would start each solve afresh
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = 2 * k, a.shape[0]
+        lp.col_cost_ = np.full(2 * k, SPARSITY_COST)
+        lp.col_lower_, lp.col_upper_ = np.zeros(2 * k), self.upper.copy()
+        lp.row_lower_ = lp.row_upper_ = np.zeros(a.shape[0])
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = a.indices.astype(np.int32)
+        lp.a_matrix_.value_ = a.data.astype(np.float64)
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = 2 * k, a.shape[0]
+        highs.passModel(lp)
+        self.highs = highs
+
+    def _at(self, cell: int) -> int:
+        at = int(np.searchsorted(self.cols, cell))
+        if at >= self.k or self.cols[at] != cell:
+            msg = f"cell {cell} is not in the programme (a bug in wres)"
+            raise ValueError(msg)
+        return at
+
+    def _bounds(self, at: int, up: float, down: float) -> None:
+        self.highs.changeColBounds(at, 0.0, up)
+        self.highs.changeColBounds(self.k + at, 0.0, down)
+
+    def close(self, cell: int) -> None:
+        at = self._at(cell)
+        self.open[at] = False
+        self._bounds(at, 0.0, 0.0)
+
+    def largest(
+        self, cell: int, direction: int, cap: float, excluded: int
+    ) -> tuple[float, IntArray, FloatArray]:
+        at = self._at(cell)
+        if not self.open[at]:
+            return 0.0, self.cols[:0], np.zeros(0)
+        out = -1
+        if excluded >= 0 and self.open[ex := self._at(excluded)]:
+            out = ex
+            self._bounds(out, 0.0, 0.0)
+        var = at if direction == 0 else self.k + at
+        if direction == 0:  # lift y_up of the cell; its y_down stays 0
+            self._bounds(at, cap, 0.0)
+        else:
+            self._bounds(at, 0.0, min(self.upper[self.k + at], cap))
+        self.highs.changeColCost(var, -1.0)
+        self.highs.run()
+        optimal = self.highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        x = np.asarray(self.highs.getSolution().col_value) if optimal else None
+        self.highs.changeColCost(var, SPARSITY_COST)
+        self._bounds(at, self.upper[at], self.upper[self.k + at])
+        if out >= 0:
+            self._bounds(out, self.upper[out], self.upper[self.k + out])
+        if x is None:
+            return 0.0, self.cols[:0], np.zeros(0)
+        move = x[: self.k] - x[self.k :]
+        amount = move[at] if direction == 0 else -move[at]
+        used = np.abs(move) > EPSILON
+        return float(amount), self.cols[used], move[used]
 
 
 def _cheapest_lift(
@@ -217,6 +311,48 @@ def protect_by_moves(
     return FlowResult(hidden=hidden.copy(), programmes=moves.programmes)
 
 
+def cleaned(
+    matrix: sp.csr_array,
+    *,
+    values: IntArray,
+    lower: IntArray,
+    hidden: BoolArray,
+    fixed: BoolArray,
+    need: FloatArray,
+    cost: IntArray,
+) -> BoolArray:
+    """A withheld set (another method's: the product patterns) with every cell published again
+    that no cell needs: the cleanup of :func:`protect_by_moves` from a pattern instead of from
+    the lifting programmes. ``fixed``: withheld cells never published again (the primaries, the
+    cells withheld before, those no one publishes); ``need``: the room (up plus down) each cell
+    must keep, 0 for none. Each cell that needs room first gets its largest moves up and down
+    within ``hidden``; a cell that has not that room to start with keeps whatever it has, and
+    the cells its moves go through stay withheld (the audit and its repairs judge it)."""
+    moves = _Moves(matrix, (values - lower).astype(np.float64), hidden.copy())
+    moves.warm()
+    needing = np.flatnonzero(hidden & (need > 0))
+    for q in needing.tolist():
+        for amount, cells, move in moves.largest([(q, 0), (q, 1)], cap=float(need[q])):
+            if amount > EPSILON:
+                moves.credit(cells, move, need > 0)
+    short = [
+        q for q in needing.tolist() if moves.room.get(q, np.zeros(2)).sum() < need[q] - EPSILON
+    ]
+    keep = fixed.copy()
+    for q in short:  # their moves may need every cell they go through
+        for d in (0, 1):
+            keep[moves.uses.get((q, d), np.zeros(0, np.int64))] = True
+    need_of = {int(q): float(need[q]) for q in np.flatnonzero(hidden & keep)}
+    need_of.update({int(q): float(need[q]) for q in needing.tolist()})
+    for q in short:
+        need_of[q] = 0.0  # judged by the audit, not here
+    protected = np.zeros(len(values), np.bool_)
+    protected[list(need_of)] = True
+    _cleanup(moves, protected, need_of, cost)
+    out: BoolArray = moves.hidden
+    return out
+
+
 def _cleanup(
     moves: _Moves,
     primary: BoolArray,
@@ -225,6 +361,7 @@ def _cleanup(
 ) -> None:
     """Publish again each withheld non-primary cell that no primary needs (see the module)."""
     hidden = moves.hidden
+    moves.warm()
     by_row = sp.csr_array(moves.matrix)
     candidates = np.flatnonzero(hidden & ~primary)
     order = candidates[np.lexsort((candidates, -cost[candidates]))]
@@ -235,7 +372,7 @@ def _cleanup(
         found = _new_proofs(moves, need_of, short, j)
         if found is None:
             continue
-        hidden[j] = False
+        moves.publish(j)
         for q, dirs in broken.items():
             for d in sorted(set(dirs) | set(short.get(q, []))):
                 amount, cells = found.get((q, d), (0.0, np.zeros(0, np.int64)))

@@ -622,9 +622,10 @@ def test_a_large_table_is_audited_by_local_witnesses(monkeypatch: pytest.MonkeyP
     policy = policy_from_toml(
         "[primary]\nsuppress_if_count_at_most = 4\n[secondary]\nmin_attacker_interval = 5\n", "t"
     )
-    exact = protect(table, policy).certificate
+    patterns = ProtectSettings(cleanup_up_to=0)  # the patterns' own witnesses, as found
+    exact = protect(table, policy, settings=patterns).certificate
     monkeypatch.setattr(secondary, "LOCAL_ABOVE", table.n_cells - 1)
-    local = protect(table, policy).certificate
+    local = protect(table, policy, settings=patterns).certificate
     assert exact.ok
     assert local.ok
     assert exact.exact.any()
@@ -652,3 +653,20 @@ def test_reserved_cells_stay_published_and_withheld_ones_stay_withheld(method: s
     # without the reserve, row 2's cells are the cheapest partners
     free = protect(tables, policy(4, 5), settings=settings)
     assert free.hidden[row_two].any()
+
+
+def test_a_cleaned_pattern_withholds_fewer_cells_and_stays_protected() -> None:
+    """The pattern of a table of up to ``cleanup_up_to`` cells is cleaned up: secondary cells
+    no cell's room needs are published again. It withholds fewer cells than the patterns
+    alone, never a primary cell's fewer, and the test's own attacker finds every withheld cell
+    protected."""
+    table = synthetic_table(Shape("small", detailed=False, sites=3, years=0, staff=1500), 3)
+    rule = policy_from_toml(
+        "[primary]\nsuppress_if_count_at_most = 4\n[secondary]\nmin_attacker_interval = 3\n", "t"
+    )
+    alone = protect(table, rule, settings=ProtectSettings(method="patterns", cleanup_up_to=0))
+    cleaned = protect(table, rule, settings=ProtectSettings(method="patterns"))
+    assert cleaned.certificate.ok
+    assert (cleaned.primary == alone.primary).all()
+    assert int(cleaned.hidden.sum()) < int(alone.hidden.sum())
+    assert independent_check(table, cleaned.hidden, rule) == []
