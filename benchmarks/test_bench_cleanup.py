@@ -28,16 +28,13 @@ import time
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from benchmarks.gauss_like import gauss_like
-from benchmarks.test_bench_protect import _largest_move
+from benchmarks.test_bench_protect import lower_bound
 from engine.protection.synthetic import synthetic_table
 from rules.audit import audit, knowledge
 from rules.policy import Policy, policy_from_toml
 from rules.secondary import Protection, ProtectSettings, primary_cells, protect
-from rules.table import LinkedTables
 
 BOUND_SECONDS = float(os.environ.get("WRES_BOUND_SECONDS", "300"))
 
@@ -47,56 +44,6 @@ def _policy(need: int) -> Policy:
         f"[primary]\nsuppress_if_count_at_most = 4\n[secondary]\nmin_attacker_interval = {need}\n",
         f"bench-1-4-need-{need}",
     )
-
-
-def lower_bound(tables: LinkedTables, policy: Policy, seconds: float) -> tuple[int, bool]:
-    """The fewest withheld cells of the last master problem solved in ``seconds`` (each is a
-    lower bound), and whether it was the optimum (no cut left to add)."""
-    matrix = sp.csr_array(tables.constraints.matrix)
-    values = tables.values
-    at_most = policy.primary.suppress_if_count_at_most
-    need = float(policy.secondary.min_attacker_interval - 1)
-    primary = (values >= 1) & (values <= at_most)
-    hideable = values >= 1
-    slack = (values - 1).astype(np.float64)
-    n = tables.n_cells
-    cuts: list[np.ndarray] = []
-    for r in range(matrix.shape[0]):
-        members = matrix.indices[matrix.indptr[r] : matrix.indptr[r + 1]]
-        for p in members[primary[members]]:
-            row = np.zeros(n)
-            row[members[(members != p) & hideable[members]]] = 1.0
-            cuts.append(row)
-    bounds = Bounds(np.where(primary, 1.0, 0.0), np.where(hideable, 1.0, 0.0))
-    start = time.perf_counter()
-    best = int(primary.sum())
-    while (left := seconds - (time.perf_counter() - start)) > 0:
-        master = milp(
-            np.ones(n),
-            integrality=np.ones(n),
-            bounds=bounds,
-            constraints=[LinearConstraint(sp.csr_array(np.array(cuts)), 1.0, np.inf)],
-            options={"time_limit": left},
-        )
-        if master.status != 0 or master.x is None:
-            break  # out of time inside the master: the last bound stands
-        z = np.round(master.x).astype(bool)
-        best = int(z.sum())
-        added = 0
-        for p in np.flatnonzero(primary):
-            up, d_up = _largest_move(matrix, slack, z, int(p), -1.0)
-            if np.isinf(up):
-                continue
-            down, d_down = _largest_move(matrix, slack, z, int(p), 1.0)
-            if up + down >= need - 1e-7 or d_up is None or d_down is None:
-                continue
-            coef = slack * np.maximum(d_up, 0) + need * (d_up < -1e-7)
-            coef += slack * np.maximum(d_down, 0) + need * (d_down < -1e-7)
-            cuts.append(coef / need)
-            added += 1
-        if not added:
-            return best, True
-    return best, False
 
 
 @pytest.mark.parametrize("need", [2, 5])

@@ -163,7 +163,15 @@ def _largest_move(
 
 def optimal_suppression(tables: LinkedTables, policy: Policy, time_limit: float) -> int | None:
     """The fewest withheld cells such that every primary cell can move up plus down by at least
-    ``min_attacker_interval - 1`` (continuous attacker, zeros published and never withheld).
+    ``min_attacker_interval - 1`` (continuous attacker, zeros published and never withheld), or
+    None when the time runs out first (see :func:`lower_bound`)."""
+    bound, optimal = lower_bound(tables, policy, time_limit)
+    return bound if optimal else None
+
+
+def lower_bound(tables: LinkedTables, policy: Policy, seconds: float) -> tuple[int, bool]:
+    """The fewest withheld cells of the last master problem solved in ``seconds`` (each is a
+    lower bound of the optimum), and whether it was the optimum (no cut left to add).
 
     Master: minimise the number of withheld cells subject to cuts. For a candidate, each short
     primary's largest moves give, from the duals, a valid cut: for any withheld set z, the
@@ -184,39 +192,36 @@ def optimal_suppression(tables: LinkedTables, policy: Policy, time_limit: float)
     for r in range(matrix.shape[0]):
         members = matrix.indices[matrix.indptr[r] : matrix.indptr[r + 1]]
         for p in members[primary[members]]:
-            others = members[(members != p) & hideable[members]]
             row = np.zeros(n)
-            row[others] = 1.0
+            row[members[(members != p) & hideable[members]]] = 1.0
             cuts.append(row)
     bounds = Bounds(np.where(primary, 1.0, 0.0), np.where(hideable, 1.0, 0.0))
     start = time.perf_counter()
-    while True:
-        left = time_limit - (time.perf_counter() - start)
-        if left <= 0:
-            return None
+    best = int(primary.sum())
+    while (left := seconds - (time.perf_counter() - start)) > 0:
         master = milp(
             np.ones(n),
             integrality=np.ones(n),
             bounds=bounds,
-            constraints=[LinearConstraint(np.array(cuts), 1.0, np.inf)] if cuts else [],
+            constraints=[LinearConstraint(sp.csr_array(np.array(cuts)), 1.0, np.inf)],
             options={"time_limit": left},
         )
-        if master.status != 0:
-            return None
+        if master.status != 0 or master.x is None:
+            break  # out of time inside the master: the last bound stands
         z = np.round(master.x).astype(bool)
+        best = int(z.sum())
         added = 0
         for p in np.flatnonzero(primary):
             up, d_up = _largest_move(matrix, slack, z, int(p), -1.0)
             if np.isinf(up):
                 continue
             down, d_down = _largest_move(matrix, slack, z, int(p), 1.0)
-            if up + down >= need - 1e-7:
+            if up + down >= need - 1e-7 or d_up is None or d_down is None:
                 continue
-            assert d_up is not None
-            assert d_down is not None
             coef = slack * np.maximum(d_up, 0) + need * (d_up < -1e-7)
             coef += slack * np.maximum(d_down, 0) + need * (d_down < -1e-7)
-            cuts.append(coef / need)  # normalised: >= 1
+            cuts.append(coef / need)
             added += 1
         if not added:
-            return int(z.sum())
+            return best, True
+    return best, False
