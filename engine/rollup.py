@@ -36,6 +36,8 @@ CLUSTERS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     }
 )
 _CLUSTER_OF = {band: cluster for cluster, bands in CLUSTERS.items() for band in bands}
+#: A cluster's line among the bands of a report or workbook, after the last of them.
+ROLLED_UP = "{cluster} (rolled up)"
 
 
 def cluster_of(band: Label) -> Label:
@@ -44,6 +46,16 @@ def cluster_of(band: Label) -> Label:
     if band is None:
         return None
     return _CLUSTER_OF.get(normalise_band(str(band)), UNKNOWN)
+
+
+def rolled_up_label(cluster: str) -> str:
+    return ROLLED_UP.format(cluster=cluster)
+
+
+def last_band(cluster: str) -> str:
+    """The band a cluster's line follows (the cluster itself when it is not one of ours)."""
+    bands = CLUSTERS.get(cluster)
+    return bands[-1] if bands else cluster
 
 
 def roll_up_cuts(

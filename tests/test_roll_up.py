@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import polars as pl
 import pytest
 
@@ -93,3 +94,35 @@ def test_clusters_left_out_of_the_system_would_leak(
                            policy="wres-default", extra=ROLL_UP)  # fmt: skip
     verdict = attack(pack, truth, "wres", reader_policy("wres-default"))
     assert len(verdict.failures) > 0
+
+
+def test_the_workbook_lists_each_cluster_after_its_bands(pair: tuple[Path, Path]) -> None:
+    pack, _ = pair
+    table = pl.read_csv(pack / "publish" / "indicators.csv", infer_schema_length=None).filter(
+        pl.col("indicator") == 1,
+        pl.col("band") == "All",
+        pl.col("band_cluster") != "All",
+        pl.col("site") == "All",
+        pl.col("group") == "BME",
+    )
+    published = {
+        (r["year"], r["staff_group"], r["band_cluster"]): r["denominator"]
+        for r in table.iter_rows(named=True)
+    }
+    sheet = openpyxl.load_workbook(pack / "publish" / "wres.xlsx", read_only=True)["Indicator 1"]
+    rows = [r for r in sheet.iter_rows(min_row=5, values_only=True) if r[0] is not None]
+    seen = 0
+    for i, (year, group, band, *values) in enumerate(rows):
+        if not str(band).endswith(" (rolled up)"):
+            continue
+        cluster = str(band).removesuffix(" (rolled up)")
+        staff_group = "All" if group == "All staff" else group
+        total = values[-1 - (len(values) - 1) // 2]  # the total headcount column
+        expected = published[int(year), staff_group, cluster]
+        assert total == (expected if expected is not None else "[c]"), (year, group, band)
+        # it follows its own bands (all staff has clusters and no bands)
+        before = str(rows[i - 1][2])
+        if rows[i - 1][1] == group and not before.endswith(" (rolled up)"):
+            assert cluster_of_band(before) == cluster, (year, group, band)
+        seen += 1
+    assert seen > 0

@@ -31,11 +31,9 @@ from engine.publication.tables import (
     rule_codes,
     totals,
 )
-from engine.rollup import BAND_CLUSTER, cluster_of
+from engine.rollup import BAND_CLUSTER, cluster_of, rolled_up_label
 
 Row = Mapping[str, Any]
-#: A band cluster's line, after the bands of the cluster where one band's share is withheld.
-ROLLED_UP = "{cluster} (rolled up)"
 
 
 def _heading(page: Page, indicator_id: int, name: str) -> str:
@@ -126,7 +124,7 @@ def share_section(page: Page, data: Published, indicator_id: int) -> str:
                 continue
             rolled = [clusters.get((latest, sg, str(cluster), g)) for g in groups]
             if any(c is not None for c in rolled):
-                label = ROLLED_UP.format(cluster=cluster)
+                label = rolled_up_label(str(cluster))
                 bars.append(_share_row(label, rolled))
                 body.append(_share_cells(page, sg, label, rolled))
     bars.append(line(latest, ALL, ALL, "All staff", strong=True))

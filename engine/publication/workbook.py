@@ -37,6 +37,7 @@ from engine.publication.tables import (
     natural_key,
     totals,
 )
+from engine.rollup import BAND_CLUSTER, CLUSTERS, last_band, rolled_up_label
 
 #: The creation date written into the file's properties, so the same run gives the same bytes.
 FIXED_CREATED = datetime(2000, 1, 1, tzinfo=UTC)
@@ -317,10 +318,28 @@ def _share_sheet(book: _Book, indicator_id: int, name: str) -> None:
     frame = frame.filter((pl.col("staff_group") != ALL) | (pl.col("band") == ALL))
     groups = data.groups(frame)
     cells = {(r["year"], r["staff_group"], r["band"], r["group"]): r for r in frame.to_dicts()}
-    lines = sorted(
-        {(y, sg, band) for (y, sg, band, _) in cells},
-        key=lambda k: (-k[0], k[1] == ALL, natural_key(k[1]), k[2] == ALL, natural_key(k[2])),
-    )
+    after: dict[str, str] = {}  # a cluster's line -> the band it follows
+    if BAND_CLUSTER in data.dims:  # each cluster after its last band (--roll-up auto)
+        keep = ("staff_group", BAND_CLUSTER)
+        rolled = totals(data.rows(indicator_id), data.dims, keep=keep)
+        for line in rolled.filter(pl.col(BAND_CLUSTER) != ALL).to_dicts():
+            label = rolled_up_label(line[BAND_CLUSTER])
+            after[label] = last_band(line[BAND_CLUSTER])
+            cells[line["year"], line["staff_group"], label, line["group"]] = line
+
+    def order(band: str) -> tuple[object, ...]:
+        return (band == ALL, natural_key(after.get(band, band)), band in after)
+
+    shown = {(y, sg, band) for (y, sg, band, _) in cells}
+
+    def says_nothing_new(year: int, sg: str, band: str) -> bool:
+        """A cluster of one grade (consultants) beside that grade's own line."""
+        cluster = band.removesuffix(rolled_up_label(""))
+        single = band in after and len(CLUSTERS.get(cluster, ())) == 1
+        return single and (year, sg, after[band]) in shown
+
+    shown = {k for k in shown if not says_nothing_new(*k)}
+    lines = sorted(shown, key=lambda k: (-k[0], k[1] == ALL, natural_key(k[1]), *order(k[2])))
     n = len(groups)
     columns = [
         Column("Year", "year", "year", 8),
