@@ -24,7 +24,7 @@ from decimal import Decimal, localcontext
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.special import ndtri
 from scipy.stats import chi2, chi2_contingency, contingency
@@ -330,6 +330,15 @@ def test_edges_match_a_60_digit_bisection(table: tuple[int, ...], method: str) -
         assert high == pytest.approx(_decimal_bound(table, level, mn, upper=True), rel=1e-12)
 
 
+@pytest.mark.parametrize("level", [0.875, 0.95, 0.999])
+def test_a_bound_whose_newton_steps_bounced_matches_the_bisection(level: float) -> None:
+    # found by hypothesis: from the flat side of Z the Newton step lands on the steep side and
+    # back, never converging; rtsafe's rule (bisect when a step is not half the one before)
+    table = (0, 1, 1192, 2078)
+    _, _, high = _one(relative_likelihood(*table, ci="score", level=level))
+    assert high == pytest.approx(_decimal_bound(table, level, False, upper=True), rel=1e-12)
+
+
 def _grid_statistic(theta: np.ndarray, a: int, n1: int, c: int, n2: int) -> np.ndarray:
     """Squared score statistic on a grid, straight from the textbook formula in numpy."""
     big_a = (n1 + n2) * theta
@@ -522,6 +531,9 @@ def test_swapping_the_groups_inverts_ratio_and_interval(
     levels_=st.tuples(levels, levels).map(sorted),
     method=st.sampled_from(CI_METHODS),
 )
+# found by hypothesis: the upper score bound's Newton steps bounced between the flat and the
+# steep side of Z without converging and stopped at 1.12 (the bound at 99.9% is 1.60)
+@example(table=(0, 1, 1192, 2078), levels_=[0.875, 0.999], method="score")
 def test_intervals_widen_as_the_level_rises(
     table: tuple[int, int, int, int], levels_: list[float], method: str
 ) -> None:
