@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from cli.app import app
 from tests.engine.publication_fixtures import synthetic_pack
 
 
@@ -14,3 +16,13 @@ def shared_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One synthetic trust's pack (three years, by site and by band), run once for every module
     that only reads it (the report, the workbook, the browser): no test writes into it."""
     return synthetic_pack(tmp_path_factory.mktemp("synthetic"))
+
+
+@pytest.fixture(scope="session")
+def demo_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``wres demo --years 2023-2024``'s folder (data/, publish/, restricted/), run once for the
+    command's own test and the browser's; no test writes into it."""
+    out = tmp_path_factory.mktemp("demo") / "demo"
+    result = CliRunner().invoke(app, ["demo", "--out", str(out), "--years", "2023-2024", "-q"])
+    assert result.exit_code == 0, result.output
+    return out

@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 
 from tests.chromium import find_chromium, opened, render
-from tests.engine.publication_fixtures import run_cli, small_count_pack
+from tests.engine.publication_fixtures import small_count_pack
 
 pytestmark = pytest.mark.skipif(
     find_chromium() is None,
@@ -71,12 +71,11 @@ def test_the_docs_screenshot_is_made_by_a_script_in_the_repository(
     assert struct.unpack(">II", shipped[16:24]) == (1280, 1900)
 
 
-def test_the_demo_report_shows_the_band_clusters_of_every_year(tmp_path: Path) -> None:
+def test_the_demo_report_shows_the_band_clusters_of_every_year(demo_pack: Path) -> None:
     # wres demo rolls the bands up into the WRES clusters: the report tabulates the whole
     # workforce's clusters for every year, each BME share as the pack publishes it, and in the
     # latest year's band chart a cluster line follows the bands of a cluster with a share withheld
-    out = tmp_path / "demo"
-    run_cli("demo", "--years", "2023-2024", "--out", out, "-q")
+    out = demo_pack  # wres demo --years 2023-2024
     table = pl.read_csv(out / "publish" / "indicators.csv", infer_schema_length=None).filter(
         pl.col("indicator") == 1,
         pl.col("band") == "All",

@@ -449,10 +449,8 @@ def test_publish_files_do_not_depend_on_the_order_of_input_rows(tmp_path: Path) 
 # --- the demo ------------------------------------------------------------------------------------
 
 
-def test_demo_writes_data_publish_and_restricted(tmp_path: Path) -> None:
-    out = tmp_path / "demo"
-    result = wres("demo", "--out", out, "--years", "2023-2024", "-q")
-    assert result.exit_code == ExitCode.OK, result.output
+def test_demo_writes_data_publish_and_restricted(demo_pack: Path) -> None:
+    out = demo_pack  # wres demo --years 2023-2024, exit 0 (tests/conftest.py)
     assert (out / "data" / "staff.parquet").is_file()
     assert (out / "publish" / "indicators.csv").is_file()
     assert (out / "restricted" / "manifest.json").is_file()
