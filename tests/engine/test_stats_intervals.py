@@ -525,7 +525,7 @@ def test_swapping_the_groups_inverts_ratio_and_interval(
         assert float(backward.estimate) == pytest.approx(1 / float(forward.estimate), rel=1e-12)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     table=tables(),
     levels_=st.tuples(levels, levels).map(sorted),

@@ -303,7 +303,7 @@ def check_statuses(frame: pl.DataFrame, decisions: pl.DataFrame) -> None:
 
 
 @settings(
-    max_examples=40,
+    max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
