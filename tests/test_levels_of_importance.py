@@ -123,7 +123,7 @@ CASES = st.builds(
 
 
 @settings(
-    max_examples=3,
+    max_examples=1,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
