@@ -18,6 +18,7 @@ import pytest
 
 from tests.chromium import find_chromium, opened, render
 from tests.engine.publication_fixtures import small_count_pack
+from tests.test_roll_up import bme_cluster_rows
 
 pytestmark = pytest.mark.skipif(
     find_chromium() is None,
@@ -76,14 +77,7 @@ def test_the_demo_report_shows_the_band_clusters_of_every_year(demo_pack: Path) 
     # workforce's clusters for every year, each BME share as the pack publishes it, and in the
     # latest year's band chart a cluster line follows the bands of a cluster with a share withheld
     out = demo_pack  # wres demo --years 2023-2024
-    table = pl.read_csv(out / "publish" / "indicators.csv", infer_schema_length=None).filter(
-        pl.col("indicator") == 1,
-        pl.col("band") == "All",
-        pl.col("band_cluster") != "All",
-        pl.col("staff_group") == "All",
-        pl.col("site") == "All",
-        pl.col("group") == "BME",
-    )
+    table = bme_cluster_rows(out).filter(pl.col("staff_group") == "All")
     published = {
         (str(r["year"]), r["band_cluster"]): f"{100 * r['rate']:.1f}%"
         for r in table.filter(pl.col("rate").is_not_null()).iter_rows(named=True)

@@ -27,6 +27,17 @@ COUNTS = ("numerator", "denominator", "reference_numerator", "reference_denomina
 NAMES = ("indicator", "variant", "year", "board", "group", "reference_group")
 
 
+def bme_cluster_rows(pack: Path) -> pl.DataFrame:
+    """Indicator 1's BME rows by band cluster (every site), as ``pack`` publishes them."""
+    return pl.read_csv(pack / "publish" / "indicators.csv", infer_schema_length=None).filter(
+        pl.col("indicator") == 1,
+        pl.col("band") == "All",
+        pl.col("band_cluster") != "All",
+        pl.col("site") == "All",
+        pl.col("group") == "BME",
+    )
+
+
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     tmp = tmp_path_factory.mktemp("roll_up")
@@ -98,13 +109,7 @@ def test_clusters_left_out_of_the_system_would_leak(
 
 def test_the_workbook_lists_each_cluster_after_its_bands(pair: tuple[Path, Path]) -> None:
     pack, _ = pair
-    table = pl.read_csv(pack / "publish" / "indicators.csv", infer_schema_length=None).filter(
-        pl.col("indicator") == 1,
-        pl.col("band") == "All",
-        pl.col("band_cluster") != "All",
-        pl.col("site") == "All",
-        pl.col("group") == "BME",
-    )
+    table = bme_cluster_rows(pack)
     published = {
         (r["year"], r["staff_group"], r["band_cluster"]): r["denominator"]
         for r in table.iter_rows(named=True)
