@@ -169,6 +169,28 @@ def optimal_suppression(tables: LinkedTables, policy: Policy, time_limit: float)
     return bound if optimal else None
 
 
+def _capacity_cut(
+    matrix: sp.csr_array, row: int, at: int, *, slack: np.ndarray, hideable: np.ndarray, need: float
+) -> np.ndarray:
+    """A cut of relation ``row`` for its ``at``-th cell p. Along the relation, p moves up only
+    as far as the withheld cells on its side of it move down (each at most its slack) or any
+    withheld cell on the other side moves up; it moves down at most its own slack. So when
+    its slack s_p is below the room R it needs, its cells must let it move up R - s_p:
+    ``sum_same min(s_j, R - s_p) / (R - s_p) z_j + sum_other z_j >= 1`` (with every
+    coefficient 1, the cut "a primary cell is not alone withheld in a relation")."""
+    lo, hi = matrix.indptr[row], matrix.indptr[row + 1]
+    members, signs = matrix.indices[lo:hi], np.sign(matrix.data[lo:hi])
+    p = int(members[at])
+    up = need - float(slack[p])
+    cut = np.zeros(matrix.shape[1])
+    others = (members != p) & hideable[members]
+    same = others & (signs == signs[at])
+    cut[members[others]] = 1.0
+    if up > 0:
+        cut[members[same]] = np.minimum(slack[members[same]], up) / up
+    return cut
+
+
 def lower_bound(tables: LinkedTables, policy: Policy, seconds: float) -> tuple[int, bool]:
     """The fewest withheld cells of the last master problem solved in ``seconds`` (each is a
     lower bound of the optimum), and whether it was the optimum (no cut left to add).
@@ -177,8 +199,9 @@ def lower_bound(tables: LinkedTables, policy: Policy, seconds: float) -> tuple[i
     primary's largest moves give, from the duals, a valid cut: for any withheld set z, the
     largest move up is at most sum_j z_j (slack_j max(d_j, 0) + R [d_j < 0]) (R where a cell
     with negative reduced cost would let it grow without limit), so
-    cut_up(z) + cut_down(z) >= R is necessary. Also: a primary cell cannot be alone withheld in
-    a relation. Iterate until the candidate protects every primary cell.
+    cut_up(z) + cut_down(z) >= R is necessary. From the start: each relation's capacity cut
+    for each primary cell in it (:func:`_capacity_cut`). Iterate until the candidate protects
+    every primary cell.
     """
     matrix = sp.csr_array(tables.constraints.matrix)
     values = tables.values
@@ -191,10 +214,10 @@ def lower_bound(tables: LinkedTables, policy: Policy, seconds: float) -> tuple[i
     cuts: list[np.ndarray] = []
     for r in range(matrix.shape[0]):
         members = matrix.indices[matrix.indptr[r] : matrix.indptr[r + 1]]
-        for p in members[primary[members]]:
-            row = np.zeros(n)
-            row[members[(members != p) & hideable[members]]] = 1.0
-            cuts.append(row)
+        cuts.extend(
+            _capacity_cut(matrix, r, at, slack=slack, hideable=hideable, need=need)
+            for at in np.flatnonzero(primary[members]).tolist()
+        )
     bounds = Bounds(np.where(primary, 1.0, 0.0), np.where(hideable, 1.0, 0.0))
     start = time.perf_counter()
     best = int(primary.sum())
