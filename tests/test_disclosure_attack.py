@@ -11,7 +11,6 @@ recruits among the appointed: the standard figure minus the one without them).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,25 +49,7 @@ def reader_policy(name: str) -> Policy:
     )
 
 
-def judged(
-    tmp: Path,
-    *,
-    trusts: int,
-    years: Sequence[int],
-    seed: int,
-    by: Sequence[str],
-    source: str,
-    standard: str,
-    policy: str,
-) -> Verdict:
-    data = synthetic(tmp / "data", trusts=trusts, years=years, seed=seed)
-    if source == "counts":
-        inputs = ["--counts", str(counts_file(data, tmp / "counts.csv"))]
-    else:
-        inputs = record_inputs(data)
-    pack, truth = run_pair(
-        inputs, tmp / "out", by=by, policy=policy, extra=["--standard", standard]
-    )
+def judged(pack: Path, truth: Path, standard: str, policy: str) -> Verdict:
     verdict = attack(pack, truth, standard, reader_policy(policy))
     # no rate, ratio, interval or p-value beside a count it would give away
     assert derived_beside_withheld(verdict.table).is_empty()
@@ -104,6 +85,34 @@ CASES = st.builds(
 )
 
 
+def run_case(tmp: Path, case: Case) -> tuple[Path, Path]:
+    """``case``'s pack and the same run with nothing withheld."""
+    data = synthetic(tmp / "data", trusts=case.trusts,
+                     years=range(case.first, case.first + case.span), seed=case.seed)  # fmt: skip
+    # a counts file holds ethnicity counts only: WDES packs are run from records
+    if case.source == "counts" and case.standard != "wdes":
+        inputs = ["--counts", str(counts_file(data, tmp / "counts.csv"))]
+    else:
+        inputs = record_inputs(data)
+    return run_pair(inputs, tmp / "out", by=case.by, policy=case.policy,
+                    extra=["--standard", case.standard])  # fmt: skip
+
+
+#: Packs run once for the tests that only read them (the attack, the reader's knowledge).
+_PACKS: dict[Case, tuple[Path, Path]] = {}
+
+
+def packs(factory: pytest.TempPathFactory, case: Case) -> tuple[Path, Path]:
+    """``run_case`` once for every test that asks for ``case`` (none patches the run)."""
+    if case not in _PACKS:
+        _PACKS[case] = run_case(factory.mktemp("attack"), case)
+    return _PACKS[case]
+
+
+#: The first fixed example: two trusts over two years, by site and by band, from records.
+TWO_TRUSTS = Case(2, 2023, 2, 3, ("site", "band"), "records", "wres", "wres-default")
+
+
 @settings(
     max_examples=1,
     deadline=None,
@@ -111,34 +120,24 @@ CASES = st.builds(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(case=CASES)
-@example(case=Case(2, 2023, 2, 3, ("site", "band"), "records", "wres", "wres-default"))
+@example(case=TWO_TRUSTS)
 @example(case=Case(2, 2023, 2, 3, ("site", "band"), "counts", "wres", "nhs-digital"))
 @example(case=Case(1, 2021, 2, 5, ("site,band",), "records", "wdes", "ons-10-5"))
 def test_no_withheld_count_can_be_narrowed_below_the_requirement(
     tmp_path_factory: pytest.TempPathFactory, case: Case
 ) -> None:
-    # a counts file holds ethnicity counts only: WDES packs are run from records
-    source = "records" if case.standard == "wdes" else case.source
-    verdict = judged(
-        tmp_path_factory.mktemp("attack"),
-        trusts=case.trusts,
-        years=range(case.first, case.first + case.span),
-        seed=case.seed,
-        by=case.by,
-        source=source,
-        standard=case.standard,
-        policy=case.policy,
-    )
+    pack, truth = packs(tmp_path_factory, case)
+    verdict = judged(pack, truth, case.standard, case.policy)
     assert len(verdict.judged) > 0  # something was withheld and judged
     assert verdict.failures == []
 
 
-def test_the_readers_knowledge_holds_for_the_true_counts(tmp_path: Path) -> None:
+def test_the_readers_knowledge_holds_for_the_true_counts(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
     # every relation the attacker assumes is true of the unprotected table (else the attack
     # would prove nothing): the true counts, completed with the classes no row shows, solve it
-    data = synthetic(tmp_path / "data", trusts=2, years=[2023, 2024], seed=3)
-    pack, truth = run_pair(record_inputs(data), tmp_path / "out", by=["site", "band"],
-                           policy="wres-default")  # fmt: skip
+    pack, truth = packs(tmp_path_factory, TWO_TRUSTS)
     system, _ = build(pack, "wres", reader_policy("wres-default"))
     values = true_counts(truth, "wres")
     known = np.array([values.get(k, np.nan) for k in system.keys])
@@ -151,8 +150,8 @@ def test_the_attacker_finds_what_a_protection_without_linked_measures_leaves(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(engine.pipeline, "declarations", unlinked)
-    verdict = judged(tmp_path, trusts=2, years=[2023, 2024], seed=6, by=["site", "band"],
-                     source="records", standard="wres", policy="wres-default")  # fmt: skip
+    case = Case(2, 2023, 2, 6, ("site", "band"), "records", "wres", "wres-default")
+    verdict = judged(*run_case(tmp_path, case), case.standard, case.policy)
     leaked = {key[0] for key, *_ in verdict.failures}
     # withheld counts narrowed through the subset relation, and the international recruits
     # appointed (the standard figure minus the one without them) recovered

@@ -12,6 +12,7 @@ counts, so the test can fail.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ import pytest
 
 import rules.run_protection
 from rules.secondary import Protection
-from tests.attacker.inputs import record_inputs, run_pair, synthetic
+from tests.attacker.inputs import record_inputs, run_pack, run_pair, synthetic
 from tests.attacker.solve import completed, infer
 from tests.attacker.system import NOT_CUTS, Key, _counts, build, read_indicators
 from tests.attacker.verdict import true_counts
@@ -69,32 +70,29 @@ def recovered_above_range(pack: Path, truth_pack: Path) -> list[tuple[Key, int]]
     return [(system.keys[i], int(x0[i])) for i in large if inference.low[i] == inference.high[i]]
 
 
-def pack_pair(tmp: Path, *, seed: int) -> tuple[Path, Path]:
-    data = synthetic(tmp / "data", trusts=1, years=range(2022, 2024), seed=seed)
-    return run_pair(record_inputs(data), tmp / "out", by=["site", "band"], policy=POLICY)
+#: seed 2: without the last step the attacker recovers withheld counts exactly
+SEED = 2
+BY = ("site", "band")
 
 
-def test_no_withheld_count_above_the_range_is_recoverable(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # seed 2: without the last step the attacker recovers withheld counts exactly
-    pack, truth = pack_pair(tmp_path / "now", seed=2)
-    assert recovered_above_range(pack, truth) == []
-    manifest = json.loads((pack / "restricted" / "manifest.json").read_text())
-    published = manifest["secondary_protection"]["published_recoverable"]
-    with monkeypatch.context() as patch:
-        patch.setattr(rules.run_protection, "published_when_known", lambda p: p)
-        before, truth = pack_pair(tmp_path / "before", seed=2)
-    found = recovered_above_range(before, truth)
-    # the counts the run published are among those the attacker recovers without the step
-    assert len(found) >= published > 0, (found, published)
+def inputs(tmp: Path) -> list[str]:
+    return record_inputs(synthetic(tmp / "data", trusts=1, years=range(2022, 2024), seed=SEED))
 
 
-def test_the_exact_intervals_find_what_propagation_finds(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # the second way of finding recoverable cells (an exact interval by linear programme),
-    # checked against the first: with no propagation at all, it finds the same cells
+@dataclass(frozen=True)
+class Now:
+    """The pack as the run protects it now and the same run with nothing withheld, with the
+    protections the run's last step (``published_when_known``) was given, in order."""
+
+    pack: Path
+    truth: Path
+    protections: list[Protection]
+
+
+@pytest.fixture(scope="module")
+def now(tmp_path_factory: pytest.TempPathFactory) -> Now:
+    """Run once for both tests (they only read it)."""
+    tmp = tmp_path_factory.mktemp("now")
     captured: list[Protection] = []
     step = rules.run_protection.published_when_known
 
@@ -102,11 +100,37 @@ def test_the_exact_intervals_find_what_propagation_finds(
         captured.append(protection)
         return step(protection)
 
-    monkeypatch.setattr(rules.run_protection, "published_when_known", capture)
-    pack_pair(tmp_path, seed=2)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rules.run_protection, "published_when_known", capture)
+        pack, truth = run_pair(inputs(tmp), tmp / "out", by=BY, policy=POLICY)
+    return Now(pack, truth, captured)
+
+
+def test_no_withheld_count_above_the_range_is_recoverable(
+    now: Now, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert recovered_above_range(now.pack, now.truth) == []
+    manifest = json.loads((now.pack / "restricted" / "manifest.json").read_text())
+    published = manifest["secondary_protection"]["published_recoverable"]
+    with monkeypatch.context() as patch:
+        patch.setattr(rules.run_protection, "published_when_known", lambda p: p)
+        # the same inputs protected without the last step; their true counts are now.truth
+        # (with nothing withheld, the last step has nothing to publish)
+        before = run_pack(inputs(tmp_path), tmp_path / "before", by=BY, policy=POLICY)
+    found = recovered_above_range(before, now.truth)
+    # the counts the run published are among those the attacker recovers without the step
+    assert len(found) >= published > 0, (found, published)
+
+
+def test_the_exact_intervals_find_what_propagation_finds(
+    now: Now, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the second way of finding recoverable cells (an exact interval by linear programme),
+    # checked against the first: with no propagation at all, it finds the same cells
+    step = rules.run_protection.published_when_known
     # the protected pack's whole run: its organisation level comes first (the run with nothing
     # withheld after both)
-    protection = max(captured[:2], key=lambda p: p.tables.n_cells)
+    protection = max(now.protections[:2], key=lambda p: p.tables.n_cells)
     both = step(protection)
     assert both.recovered > 0
     monkeypatch.setattr(

@@ -99,6 +99,18 @@ def counts_file(data: Path, out: Path) -> Path:
     return out
 
 
+def run_pack(
+    inputs: Sequence[str], out: Path, *, by: Sequence[str], policy: str, extra: Sequence[str] = ()
+) -> Path:
+    """``wres run`` of ``inputs`` under ``policy`` into ``out``."""
+    args = ["run", *inputs, "--policy", policy, *extra, "--out", str(out), "-q"]
+    for column in by:
+        args += ["--by", column]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return out
+
+
 def run_pair(
     inputs: Sequence[str], out: Path, *, by: Sequence[str], policy: str, extra: Sequence[str] = ()
 ) -> tuple[Path, Path]:
@@ -106,15 +118,8 @@ def run_pair(
     off = out / "off.toml"
     out.mkdir(parents=True, exist_ok=True)
     off.write_text(OFF, encoding="utf-8")
-    packs = []
-    for name, chosen in (("pack", policy), ("truth", str(off))):
-        args = ["run", *inputs, "--policy", chosen, *extra, "--out", str(out / name), "-q"]
-        for column in by:
-            args += ["--by", column]
-        result = CliRunner().invoke(app, args)
-        assert result.exit_code == 0, result.output
-        packs.append(out / name)
-    return packs[0], packs[1]
+    pack = run_pack(inputs, out / "pack", by=by, policy=policy, extra=extra)
+    return pack, run_pack(inputs, out / "truth", by=by, policy=str(off), extra=extra)
 
 
 def record_inputs(data: Path) -> list[str]:

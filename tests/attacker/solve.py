@@ -2,15 +2,17 @@
 can be, with HiGHS.
 
 The published counts are fixed and substituted. From one whole-number solution of what is
-left (the caller's, or one found by integer programming), each count to judge is first pushed
-down and up over the unknowns near it, every other unknown held where the solution has it: a
-linear programme over the unknowns within a few relations of the count, then further out. Its
-optimum, when in whole numbers, is a solution of the whole system (the unknowns held keep every
-relation they are in), so the count surely reaches that value. A count shown to reach the
-withheld range and to range over enough values, or shown to be above the range, is settled.
-Every other count gets its exact least and greatest values over its whole component (the
-unknowns linked to it by relations): by linear programme, kept in HiGHS and re-solved from its
-last basis for each count; where the optimum is not in whole numbers, by integer programme
+left (the caller's, or one found by integer programming), the counts to judge are first pushed
+together over their components, round after round while a round settles any (a whole-number
+optimum is a solution, so every count reaches its value there). Each count still open is then
+pushed down and up over the unknowns near it, every other unknown held where the solution has
+it: a linear programme over the unknowns within a few relations of the count, then further
+out. Its optimum, when in whole numbers, is a solution of the whole system (the unknowns held
+keep every relation they are in), so the count surely reaches that value. A count shown to
+reach the withheld range and to range over enough values, or shown to be above the range, is
+settled. Every other count gets its exact least and greatest values over its whole component
+(the unknowns linked to it by relations): by linear programme, kept in HiGHS and re-solved from
+its last basis for each count; where the optimum is not in whole numbers, by integer programme
 (``scipy.optimize.milp``).
 """
 
@@ -33,6 +35,10 @@ BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 #: Neighbourhoods of the first pushes: (relations crossed, unknowns at most).
 NEAR: tuple[tuple[int, int], ...] = ((3, 1_000), (5, 10_000))
+#: HiGHS's simplex_strategy: dual simplex (its default) for the pushes, primal simplex for one
+#: count's least or greatest value over its component (from one count to the next only the
+#: objective changes, so the last basis stays feasible and primal simplex goes on from it).
+DUAL, PRIMAL = 1, 4
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,19 +103,25 @@ def _together(
 ) -> None:
     """The counts not yet settled pushed together over their whole components: those that
     need to rise up, those that need to reach the range down, then the other way round (one
-    programme settles many of them at once)."""
+    programme settles many of them at once); again over the counts still open (another
+    objective, another solution) while a round settles any."""
     open_ = [j for j in judges if not j.decided()]
-    for comp in sorted({int(problem.label[j.i]) for j in open_}):
-        mine = [j for j in open_ if problem.label[j.i] == comp]
-        whole = problem.component(mine[0].i)
-        for direction in (1.0, -1.0):
-            weights = {
-                j.i: direction * (-1.0 if x0[j.i] <= policy.at_most else 1.0)
-                for j in mine
-                if not j.decided()
-            }
-            if weights:
-                whole.push(weights, state)
+    while open_:
+        for comp in sorted({int(problem.label[j.i]) for j in open_}):
+            mine = [j for j in open_ if problem.label[j.i] == comp]
+            whole = problem.component(mine[0].i)
+            for direction in (1.0, -1.0):
+                weights = {
+                    j.i: direction * (-1.0 if x0[j.i] <= policy.at_most else 1.0)
+                    for j in mine
+                    if not j.decided()
+                }
+                if weights:
+                    whole.push(weights, state)
+        still = [j for j in open_ if not j.decided()]
+        if len(still) == len(open_):
+            return
+        open_ = still
 
 
 def _near(problem: _Problem, judge: _Judge, x0: FloatArray) -> None:
@@ -334,6 +346,7 @@ class _Component:
         self.highs.changeColsCost(
             len(self.members), np.arange(len(self.members), dtype=np.int32), cost
         )
+        self.highs.setOptionValue("simplex_strategy", DUAL)
         self.highs.run()
         if self.highs.getModelStatus() == highspy.HighsModelStatus.kOptimal:
             x = np.asarray(self.highs.getSolution().col_value)
@@ -368,6 +381,7 @@ class _Component:
                 self.highs.changeColCost(self.costed, 0.0)
             self.highs.changeColCost(j, sign)
             self.costed = j
+            self.highs.setOptionValue("simplex_strategy", PRIMAL)
             self.highs.run()
             status = self.highs.getModelStatus()
             if status != highspy.HighsModelStatus.kOptimal:

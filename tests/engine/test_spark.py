@@ -78,6 +78,9 @@ def spark() -> Iterator[Any]:
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.sql.files.maxPartitionBytes", SPLIT_BYTES)
         .config("spark.sql.files.openCostInBytes", "0")
+        # a JVM for a few minutes of small jobs: its quick compiler only (the optimising one
+        # costs more than it gains here) and the serial garbage collector
+        .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
