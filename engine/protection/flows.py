@@ -332,9 +332,12 @@ def cleaned(
     moves.warm()
     needing = np.flatnonzero(hidden & (need > 0))
     for q in needing.tolist():
-        for amount, cells, move in moves.largest([(q, 0), (q, 1)], cap=float(need[q])):
-            if amount > EPSILON:
-                moves.credit(cells, move, need > 0)
+        for d in (0, 1):  # up first; down only while short (another cell's move may do)
+            if moves.room.get(q, np.zeros(2)).sum() >= need[q] - EPSILON:
+                break
+            for amount, cells, move in moves.largest([(q, d)], cap=float(need[q])):
+                if amount > EPSILON:
+                    moves.credit(cells, move, need > 0)
     short = [
         q for q in needing.tolist() if moves.room.get(q, np.zeros(2)).sum() < need[q] - EPSILON
     ]
@@ -396,6 +399,9 @@ def _new_proofs(
     trial: list[tuple[IntArray, FloatArray]] = []
     for q, d in jobs:
         rest = 1 - d
+        if (q, rest) in found and found[(q, rest)][0] >= need_of[q] - EPSILON:
+            found[(q, d)] = (0.0, np.zeros(0, np.int64))  # one direction is room enough
+            continue
         if rest not in short[q]:
             other = float(moves.room[q][rest])
         else:
