@@ -517,11 +517,21 @@ def _cleaned(
         fixed=task.primary | task.absent | before,
         need=room,
         cost=task.cost,
+        proofs=[_as_move(w, int(room.max())) for w in witnesses],
     )
     out &= ~task.absent
     task.progress(CLEANING, 1, 1)
     free = out | task.absent
     return out, [w for w in witnesses if free[w.cells].all()]
+
+
+def _as_move(witness: Witness, reach: int) -> tuple[IntArray, npt.NDArray[np.float64]]:
+    """A witness as a move of the cleanup; a ray (it may go on for ever) taken ``reach`` far."""
+    scale = max(reach, 1) if witness.ray else 1
+    cells, at = np.unique(witness.cells.astype(np.int64), return_inverse=True)
+    deltas = np.bincount(at, weights=witness.deltas.astype(np.float64), minlength=len(cells))
+    moved = np.asarray(deltas * scale, dtype=np.float64)
+    return cells, moved
 
 
 def _patterns(

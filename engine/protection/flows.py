@@ -22,6 +22,7 @@ and the product-pattern search (``engine.protection.patterns``) above that.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import highspy
@@ -320,15 +321,21 @@ def cleaned(
     fixed: BoolArray,
     need: FloatArray,
     cost: IntArray,
+    proofs: Sequence[tuple[IntArray, FloatArray]] = (),
 ) -> BoolArray:
     """A withheld set (another method's: the product patterns) with every cell published again
     that no cell needs: the cleanup of :func:`protect_by_moves` from a pattern instead of from
     the lifting programmes. ``fixed``: withheld cells never published again (the primaries, the
     cells withheld before, those no one publishes); ``need``: the room (up plus down) each cell
-    must keep, 0 for none. Each cell that needs room first gets its largest moves up and down
-    within ``hidden``; a cell that has not that room to start with keeps whatever it has, and
-    the cells its moves go through stay withheld (the audit and its repairs judge it)."""
+    must keep, 0 for none. ``proofs``: moves already known (the pattern's own, as cells and
+    how far each moves), each checked here and kept when it holds. Each cell that needs room
+    and has not enough from them gets its largest moves up and down within ``hidden``; a cell
+    that has not that room even so keeps whatever it has, and the cells its moves go through
+    stay withheld (the audit and its repairs judge it)."""
     moves = _Moves(matrix, (values - lower).astype(np.float64), hidden.copy())
+    for cells, move in proofs:
+        if _holds(moves, cells, move):
+            moves.credit(cells, move, need > 0)
     moves.warm()
     needing = np.flatnonzero(hidden & (need > 0))
     for q in needing.tolist():
@@ -354,6 +361,15 @@ def cleaned(
     _cleanup(moves, protected, need_of, cost)
     out: BoolArray = moves.hidden
     return out
+
+
+def _holds(moves: _Moves, cells: IntArray, move: FloatArray) -> bool:
+    """Is moving ``cells`` by ``move`` a move: every relation kept, only withheld cells moved,
+    none below its least value?"""
+    if not len(cells) or not moves.hidden[cells].all() or (move < -moves.slack[cells]).any():
+        return False
+    residual = moves.matrix[:, cells] @ move
+    return bool((np.abs(residual) <= EPSILON).all())
 
 
 def _cleanup(
@@ -465,7 +481,7 @@ def _proofs_broken_by(
     moves: _Moves, need_of: dict[int, float], cell: int
 ) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
     """The primaries whose proofs move ``cell`` (with those directions), and among them the
-    ones left short by their other proofs (with every direction lacking a proof)."""
+    ones left short by their other proofs (with both directions, to be solved again)."""
     broken: dict[int, list[int]] = {}
     for (q, d), cells in moves.uses.items():
         if cell in set(cells.tolist()):
@@ -474,5 +490,7 @@ def _proofs_broken_by(
     for q, dirs in broken.items():
         unproved = [d for d in (0, 1) if d in dirs or (q, d) not in moves.uses]
         if sum(moves.room[q][d] for d in (0, 1) if d not in unproved) < need_of[q] - EPSILON:
-            short[q] = unproved
+            # both directions again: the proof kept may move the cell less than it can go (a
+            # pattern's), and the cell is judged by how far it can go, not by its old proof
+            short[q] = [0, 1]
     return broken, short
