@@ -3,9 +3,11 @@ patterns alone, a GAUSS-like elimination and a lower bound of the optimum (issue
 
 Run with ``python -m pytest benchmarks/test_bench_cleanup.py --benchmark-enable -s``
 (``WRES_BOUND_SECONDS``: how long the lower bound may take per table, default 300).
-Tables: issue 6's shape B (19 categories in 5 groups x 9 bands x 6 sites, 1,750 cells), counts
-1-4 withheld, with 2 and with 5 values required. Timed in the same run: ``protect`` as it
-runs by default (patterns, then the cleanup) and the patterns alone. Compared:
+Tables of issue 19's shape (19 categories in 5 groups x 9 bands x sites, with every total):
+issue 6's B (6 sites, 1,750 cells) with 2 and with 5 values required, and B with 13 and with
+27 sites (3,500 and 7,000 cells, staff in proportion) with 2; counts 1-4 withheld. Timed in
+the same run: ``protect`` as it runs by default (patterns, then the cleanup) and the patterns
+alone. Compared:
 
 - GAUSS-like elimination (``benchmarks/gauss_like.py``, after sdcTable's ``GAUSS``), with 2
   values required: it protects against exact recovery by linear algebra only, so the audit
@@ -17,8 +19,9 @@ runs by default (patterns, then the cleanup) and the patterns alone. Compared:
   allows: each round's optimum is a bound.
 
 Checked: both certificates pass; the cleaned pattern withholds fewer cells than the patterns
-alone; the GAUSS-like pattern leaves primary cells recoverable. Printed: cells, times, their
-ratio, and the gap to the bound (the issue's target is 10%: not reached, see the README).
+alone; with 2 values required (the issue's setting) it is within 10% of the bound; the
+GAUSS-like pattern (on B) leaves primary cells recoverable. Printed: cells, times, their ratio,
+and the gap to the bound (with 5 values required B is not yet within 10%: docs/disclosure.md).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ import pytest
 
 from benchmarks.gauss_like import gauss_like
 from benchmarks.test_bench_protect import lower_bound
-from engine.protection.synthetic import synthetic_table
+from engine.protection.synthetic import Shape, synthetic_table
 from rules.audit import audit, knowledge
 from rules.policy import Policy, policy_from_toml
 from rules.secondary import Protection, ProtectSettings, primary_cells, protect
@@ -46,11 +49,24 @@ def _policy(need: int) -> Policy:
     )
 
 
-@pytest.mark.parametrize("need", [2, 5])
+#: Issue 19's shape (19 categories in 5 groups x 9 bands x sites) at 1,750, 3,500 and 7,000
+#: cells: B, and B with 13 and 27 sites (staff in proportion, so each site is as large).
+SHAPES = {
+    "B": Shape("B", detailed=True, sites=6, years=0, staff=20_000),
+    "B13": Shape("B13", detailed=True, sites=13, years=0, staff=43_333),
+    "B27": Shape("B27", detailed=True, sites=27, years=0, staff=90_000),
+}
+
+
+@pytest.mark.parametrize(
+    ("shape", "need"),
+    [("B", 2), ("B", 5), ("B13", 2), ("B27", 2)],
+    ids=["B-2", "B-5", "B13-2", "B27-2"],
+)
 def test_the_cleaned_pattern_against_the_patterns_gauss_and_the_bound(
-    benchmark: pytest.FixtureRequest, need: int
+    benchmark: pytest.FixtureRequest, shape: str, need: int
 ) -> None:
-    tables = synthetic_table("B", 1)
+    tables = synthetic_table(SHAPES[shape], 1)
     policy = _policy(need)
     alone = ProtectSettings(method="patterns", cleanup_up_to=0)
     protect(tables, policy, settings=alone)  # compile the kernels
@@ -67,7 +83,7 @@ def test_the_cleaned_pattern_against_the_patterns_gauss_and_the_bound(
     bound, optimal = lower_bound(tables, policy, BOUND_SECONDS)
     withheld = int(result.hidden.sum())
     print(
-        f"\nB, {need} values: {tables.n_cells} cells, {int(result.primary.sum())} primary; "
+        f"\n{shape}, {need} values: {tables.n_cells} cells, {int(result.primary.sum())} primary; "
         f"patterns alone {int(fast.secondary.sum())} secondary in {fast_seconds:.1f} s, "
         f"cleaned {int(result.secondary.sum())} in {seconds:.1f} s "
         f"({seconds / fast_seconds:.0f}x the time); lower bound of the optimum {bound} withheld "
@@ -76,6 +92,8 @@ def test_the_cleaned_pattern_against_the_patterns_gauss_and_the_bound(
         f"{100 * (int(fast.hidden.sum()) - bound) / bound:.1f}% above"
     )
     if need == 2:
+        assert withheld <= 1.10 * bound  # issue 19: within 10% of the optimum's lower bound
+    if (shape, need) == ("B", 2):
         primary = primary_cells(tables, policy)
         gauss = gauss_like(tables, primary, tables.values == 0)
         cert = audit(tables, knowledge(policy, tables.values, gauss), policy)

@@ -63,7 +63,7 @@ from engine.progress import (
     silent,
 )
 from engine.protection._kernels import INF
-from engine.protection.flows import cleaned, protect_by_moves
+from engine.protection.flows import CLEANUP_WORK, cleaned, protect_by_moves
 from engine.protection.intervals import EXACT_LIMIT
 from engine.protection.local import DEPTH, NEIGHBOURHOOD, Move, System, repair
 from engine.protection.patterns import (
@@ -114,13 +114,14 @@ REASONS: dict[ProtectionRule, str] = {
 }
 
 
-#: Patterns of tables up to this many cells are cleaned up (``ProtectSettings.cleanup_up_to``).
-#: Measured on table B (1,750 cells, counts 1-4 withheld): 5 values required, 495 secondary
-#: cells withheld by the patterns alone (1 s), 295 after the cleanup (25 s on a busy machine);
-#: 2 values, 318 and 195 (11 s). Its cost grows with the secondary cells times the withheld
-#: cells: on table C (7,000 cells, 2,416 secondary) it ran over 5 minutes, so larger tables keep
-#: the patterns as found.
-CLEANUP_UP_TO = 2_000
+#: Patterns of tables up to this many cells are cleaned up (``ProtectSettings.cleanup_up_to``),
+#: within the cleanup's work limit (``ProtectSettings.cleanup_work``). Measured with 2 values
+#: required (counts 1-4 withheld) on issue 19's shape, 19 categories in 5 groups x 9 bands x
+#: sites: 1,750 cells (B), 318 secondary cells withheld by the patterns alone, 195 after the
+#: cleanup (5-10 s); 3,500 cells, 474 and 311 (34 s); 7,000 cells, 1,023 and 612 (409 s on a
+#: busy machine). Table C (7,000 cells over three years and their total) reaches the work limit
+#: with few cells published again: its patterns' proofs move many cells each (docs).
+CLEANUP_UP_TO = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +145,10 @@ class ProtectSettings:
     #: secondary cell no cell's room needs is published again (linear programmes over the
     #: withheld cells only); 0: never
     cleanup_up_to: int = CLEANUP_UP_TO
+    #: how much the cleanup may solve before it stops (``engine.protection.flows.CLEANUP_WORK``:
+    #: each linear programme counts its withheld cells squared); the pattern is safe wherever
+    #: it stops, and the protection's notes say how many cells it did not try
+    cleanup_work: float = CLEANUP_WORK
     #: cost shapes the moves method tries (the best result is kept)
     moves_starts: int = 2
     #: a withheld cell the patterns do not prove gets a witness from a small problem around it
@@ -270,6 +275,8 @@ class _Task:
     withheld: BoolArray | None = None
     #: told how far the search, the audit and the repairs have got
     progress: Progress = silent
+    #: what the protection says of itself beside the audit's notes (the cleanup's stop)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def values(self) -> IntArray:
@@ -410,7 +417,7 @@ def protect(
         certificate=cert,
         figures=figures,
         knowledge=known,
-        notes=tuple(notes),
+        notes=tuple(task.notes + notes),
     )
 
 
@@ -509,7 +516,7 @@ def _cleaned(
     room = np.zeros(tables.n_cells, np.float64)
     room[order] = need
     before = _mask(task.withheld, tables.n_cells)
-    out = cleaned(
+    out, untried = cleaned(
         tables.constraints.matrix,
         values=task.values,
         lower=np.full(tables.n_cells, task.lowest, np.int64),
@@ -518,9 +525,14 @@ def _cleaned(
         need=room,
         cost=task.cost,
         proofs=[_as_move(w, int(room.max())) for w in witnesses],
+        work=task.settings.cleanup_work,
+        progress=task.progress,
     )
+    if untried:
+        task.notes.append(
+            f"cleanup stopped at its work limit: {untried} secondary cell(s) not tried again"
+        )
     out &= ~task.absent
-    task.progress(CLEANING, 1, 1)
     free = out | task.absent
     return out, [w for w in witnesses if free[w.cells].all()]
 

@@ -670,3 +670,24 @@ def test_a_cleaned_pattern_withholds_fewer_cells_and_stays_protected() -> None:
     assert (cleaned.primary == alone.primary).all()
     assert int(cleaned.hidden.sum()) < int(alone.hidden.sum())
     assert independent_check(table, cleaned.hidden, rule) == []
+
+
+def test_a_cleanup_stopped_at_its_work_limit_leaves_a_protected_pattern_and_says_so() -> None:
+    """The cleanup stops once its programmes pass ``cleanup_work``: every cell it published
+    before is still safe (the test's own attacker agrees), it has published fewer than the
+    whole cleanup, and the protection's notes say how many cells it did not try."""
+    table = synthetic_table(Shape("small", detailed=False, sites=3, years=0, staff=1500), 3)
+    rule = policy_from_toml(
+        "[primary]\nsuppress_if_count_at_most = 4\n[secondary]\nmin_attacker_interval = 3\n", "t"
+    )
+    alone = protect(table, rule, settings=ProtectSettings(method="patterns", cleanup_up_to=0))
+    whole = protect(table, rule, settings=ProtectSettings(method="patterns"))
+    # room for a few programmes only: each counts its withheld cells squared
+    few = float(alone.hidden.sum()) ** 2 * 3
+    stopped = protect(table, rule, settings=ProtectSettings(method="patterns", cleanup_work=few))
+    assert stopped.certificate.ok
+    assert independent_check(table, stopped.hidden, rule) == []
+    assert int(whole.hidden.sum()) < int(stopped.hidden.sum()) <= int(alone.hidden.sum())
+    (note,) = [n for n in stopped.notes if "work limit" in n]
+    assert int(note.split(": ")[1].split(" ")[0]) > 0
+    assert not any("work limit" in n for n in whole.notes)
