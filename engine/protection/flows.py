@@ -373,7 +373,7 @@ def cleaned(
         need_of[q] = 0.0  # judged by the audit, not here
     protected = np.zeros(len(values), np.bool_)
     protected[list(need_of)] = True
-    untried = _cleanup(moves, protected, need_of, cost, work, progress)
+    untried = _cleanup(moves, protected, need_of, cost, work=work, progress=progress)
     out: BoolArray = moves.hidden
     return out, untried
 
@@ -392,6 +392,7 @@ def _cleanup(
     primary: BoolArray,
     need_of: dict[int, float],
     cost: IntArray,
+    *,
     work: float = np.inf,
     progress: Progress = silent,
 ) -> int:
