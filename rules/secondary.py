@@ -275,8 +275,6 @@ class _Task:
     withheld: BoolArray | None = None
     #: told how far the search, the audit and the repairs have got
     progress: Progress = silent
-    #: what the protection says of itself beside the audit's notes (the cleanup's stop)
-    notes: list[str] = field(default_factory=list)
 
     @property
     def values(self) -> IntArray:
@@ -399,7 +397,7 @@ def protect(
         withheld=before,
         progress=progress,
     )
-    hidden, witnesses = _first_pattern(task)
+    hidden, witnesses, first_notes = _first_pattern(task)
     hidden |= before
     last_resort = task.hideable
     if keep is not None:
@@ -417,7 +415,7 @@ def protect(
         certificate=cert,
         figures=figures,
         knowledge=known,
-        notes=tuple(task.notes + notes),
+        notes=tuple(first_notes + notes),
     )
 
 
@@ -455,13 +453,14 @@ def _mask(cells: BoolArray | None, n: int) -> BoolArray:
     return np.zeros(n, np.bool_) if cells is None else cells.astype(np.bool_)
 
 
-def _first_pattern(task: _Task) -> tuple[BoolArray, list[Witness]]:
-    """The pattern search or the moves (see the module), smallest primary cells first."""
+def _first_pattern(task: _Task) -> tuple[BoolArray, list[Witness], list[str]]:
+    """The pattern search or the moves (see the module), smallest primary cells first; with
+    what the cleanup says of itself (where it stopped)."""
     tables, values = task.tables, task.values
     # the cells withheld before need proofs in this system as much as the primary cells
     prim_idx = np.flatnonzero(task.primary | _mask(task.withheld, tables.n_cells))
     if not len(prim_idx) or task.need <= 1:
-        return task.primary | _mask(task.withheld, tables.n_cells), []
+        return task.primary | _mask(task.withheld, tables.n_cells), [], []
     order = prim_idx[np.lexsort((tables.codes[prim_idx], values[prim_idx]))]
     # A withheld cell of at least N - 1 above the withheld range keeps N values whenever the
     # attacker cannot place it above the range (its interval reaches down into the range and up
@@ -475,7 +474,7 @@ def _first_pattern(task: _Task) -> tuple[BoolArray, list[Witness]]:
         small = len(prim_idx) * tables.n_cells <= task.settings.moves_limit
         method = "moves" if small else "patterns"
     if method == "moves":
-        return _best_of_moves(task, order, need, lowest), []
+        return _best_of_moves(task, order, need, lowest), [], []
     toll = KEEP_TOLL * int(np.median(task.cost))
     task.progress(SEARCHING, 0, None)
     free = task.absent | _mask(task.withheld, tables.n_cells)
@@ -502,15 +501,16 @@ def _first_pattern(task: _Task) -> tuple[BoolArray, list[Witness]]:
             task.progress(SEARCHING_AGAIN, len(again), len(again))
             witnesses += found
     if tables.n_cells <= task.settings.cleanup_up_to:
-        hidden, witnesses = _cleaned(task, hidden, witnesses, order, need)
-    return hidden, witnesses
+        return _cleaned(task, hidden, witnesses, order, need)
+    return hidden, witnesses, []
 
 
 def _cleaned(
     task: _Task, hidden: BoolArray, witnesses: list[Witness], order: IntArray, need: IntArray
-) -> tuple[BoolArray, list[Witness]]:
+) -> tuple[BoolArray, list[Witness], list[str]]:
     """The pattern with every secondary cell that no cell's room needs published again
-    (``engine.protection.flows.cleaned``), and the witnesses that still hold."""
+    (``engine.protection.flows.cleaned``), the witnesses that still hold, and a note when the
+    cleanup stopped at its work limit."""
     tables = task.tables
     task.progress(CLEANING, 0, None)
     room = np.zeros(tables.n_cells, np.float64)
@@ -528,13 +528,10 @@ def _cleaned(
         work=task.settings.cleanup_work,
         progress=task.progress,
     )
-    if untried:
-        task.notes.append(
-            f"cleanup stopped at its work limit: {untried} secondary cell(s) not tried again"
-        )
+    notes = [f"cleanup stopped at its work limit: {untried} secondary cell(s) not tried again"]
     out &= ~task.absent
     free = out | task.absent
-    return out, [w for w in witnesses if free[w.cells].all()]
+    return out, [w for w in witnesses if free[w.cells].all()], notes if untried else []
 
 
 def _as_move(witness: Witness, reach: int) -> tuple[IntArray, npt.NDArray[np.float64]]:

@@ -44,8 +44,8 @@ WITHHELD_COST = 1e-3
 #: How much a cleanup may solve by default: each programme counts its withheld cells squared,
 #: about 1e-8 s each on this machine (B, 621 withheld cells: 1,228 programmes, 5e8, 5 s; a
 #: 3,500-cell table, 1,404 withheld: 2,133 programmes, 4e9, 30 s; C, 3,642 withheld: 500
-#: programmes, 7e9, 85 s). Enough for a 7,000-cell table of two dimensions under a third (about
-#: 4e10); the pattern is safe wherever the cleanup stops.
+#: programmes, 7e9, 85 s). Enough for a 7,000-cell table of ethnicity x band x site (about
+#: 4.4e10); the pattern is safe wherever the cleanup stops.
 CLEANUP_WORK = 6e10
 #: Cost per unit moved in a largest-move programme: small beside the move itself, enough to
 #: prefer moves through few cells.

@@ -273,7 +273,7 @@ def test_the_fallback_protects_when_search_and_repair_are_not_allowed(
 ) -> None:
     """Never fail: with no search, no repair rounds and no ray, whole relations are withheld
     (S2) until the audit passes, and the decisions say so."""
-    monkeypatch.setattr(secondary, "_first_pattern", lambda task: (task.primary.copy(), []))
+    monkeypatch.setattr(secondary, "_first_pattern", lambda task: (task.primary.copy(), [], []))
     monkeypatch.setattr(secondary, "_rays", lambda *_: (np.zeros(0, np.int64), []))
     tables = grid([[3, 20, 30], [15, 25, 40], [12, 18, 22]])
     rule = policy(4, 5)
@@ -290,7 +290,7 @@ def test_the_fallback_withholds_the_totals_above_a_cell_first(
     """With no search and no repair rounds, the fallback gives the small count a ray: its row
     total, column total and grand total withheld with it, so that it can grow without limit
     (the independent attacker finds no upper bound), and the ray proves all four."""
-    monkeypatch.setattr(secondary, "_first_pattern", lambda task: (task.primary.copy(), []))
+    monkeypatch.setattr(secondary, "_first_pattern", lambda task: (task.primary.copy(), [], []))
     tables = grid([[3, 20, 30], [15, 25, 40], [12, 18, 22]])
     rule = policy(4, 5)
     result = protect(tables, rule, settings=ProtectSettings(repair_rounds=0))
@@ -303,7 +303,7 @@ def test_the_fallback_withholds_the_totals_above_a_cell_first(
 
 
 def test_a_repair_round_protects_without_the_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(secondary, "_first_pattern", lambda task: (task.primary.copy(), []))
+    monkeypatch.setattr(secondary, "_first_pattern", lambda task: (task.primary.copy(), [], []))
     tables = grid([[3, 20, 30], [15, 25, 40], [12, 18, 22]])
     rule = policy(4, 5)
     result = protect(tables, rule)
