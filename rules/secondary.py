@@ -63,7 +63,7 @@ from engine.progress import (
     silent,
 )
 from engine.protection._kernels import INF
-from engine.protection.flows import CLEANUP_WORK, cleaned, protect_by_moves
+from engine.protection.flows import CLEANUP_LIMITS, CleanupLimits, cleaned, protect_by_moves
 from engine.protection.intervals import EXACT_LIMIT
 from engine.protection.local import DEPTH, NEIGHBOURHOOD, Move, System, repair
 from engine.protection.patterns import (
@@ -115,12 +115,12 @@ REASONS: dict[ProtectionRule, str] = {
 
 
 #: Patterns of tables up to this many cells are cleaned up (``ProtectSettings.cleanup_up_to``),
-#: within the cleanup's work limit (``ProtectSettings.cleanup_work``). Measured with 2 values
+#: within the cleanup's limits (``ProtectSettings.cleanup``). Measured with 2 values
 #: required (counts 1-4 withheld) on issue 19's shape, 19 categories in 5 groups x 9 bands x
 #: sites: 1,750 cells (B), 318 secondary cells withheld by the patterns alone, 195 after the
 #: cleanup (5-10 s); 3,500 cells, 474 and 311 (34 s); 7,000 cells, 1,023 and 612 (409 s on a
-#: busy machine). Table C (7,000 cells over three years and their total) reaches the work limit
-#: with few cells published again: its patterns' proofs move many cells each (docs).
+#: busy machine; 130 s on a quiet one). Table C (7,000 cells over three years and their total)
+#: stops within seconds, its cleanup not paying (``CleanupLimits``).
 CLEANUP_UP_TO = 10_000
 
 
@@ -145,10 +145,10 @@ class ProtectSettings:
     #: secondary cell no cell's room needs is published again (linear programmes over the
     #: withheld cells only); 0: never
     cleanup_up_to: int = CLEANUP_UP_TO
-    #: how much the cleanup may solve before it stops (``engine.protection.flows.CLEANUP_WORK``:
-    #: each linear programme counts its withheld cells squared); the pattern is safe wherever
-    #: it stops, and the protection's notes say how many cells it did not try
-    cleanup_work: float = CLEANUP_WORK
+    #: when the cleanup stops: at a work limit, or once it stops paying (work counted, not
+    #: timed: ``engine.protection.flows.CleanupLimits``); the pattern is safe wherever it
+    #: stops, and the protection's notes say how many cells it did not try and why
+    cleanup: CleanupLimits = CLEANUP_LIMITS
     #: cost shapes the moves method tries (the best result is kept)
     moves_starts: int = 2
     #: a withheld cell the patterns do not prove gets a witness from a small problem around it
@@ -510,13 +510,13 @@ def _cleaned(
 ) -> tuple[BoolArray, list[Witness], list[str]]:
     """The pattern with every secondary cell that no cell's room needs published again
     (``engine.protection.flows.cleaned``), the witnesses that still hold, and a note when the
-    cleanup stopped at its work limit."""
+    cleanup stopped before trying every cell."""
     tables = task.tables
     task.progress(CLEANING, 0, None)
     room = np.zeros(tables.n_cells, np.float64)
     room[order] = need
     before = _mask(task.withheld, tables.n_cells)
-    out, untried = cleaned(
+    done = cleaned(
         tables.constraints.matrix,
         values=task.values,
         lower=np.full(tables.n_cells, task.lowest, np.int64),
@@ -525,13 +525,13 @@ def _cleaned(
         need=room,
         cost=task.cost,
         proofs=[_as_move(w, int(room.max())) for w in witnesses],
-        work=task.settings.cleanup_work,
+        limits=task.settings.cleanup,
         progress=task.progress,
     )
-    notes = [f"cleanup stopped at its work limit: {untried} secondary cell(s) not tried again"]
-    out &= ~task.absent
+    stopped = f"cleanup stopped {done.stopped}: {done.untried} secondary cell(s) not tried again"
+    out = done.hidden & ~task.absent
     free = out | task.absent
-    return out, [w for w in witnesses if free[w.cells].all()], notes if untried else []
+    return out, [w for w in witnesses if free[w.cells].all()], [stopped] if done.untried else []
 
 
 def _as_move(witness: Witness, reach: int) -> tuple[IntArray, npt.NDArray[np.float64]]:

@@ -41,15 +41,57 @@ BoolArray = npt.NDArray[np.bool_]
 EPSILON = 1e-7
 #: Cost per unit moved of a cell already withheld, relative to the cheapest new cell.
 WITHHELD_COST = 1e-3
-#: How much a cleanup may solve by default: each programme counts its withheld cells squared,
-#: about 1e-8 s each on this machine (B, 621 withheld cells: 1,228 programmes, 5e8, 5 s; a
-#: 3,500-cell table, 1,404 withheld: 2,133 programmes, 4e9, 30 s; C, 3,642 withheld: 500
-#: programmes, 7e9, 85 s). Enough for a 7,000-cell table of ethnicity x band x site (about
-#: 4.4e10); the pattern is safe wherever the cleanup stops.
-CLEANUP_WORK = 6e10
 #: Cost per unit moved in a largest-move programme: small beside the move itself, enough to
 #: prefer moves through few cells.
 SPARSITY_COST = 1e-4
+
+
+@dataclass(frozen=True, slots=True)
+class CleanupLimits:
+    """When the cleanup stops; the pattern is safe wherever it stops. Its work is counted, not
+    timed, so the result is the same on any machine: each linear programme counts its simplex
+    iterations times its rows, 2-5e-8 s each on this machine. Measured with 2 values required
+    (counts 1-4 withheld), cleaning up wholly: B (1,750 cells) 5.3e7 in all, 4e5 per cell
+    published; 3,500 cells of the same shape 3.8e8, 2.3e6 per cell; 7,000 cells (B27) 5.1e9,
+    1.2e7 per cell (never above 1.3e7 once past 1e8). C (7,000 cells over three years and their
+    total) had published nothing at 3e8 and 26 cells at 2.6e9, 1e8 per cell: its moves go
+    through four dimensions, each programme costs ten times B27's, and publishing one cell
+    breaks many proofs."""
+
+    #: the most work in all (B27 needs a quarter of it; about 10 minutes here)
+    work: float = 2e10
+    #: once past ``judged_after``, the cleanup stops when its work per cell published so far
+    #: passes this (about a second per cell here): it has stopped paying
+    per_cell: float = 4e7
+    judged_after: float = 1e8
+
+    def why_stop(self, work: float, published: int) -> str:
+        """Why a cleanup that has done ``work`` and published ``published`` cells stops now
+        ("" to go on)."""
+        if work > self.work:
+            return "at its work limit"
+        if work > self.judged_after and work > self.per_cell * published:
+            return (
+                f"where it stopped paying ({published} cell(s) published for {work:.2g} work,"
+                f" above {self.per_cell:.2g} a cell)"
+            )
+        return ""
+
+
+#: ``wres protect``'s cleanup of a pattern
+CLEANUP_LIMITS = CleanupLimits()
+#: the moves method's own cleanup runs to the end
+UNLIMITED = CleanupLimits(work=np.inf, per_cell=np.inf)
+
+
+@dataclass(frozen=True, slots=True)
+class Cleanup:
+    """What the cleanup did: the withheld cells after it, the secondary cells it did not try
+    and why it stopped before them ("" when it tried them all)."""
+
+    hidden: BoolArray
+    untried: int
+    stopped: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +112,7 @@ class _Moves:
         self.room: dict[int, FloatArray] = {}
         self.uses: dict[tuple[int, int], IntArray] = {}
         self.programmes = 0
-        #: the warm programmes' work: each counts its withheld cells squared (see
-        #: :data:`CLEANUP_WORK`)
+        #: the warm programme's work: simplex iterations times rows (see :class:`CleanupLimits`)
         self.work = 0.0
         #: the withheld cells' programme kept warm (:meth:`warm`): the cleanup only publishes
         self.programme: _Programme | None = None
@@ -105,8 +146,9 @@ class _Moves:
         proofs depend on any one cell."""
         if self.programme is not None:
             self.programmes += len(jobs)
-            self.work += len(jobs) * float(self.programme.open.sum()) ** 2
-            return [self.programme.largest(c, d, cap, excluded) for c, d in jobs]
+            found = [self.programme.largest(c, d, cap, excluded) for c, d in jobs]
+            self.work = self.programme.work
+            return found
         hidden = self.hidden.copy()
         if excluded >= 0:
             hidden[excluded] = False
@@ -158,6 +200,9 @@ class _Programme:
         sub = sp.csr_array(sub[np.flatnonzero(np.diff(sub.indptr) > 0)])
         a = sp.csr_array(sp.hstack([sub, -sub], format="csr"))
         self.k = k
+        self.rows = int(a.shape[0])
+        #: simplex iterations times rows, over every solve
+        self.work = 0.0
         self.upper = np.concatenate([np.full(k, np.inf), slack[self.cols]])
         self.open = np.ones(k, np.bool_)
         highs = highspy.Highs()  # type: ignore[no-untyped-call]
@@ -210,6 +255,7 @@ class _Programme:
             self._bounds(at, 0.0, min(self.upper[self.k + at], cap))
         self.highs.changeColCost(var, -1.0)
         self.highs.run()
+        self.work += float(self.highs.getInfo().simplex_iteration_count) * self.rows
         optimal = self.highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
         x = np.asarray(self.highs.getSolution().col_value) if optimal else None
         self.highs.changeColCost(var, SPARSITY_COST)
@@ -332,9 +378,9 @@ def cleaned(
     need: FloatArray,
     cost: IntArray,
     proofs: Sequence[tuple[IntArray, FloatArray]] = (),
-    work: float = np.inf,
+    limits: CleanupLimits = UNLIMITED,
     progress: Progress = silent,
-) -> tuple[BoolArray, int]:
+) -> Cleanup:
     """A withheld set (another method's: the product patterns) with every cell published again
     that no cell needs: the cleanup of :func:`protect_by_moves` from a pattern instead of from
     the lifting programmes. ``fixed``: withheld cells never published again (the primaries, the
@@ -343,9 +389,9 @@ def cleaned(
     how far each moves), each checked here and kept when it holds. Each cell that needs room
     and has not enough from them gets its largest moves up and down within ``hidden``; a cell
     that has not that room even so keeps whatever it has, and the cells its moves go through
-    stay withheld (the audit and its repairs judge it). ``work``: how much the cleanup may
-    solve (:data:`CLEANUP_WORK`); it stops there, every cell it has published still safe, and
-    says how many cells it did not try. ``progress`` is told the cells tried (stage
+    stay withheld (the audit and its repairs judge it). ``limits``: when the cleanup stops
+    (:class:`CleanupLimits`), every cell it has published still safe; it says how many cells it
+    did not try and why. ``progress`` is told the cells tried (stage
     :data:`engine.progress.CLEANING`)."""
     moves = _Moves(matrix, (values - lower).astype(np.float64), hidden.copy())
     for cells, move in proofs:
@@ -373,9 +419,8 @@ def cleaned(
         need_of[q] = 0.0  # judged by the audit, not here
     protected = np.zeros(len(values), np.bool_)
     protected[list(need_of)] = True
-    untried = _cleanup(moves, protected, need_of, cost, work=work, progress=progress)
-    out: BoolArray = moves.hidden
-    return out, untried
+    untried, why = _cleanup(moves, protected, need_of, cost, limits=limits, progress=progress)
+    return Cleanup(hidden=moves.hidden, untried=untried, stopped=why)
 
 
 def _holds(moves: _Moves, cells: IntArray, move: FloatArray) -> bool:
@@ -393,28 +438,33 @@ def _cleanup(
     need_of: dict[int, float],
     cost: IntArray,
     *,
-    work: float = np.inf,
+    limits: CleanupLimits = UNLIMITED,
     progress: Progress = silent,
-) -> int:
+) -> tuple[int, str]:
     """Publish again each withheld non-primary cell that no primary needs (see the module),
-    until the programmes' work passes ``work``; the cells not tried (0 when all were)."""
+    until ``limits`` stop it; the cells not tried (0 when all were) and why it stopped."""
     hidden = moves.hidden
     moves.warm()
     by_row = sp.csr_array(moves.matrix)
     candidates = np.flatnonzero(hidden & ~primary)
     order = candidates[np.lexsort((candidates, -cost[candidates]))]
+    published = 0
     for tried, j in enumerate(order.tolist()):
         progress(CLEANING, tried, len(order))
-        if moves.work > work:
+        if why := limits.why_stop(moves.work, published):
             progress(CLEANING, len(order), len(order))
-            return len(order) - tried
+            return len(order) - tried, why
         if _a_relation_falls_short(moves, by_row, primary, need_of, j):
             continue
         broken, short = _proofs_broken_by(moves, need_of, j)
-        found = _new_proofs(moves, need_of, short, j)
+        found = _new_proofs(moves, need_of, short, j, limits=limits, published=published)
         if found is None:
+            if why := limits.why_stop(moves.work, published):  # stopped within the cell
+                progress(CLEANING, len(order), len(order))
+                return len(order) - tried, why
             continue
         moves.publish(j)
+        published += 1
         for q, dirs in broken.items():
             for d in sorted(set(dirs) | set(short.get(q, []))):
                 amount, cells = found.get((q, d), (0.0, np.zeros(0, np.int64)))
@@ -424,14 +474,21 @@ def _cleanup(
                 else:
                     moves.uses.pop((q, d), None)
     progress(CLEANING, len(order), len(order))
-    return 0
+    return 0, ""
 
 
 def _new_proofs(
-    moves: _Moves, need_of: dict[int, float], short: dict[int, list[int]], excluded: int
+    moves: _Moves,
+    need_of: dict[int, float],
+    short: dict[int, list[int]],
+    excluded: int,
+    *,
+    limits: CleanupLimits,
+    published: int,
 ) -> dict[tuple[int, int], tuple[float, IntArray]] | None:
     """New moves for the short primaries with ``excluded`` published, or None as soon as one
-    falls short. A move found for one primary is tried on the others before a programme."""
+    falls short or ``limits`` stop the cleanup (``published`` cells so far). A move found for
+    one primary is tried on the others before a programme."""
     jobs = sorted(  # the primaries with least to spare first: a needed cell shows soonest
         ((q, d) for q, dirs in short.items() for d in dirs),
         key=lambda qd: (moves.room[qd[0]].sum() - need_of[qd[0]], qd),
@@ -451,6 +508,8 @@ def _new_proofs(
         if reused is not None and reused[0] + other >= need_of[q] - EPSILON:
             found[(q, d)] = reused
             continue
+        if limits.why_stop(moves.work, published):
+            return None
         ((amount, cells, move),) = moves.largest([(q, d)], cap=need_of[q], excluded=excluded)
         trial.append((cells, move))
         found[(q, d)] = (max(amount, 0.0), cells)

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from engine.errors import ConfigError
+from engine.protection.flows import CleanupLimits
 from engine.protection.patterns import (
     MAX_LINE_PATTERNS,
     SearchResult,
@@ -672,8 +673,35 @@ def test_a_cleaned_pattern_withholds_fewer_cells_and_stays_protected() -> None:
     assert independent_check(table, cleaned.hidden, rule) == []
 
 
+def test_a_cleanup_stops_at_its_limit_or_once_its_work_per_cell_published_is_too_high() -> None:
+    """Judged only past ``judged_after``; then by the work per cell published so far."""
+    limits = CleanupLimits(work=1e10, per_cell=4e7, judged_after=1e8)
+    assert limits.why_stop(5e7, 0) == ""  # too early to judge
+    assert limits.why_stop(3e8, 10) == ""  # 3e7 a cell
+    assert "stopped paying" in limits.why_stop(3e8, 7)  # 4.3e7 a cell
+    assert "stopped paying" in limits.why_stop(2e8, 0)
+    assert limits.why_stop(2e10, 10**6) == "at its work limit"
+
+
+def test_a_cleanup_that_stops_paying_leaves_a_protected_pattern_and_says_so() -> None:
+    """With no work allowed per cell published the cleanup stops after its first cell, safe,
+    and the protection's notes say so."""
+    table = synthetic_table(Shape("small", detailed=False, sites=3, years=0, staff=1500), 3)
+    rule = policy_from_toml(
+        "[primary]\nsuppress_if_count_at_most = 4\n[secondary]\nmin_attacker_interval = 3\n", "t"
+    )
+    whole = protect(table, rule, settings=ProtectSettings(method="patterns"))
+    never = CleanupLimits(per_cell=0.0, judged_after=0.0)
+    stopped = protect(table, rule, settings=ProtectSettings(method="patterns", cleanup=never))
+    assert stopped.certificate.ok
+    assert independent_check(table, stopped.hidden, rule) == []
+    assert int(whole.hidden.sum()) < int(stopped.hidden.sum())
+    (note,) = [n for n in stopped.notes if "stopped paying" in n]
+    assert int(note.split(": ")[1].split(" ")[0]) > 0
+
+
 def test_a_cleanup_stopped_at_its_work_limit_leaves_a_protected_pattern_and_says_so() -> None:
-    """The cleanup stops once its programmes pass ``cleanup_work``: every cell it published
+    """The cleanup stops once its programmes pass its work limit: every cell it published
     before is still safe (the test's own attacker agrees), it has published fewer than the
     whole cleanup, and the protection's notes say how many cells it did not try."""
     table = synthetic_table(Shape("small", detailed=False, sites=3, years=0, staff=1500), 3)
@@ -682,9 +710,10 @@ def test_a_cleanup_stopped_at_its_work_limit_leaves_a_protected_pattern_and_says
     )
     alone = protect(table, rule, settings=ProtectSettings(method="patterns", cleanup_up_to=0))
     whole = protect(table, rule, settings=ProtectSettings(method="patterns"))
-    # room for a few programmes only: each counts its withheld cells squared
-    few = float(alone.hidden.sum()) ** 2 * 3
-    stopped = protect(table, rule, settings=ProtectSettings(method="patterns", cleanup_work=few))
+    # room for a few programmes only: each counts its simplex iterations times its rows, and
+    # the table has fewer rows than cells
+    few = CleanupLimits(work=float(table.n_cells) * 3, per_cell=np.inf)
+    stopped = protect(table, rule, settings=ProtectSettings(method="patterns", cleanup=few))
     assert stopped.certificate.ok
     assert independent_check(table, stopped.hidden, rule) == []
     assert int(whole.hidden.sum()) < int(stopped.hidden.sum()) <= int(alone.hidden.sum())
