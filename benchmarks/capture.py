@@ -8,10 +8,10 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-import engine.pipeline
-from cli.app import app
-from rules.run_protection import RunCells, protect_run
-from rules.secondary import Protection
+from wres.cli.app import app
+from wres.engine import pipeline
+from wres.rules.run_protection import RunCells, protect_run
+from wres.rules.secondary import Protection
 
 EXTRACTS = ("staff", "applications", "survey", "board")
 
@@ -25,12 +25,12 @@ def run_system(data: Path, out: Path, *options: str) -> tuple[RunCells, Any]:
         seen.append((cells, policy))
         return protect_run(cells, policy, **settings)
 
-    original = engine.pipeline.protect_run
-    engine.pipeline.protect_run = capture
+    original = pipeline.protect_run
+    pipeline.protect_run = capture
     try:
         inputs = [a for n in EXTRACTS for a in (f"--{n}", str(data / f"{n}.parquet"))]
         result = CliRunner().invoke(app, ["run", *inputs, *options, "--out", str(out), "-q"])
     finally:
-        engine.pipeline.protect_run = original
+        pipeline.protect_run = original
     assert result.exit_code == 0, result.output
     return seen[0]

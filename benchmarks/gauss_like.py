@@ -1,5 +1,5 @@
 """A GAUSS-like baseline for the secondary suppression benchmark, written apart from the
-protection code (nothing of ``engine.protection`` or ``rules.secondary`` is used).
+protection code (nothing of ``wres.engine.protection`` or ``wres.rules.secondary`` is used).
 
 After Langsrud's Gaussian elimination method (SSBtools ``GaussSuppression``, which sdcTable's
 ``method = "GAUSS"`` calls): every cell is a sum of inner cells (the table's leaves), a column
@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from rules.table import LinkedTables
+from wres.rules.table import LinkedTables
 
 BoolArray = npt.NDArray[np.bool_]
 #: Entries smaller than this are zero.

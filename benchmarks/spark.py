@@ -8,7 +8,7 @@ Synthesises the national ten years (``wres synth --trusts 210 --years 2015-2024`
 benchmarks/national.py does) and counts the four extracts by organisation, region and band (the
 cube of ``benchmarks/national.py``'s run) in a fresh process per engine:
 
-- local: :func:`engine.counts.count_records` over the Parquet files;
+- local: :func:`wres.engine.counts.count_records` over the Parquet files;
 - spark: Spark in local mode on every core (``local[*]``, as ``wres run --engine spark`` starts
   it), timing the session's start, a first count (Python workers started, imports, numba's
   cached kernels loaded) and a second count in the same session (what a notebook on a running
@@ -129,24 +129,24 @@ def _cube_digest(counts) -> str:
 
 def child(engine: str, data: Path) -> None:
     """Count ``data`` on ``engine``; print the phases' seconds and the cubes' digest as JSON."""
-    from engine.standards import load_standard  # noqa: PLC0415
+    from wres.engine.standards import load_standard  # noqa: PLC0415
 
     files = {name: data / f"{name}.parquet" for name in EXTRACTS}
     standard = load_standard("wres")
     timings: dict[str, float | str] = {}
     if engine == "local":
-        from engine.counts import count_records  # noqa: PLC0415
-        from engine.readers import ExtractReader  # noqa: PLC0415
+        from wres.engine.counts import count_records  # noqa: PLC0415
+        from wres.engine.readers import ExtractReader  # noqa: PLC0415
 
         start = time.perf_counter()
         readers = {name: ExtractReader(path, name) for name, path in files.items()}
         counts, _ = count_records(readers, standard, DIMS)
         timings["count"] = time.perf_counter() - start
     else:
-        from engine.ethnicity import default_scheme  # noqa: PLC0415
-        from engine.pipeline import RunRequest  # noqa: PLC0415
-        from engine.spark import count_request, sources_of, spark_session  # noqa: PLC0415
-        from rules.policy import load_policy  # noqa: PLC0415
+        from wres.engine.ethnicity import default_scheme  # noqa: PLC0415
+        from wres.engine.pipeline import RunRequest  # noqa: PLC0415
+        from wres.engine.spark import count_request, sources_of, spark_session  # noqa: PLC0415
+        from wres.rules.policy import load_policy  # noqa: PLC0415
 
         start = time.perf_counter()
         session = spark_session()

@@ -34,10 +34,10 @@ import pytest
 
 from benchmarks.gauss_like import gauss_like
 from benchmarks.test_bench_protect import lower_bound
-from engine.protection.synthetic import Shape, synthetic_table
-from rules.audit import audit, knowledge
-from rules.policy import Policy, policy_from_toml
-from rules.secondary import Protection, ProtectSettings, primary_cells, protect
+from wres.engine.protection.synthetic import Shape, synthetic_table
+from wres.rules.audit import audit, knowledge
+from wres.rules.policy import Policy, policy_from_toml
+from wres.rules.secondary import Protection, ProtectSettings, primary_cells, protect
 
 BOUND_SECONDS = float(os.environ.get("WRES_BOUND_SECONDS", "300"))
 

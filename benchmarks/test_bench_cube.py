@@ -7,7 +7,7 @@ printed and asserted comes from one run on one machine; the benchmark table show
 What "our cube" includes: the records are a polars frame whose five key columns are Enums (the
 categorical codes the readers produce); counting takes their physical codes, numbers each
 column's labels in the run's dictionaries, and counts every row into the dense array in one
-fused numba pass (:class:`engine.cube.CubeBuilder`). The baselines start from the same frame
+fused numba pass (:class:`wres.engine.cube.CubeBuilder`). The baselines start from the same frame
 (polars ``group_by(...).len()``) or from the codes already in numpy arrays (``ravel_multi_index``
 then ``bincount``: the memory-bandwidth floor of counting).
 """
@@ -24,7 +24,7 @@ import polars as pl
 import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
-from engine.cube import CountCube, CubeBuilder, Dictionary, encode
+from wres.engine.cube import CountCube, CubeBuilder, Dictionary, encode
 
 ROWS = 10_000_000
 KEYS = {"ethnicity": 17, "band": 13, "site": 40, "year": 10, "outcome": 2}

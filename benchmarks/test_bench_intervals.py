@@ -19,7 +19,7 @@ import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from engine.stats.intervals import relative_likelihood
+from wres.engine.stats.intervals import relative_likelihood
 
 N_TABLES = 200_000
 N_BASELINE = 500

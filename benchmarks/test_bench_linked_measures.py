@@ -2,7 +2,7 @@
 
 Run with ``python -m pytest benchmarks/test_bench_linked_measures.py --benchmark-enable -s``.
 Input: the demo's data (one trust, 2015-2024, seed 1, ``--by site --by band``), its system of
-counts captured at the point of protection twice: with every relation ``engine.measures``
+counts captured at the point of protection twice: with every relation ``wres.engine.measures``
 declares (indicator 2 without international recruits a subset of the standard figure, the
 board's memberships, the counts derived from them), and as the protection knew the measures
 before (the baseline: each figure's events among its own people at risk, nothing across
@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 
-import engine.pipeline
 from benchmarks.capture import run_system
-from cli.demo import DEMO_CUTS
-from engine.synth import parse_years, write_synthetic
-from rules.run_protection import RunCells, protect_run
-from rules.secondary import Protection
 from tests.attacker.inputs import unlinked
+from wres.cli.demo import DEMO_CUTS
+from wres.engine import pipeline
+from wres.engine.synth import parse_years, write_synthetic
+from wres.rules.run_protection import RunCells, protect_run
+from wres.rules.secondary import Protection
 
 TARGET = 1.5
 
@@ -34,12 +34,12 @@ def systems(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[RunCell
     write_synthetic(folder, trusts=1, years=parse_years("2015-2024"), seed=1)
     by = [a for cut in DEMO_CUTS for a in ("--by", ",".join(cut))]
     linked = run_system(folder, tmp_path_factory.mktemp("linked"), *by)
-    original = engine.pipeline.declarations
-    engine.pipeline.declarations = unlinked
+    original = pipeline.declarations
+    pipeline.declarations = unlinked
     try:
         before = run_system(folder, tmp_path_factory.mktemp("unlinked"), *by)
     finally:
-        engine.pipeline.declarations = original
+        pipeline.declarations = original
     return {"linked": linked, "unlinked": before}
 
 

@@ -16,7 +16,7 @@ import statsmodels.api as sm
 from scipy import stats as sps
 from statsmodels.stats.contingency_tables import StratifiedTable
 
-from engine.stats.pooled import mantel_haenszel, trend
+from wres.engine.stats.pooled import mantel_haenszel, trend
 
 COMPARISONS = 100_000
 STRATA = 10

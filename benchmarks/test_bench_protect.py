@@ -29,11 +29,11 @@ import pytest
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
-from engine.protection.synthetic import Shape, synthetic_table
-from rules.audit import audit, knowledge
-from rules.policy import Policy, policy_from_toml
-from rules.secondary import Protection, ProtectSettings, protect
-from rules.table import LinkedTables
+from wres.engine.protection.synthetic import Shape, synthetic_table
+from wres.rules.audit import audit, knowledge
+from wres.rules.policy import Policy, policy_from_toml
+from wres.rules.secondary import Protection, ProtectSettings, protect
+from wres.rules.table import LinkedTables
 
 SEED = 1
 BENCH_POLICY = """
@@ -77,7 +77,7 @@ def _report(name: str, tables: LinkedTables, seconds: float, result: Protection)
 # B is cleaned up since issue 19 (``benchmarks/test_bench_cleanup.py``: 1 s of patterns, then
 # the cleanup that withholds 40% fewer secondary cells); N keeps its patterns (over 10,000
 # cells). C is cleaned up too, by default: its cleanup stops within seconds, as it publishes
-# too few cells for its work (``engine.protection.flows.CleanupLimits``, docs/disclosure.md)
+# too few cells for its work (``wres.engine.protection.flows.CleanupLimits``, docs/disclosure.md)
 
 
 @pytest.mark.parametrize(("shape", "target"), [("A", None), ("B", 60.0), ("C", 10.0), ("N", 120.0)])

@@ -22,7 +22,7 @@ import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 from scipy.stats import chi2_contingency, fisher_exact, hypergeom
 
-from engine.stats.pvalues import p_value
+from wres.engine.stats.pvalues import p_value
 
 N_TABLES = 200_000
 N_BASELINE = 300

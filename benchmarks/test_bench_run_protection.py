@@ -22,11 +22,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-import rules.run_protection
 from benchmarks import capture
-from engine.synth import parse_years, write_synthetic
-from rules.run_protection import RUN_SETTINGS, RunCells, protect_run
-from rules.secondary import Protection
+from wres.engine.synth import parse_years, write_synthetic
+from wres.rules import run_protection
+from wres.rules.run_protection import RUN_SETTINGS, RunCells, protect_run
+from wres.rules.secondary import Protection
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +56,8 @@ def test_local_problems_against_whole_components(
     ours, protected = _best_of(2, lambda: protect_run(cells, policy))
     assert protected.certificate.ok
     baseline_settings = replace(RUN_SETTINGS, local_witnesses=False)
-    monkeypatch.setattr(rules.run_protection, "RUN_SETTINGS", baseline_settings)
-    monkeypatch.setattr(rules.run_protection, "headline", lambda t: np.zeros(t.n_cells, np.bool_))
+    monkeypatch.setattr(run_protection, "RUN_SETTINGS", baseline_settings)
+    monkeypatch.setattr(run_protection, "headline", lambda t: np.zeros(t.n_cells, np.bool_))
     theirs, baseline = _best_of(2, lambda: protect_run(cells, policy))
     assert baseline.certificate.ok
     benchmark.extra_info.update(ours_s=ours, baseline_s=theirs, ratio=theirs / ours)

@@ -22,7 +22,7 @@ from scipy.stats import chi2_contingency, hypergeom
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from engine.stats import adjust, p_value, relative_likelihood
+from wres.engine.stats import adjust, p_value, relative_likelihood
 
 N = 1_000_000
 N_BASELINE = 200

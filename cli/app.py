@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from cli import audit, demo, protect, run, synth, validate
-from cli.config import DEFAULT_FILE, read_settings
-from cli.console import JsonErrorsCommand, JsonErrorsGroup, handles_errors, stderr
-from engine import __version__
+from wres.cli import audit, demo, protect, run, synth, validate
+from wres.cli.config import DEFAULT_FILE, read_settings
+from wres.cli.console import JsonErrorsCommand, JsonErrorsGroup, handles_errors, stderr
+from wres.engine import __version__
 
 app = typer.Typer(
     name="wres",

@@ -11,16 +11,16 @@ import numpy as np
 import numpy.typing as npt
 import typer
 
-from cli import options
-from cli.console import fail, handles_errors, stdout
-from cli.exit_codes import ExitCode
-from cli.protect import read_table
-from engine.errors import BadInputError, Problem
-from engine.protection.intervals import InconsistentSystemError
-from engine.protection.long_format import LongTable
-from rules.audit import UNBOUNDED, Certificate, RevealedSum, audit, knowledge, revealed_sums
-from rules.policy import Policy, load_policy
-from rules.table import DEFAULT_TOTAL
+from wres.cli import options
+from wres.cli.console import fail, handles_errors, stdout
+from wres.cli.exit_codes import ExitCode
+from wres.cli.protect import read_table
+from wres.engine.errors import BadInputError, Problem
+from wres.engine.protection.intervals import InconsistentSystemError
+from wres.engine.protection.long_format import LongTable
+from wres.rules.audit import UNBOUNDED, Certificate, RevealedSum, audit, knowledge, revealed_sums
+from wres.rules.policy import Policy, load_policy
+from wres.rules.table import DEFAULT_TOTAL
 
 
 @handles_errors

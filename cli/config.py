@@ -19,7 +19,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from engine.errors import ConfigError
+from wres.engine.errors import ConfigError
 
 #: The file read from the working folder when no ``--config`` is given.
 DEFAULT_FILE = Path("wres.toml")

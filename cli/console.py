@@ -22,8 +22,8 @@ import typer
 import typer.core
 from rich.console import Console
 
-from cli.exit_codes import ExitCode
-from engine.errors import BadInputError, ConfigError, InternalError, Problem
+from wres.cli.exit_codes import ExitCode
+from wres.engine.errors import BadInputError, ConfigError, InternalError, Problem
 
 P = ParamSpec("P")
 R = TypeVar("R")

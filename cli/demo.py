@@ -7,16 +7,16 @@ from typing import Annotated
 
 import typer
 
-from cli import options
-from cli.console import handles_errors, stderr
-from cli.progress import WRITING, progress_bar
-from cli.summary import print_summary, print_unrecognised_notes, print_utility
-from engine.ethnicity import default_scheme
-from engine.pack import pack_folder
-from engine.pipeline import RunRequest, run
-from engine.standards import load_standard
-from engine.synth import OutputFormat, check_out_dir, parse_years, write_synthetic
-from rules.policy import load_policy
+from wres.cli import options
+from wres.cli.console import handles_errors, stderr
+from wres.cli.progress import WRITING, progress_bar
+from wres.cli.summary import print_summary, print_unrecognised_notes, print_utility
+from wres.engine.ethnicity import default_scheme
+from wres.engine.pack import pack_folder
+from wres.engine.pipeline import RunRequest, run
+from wres.engine.standards import load_standard
+from wres.engine.synth import OutputFormat, check_out_dir, parse_years, write_synthetic
+from wres.rules.policy import load_policy
 
 DEMO_CUTS = (("site",), ("band",))
 #: The demo's first stage, before the run's own.

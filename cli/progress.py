@@ -8,8 +8,8 @@ from contextlib import contextmanager
 
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from cli.console import stderr
-from engine.progress import Progress as ProgressCallback
+from wres.cli.console import stderr
+from wres.engine.progress import Progress as ProgressCallback
 
 #: The stage after the run: the pack written (the workbook takes seconds for a large run).
 WRITING = "writing the pack"
@@ -41,7 +41,7 @@ class _StageBar:
 
 @contextmanager
 def progress_bar(*, enabled: bool = True) -> Iterator[ProgressCallback | None]:
-    """A callback (``engine.progress``) that shows the stage a run is in as a bar on stderr:
+    """A callback (``wres.engine.progress``) that shows the stage a run is in as a bar on stderr:
     the records read of each extract, then secondary suppression and its audit.
 
     Yields None (no bar) when ``enabled`` is false or stderr is not a terminal: a log file or a

@@ -11,15 +11,15 @@ import numpy as np
 import polars as pl
 import typer
 
-from cli import options
-from cli.console import fail, handles_errors, stderr, stdout
-from cli.exit_codes import ExitCode
-from engine.errors import ConfigError
-from engine.protection.long_format import STATUS_COLUMN, LongTable, read_long_table
-from engine.staging import staging_folder
-from rules.policy import load_policy
-from rules.secondary import Protection, protect
-from rules.table import DEFAULT_TOTAL
+from wres.cli import options
+from wres.cli.console import fail, handles_errors, stderr, stdout
+from wres.cli.exit_codes import ExitCode
+from wres.engine.errors import ConfigError
+from wres.engine.protection.long_format import STATUS_COLUMN, LongTable, read_long_table
+from wres.engine.staging import staging_folder
+from wres.rules.policy import load_policy
+from wres.rules.secondary import Protection, protect
+from wres.rules.table import DEFAULT_TOTAL
 
 PUBLISHED = "published"
 SUPPRESSED = "suppressed"

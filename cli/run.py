@@ -9,20 +9,20 @@ from typing import Annotated, Literal
 
 import typer
 
-from cli import options
-from cli.console import handles_errors, stderr
-from cli.exit_codes import ExitCode
-from cli.progress import WRITING, progress_bar
-from cli.summary import report_run
-from cli.validate import parse_mapping
-from engine.errors import ConfigError
-from engine.ethnicity import Level, load_scheme
-from engine.indicators import REFERENCES, Settings
-from engine.pack import pack_folder
-from engine.pipeline import RunRequest, parse_by, run
-from engine.reconciliation import UNRECOGNISED_AT_MOST_PERCENT
-from engine.standards import load_standard
-from rules.policy import load_policy
+from wres.cli import options
+from wres.cli.console import handles_errors, stderr
+from wres.cli.exit_codes import ExitCode
+from wres.cli.progress import WRITING, progress_bar
+from wres.cli.summary import report_run
+from wres.cli.validate import parse_mapping
+from wres.engine.errors import ConfigError
+from wres.engine.ethnicity import Level, load_scheme
+from wres.engine.indicators import REFERENCES, Settings
+from wres.engine.pack import pack_folder
+from wres.engine.pipeline import RunRequest, parse_by, run
+from wres.engine.reconciliation import UNRECOGNISED_AT_MOST_PERCENT
+from wres.engine.standards import load_standard
+from wres.rules.policy import load_policy
 
 _FILE = "FILE"
 

@@ -11,13 +11,13 @@ from typing import Any
 import polars as pl
 from rich.table import Table
 
-from cli.console import stderr, stdout
-from engine import __version__
-from engine.counts import STANDARD_VARIANT
-from engine.indicators import ALL
-from engine.pack import RESTRICTED, UNRECOGNISED_FILE, UTILITY_FILE, Pack
-from engine.standards import Indicator, Measure, Standard
-from engine.utility import EVERY
+from wres.cli.console import stderr, stdout
+from wres.engine import __version__
+from wres.engine.counts import STANDARD_VARIANT
+from wres.engine.indicators import ALL
+from wres.engine.pack import RESTRICTED, UNRECOGNISED_FILE, UTILITY_FILE, Pack
+from wres.engine.standards import Indicator, Measure, Standard
+from wres.engine.utility import EVERY
 
 
 def _headline_rows(indicators: pl.DataFrame) -> pl.DataFrame:

@@ -7,11 +7,11 @@ from typing import Annotated
 
 import typer
 
-from cli import options
-from cli.console import fail, handles_errors, stderr, stdout
-from cli.exit_codes import ExitCode
-from engine.errors import ConfigError
-from engine.synth import (
+from wres.cli import options
+from wres.cli.console import fail, handles_errors, stderr, stdout
+from wres.cli.exit_codes import ExitCode
+from wres.engine.errors import ConfigError
+from wres.engine.synth import (
     EXTRACT_NAMES,
     MAX_TRUSTS,
     OutputFormat,

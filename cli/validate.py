@@ -11,19 +11,19 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli import options
-from cli.console import fail, handles_errors, stderr, stdout
-from cli.exit_codes import ExitCode
-from engine.errors import BadInputError, ConfigError, Problem, UnrecognisedEthnicityError
-from engine.ethnicity import UNKNOWN, load_scheme
-from engine.readers import check_mapping, read_extract
-from engine.reconciliation import (
+from wres.cli import options
+from wres.cli.console import fail, handles_errors, stderr, stdout
+from wres.cli.exit_codes import ExitCode
+from wres.engine.errors import BadInputError, ConfigError, Problem, UnrecognisedEthnicityError
+from wres.engine.ethnicity import UNKNOWN, load_scheme
+from wres.engine.readers import check_mapping, read_extract
+from wres.engine.reconciliation import (
     UNRECOGNISED,
     UNRECOGNISED_AT_MOST_PERCENT,
     Reconciliation,
     check_unrecognised,
 )
-from engine.schema import EXTRACTS, Kind
+from wres.engine.schema import EXTRACTS, Kind
 
 _FILE = "FILE"
 

@@ -25,7 +25,14 @@ WIDTH, HEIGHT = 1280, 1900
 
 def run_demo(out: Path) -> Path:
     """``wres demo --out OUT`` in a new process, its progress and messages on this terminal."""
-    command = [sys.executable, "-c", "from cli.app import main; main()", "demo", "--out", str(out)]
+    command = [
+        sys.executable,
+        "-c",
+        "from wres.cli.app import main; main()",
+        "demo",
+        "--out",
+        str(out),
+    ]
     subprocess.run([*command, "-q"], check=True)
     return out
 

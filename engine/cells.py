@@ -1,6 +1,6 @@
 """The rows of one indicator at one cut: its blocks summed to the cut, ethnic groups formed.
 
-Every cut is a marginal of the count cubes (:mod:`engine.cube`): the blocks of an indicator are
+Every cut is a marginal of the count cubes (:mod:`wres.engine.cube`): the blocks of an indicator are
 summed over the axes outside the cut, the cells of the ethnicity axis are added up into the
 groups compared (the run's ``--ethnicity-level``), and the reference group's counts are set
 beside each group. Only these small arrays become rows: one per present cell (a cell where the
@@ -20,9 +20,9 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from engine.counts import ETHNIC_COLUMNS, ETHNICITY, STANDARD_VARIANT, WORKFORCE, YEAR, Block
-from engine.cube import Label
-from engine.ethnicity import UNKNOWN, WHITE, EthnicityScheme, Level
+from wres.engine.counts import ETHNIC_COLUMNS, ETHNICITY, STANDARD_VARIANT, WORKFORCE, YEAR, Block
+from wres.engine.cube import Label
+from wres.engine.ethnicity import UNKNOWN, WHITE, EthnicityScheme, Level
 
 IntArray = npt.NDArray[np.int64]
 #: The three counts of each cell, in the order of the last axis of a cut's arrays.
@@ -316,7 +316,7 @@ def _part_rows(cut: _Cut, part: _Part, workforce: _Part | None) -> pl.DataFrame:
     }
     # A reference group with nobody in the cell has counts of 0, published as such: left blank
     # they would look like withheld counts, and a reader who cannot tell knows less than the
-    # protection assumes (engine.measures: every cell of a published table is known).
+    # protection assumes (wres.engine.measures: every cell of a published table is known).
     return pl.DataFrame(columns).with_columns(
         cut.types.constant("variant", part.variant),
         cut.types.constant("board", part.board),

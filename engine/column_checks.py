@@ -19,9 +19,9 @@ from typing import cast
 
 import polars as pl
 
-from engine.ethnicity import BME, UNKNOWN, WHITE, EthnicityScheme, UnknownReason
-from engine.problem_log import ProblemLog, show
-from engine.schema import (
+from wres.engine.ethnicity import BME, UNKNOWN, WHITE, EthnicityScheme, UnknownReason
+from wres.engine.problem_log import ProblemLog, show
+from wres.engine.schema import (
     BANDS,
     DISABILITY,
     SCORE_RANGE,
@@ -52,7 +52,7 @@ VOCABULARIES: Mapping[Kind, Callable[[str | None], str]] = {
 }
 #: Every value a vocabulary column can hold after normalising. Normalised columns are Enums of
 #: these (the same in every chunk of every file), so that counting reads small integer codes
-#: instead of hashing text; ``engine.readers.read_extract`` gives them back as text.
+#: instead of hashing text; ``wres.engine.readers.read_extract`` gives them back as text.
 VOCABULARY_VALUES: Mapping[Kind, tuple[str, ...]] = {
     Kind.BAND: (*BANDS, UNKNOWN),
     Kind.STAFF_GROUP: (*STAFF_GROUPS, UNKNOWN),

@@ -1,6 +1,6 @@
 """Record-level extracts -> count cubes, and the blocks every indicator is evaluated from.
 
-Each extract is read once, chunk by chunk, and counted into one cube (:mod:`engine.cube`) with
+Each extract is read once, chunk by chunk, and counted into one cube (:mod:`wres.engine.cube`) with
 the axes ``year``, the run's cut dimensions the extract carries (plus the rows an indicator
 always has: staff group and band for indicator 1) and ``ethnicity`` at the finest level (the
 category, broad group and WRES group of each value; the levels compared are sums over it). Its
@@ -9,8 +9,8 @@ or percentage, the memberships of a board, and the rows (the headcount of band s
 workforce). A :class:`Block` names the part of a cube that one indicator, variant and board
 membership reads; every cut is a marginal of it, so the data are never read twice.
 
-A counts file (SPEC section 4's long format, :mod:`engine.counts_file`) becomes the same blocks,
-with the count table's ``numerator`` and ``denominator`` as channels.
+A counts file (SPEC section 4's long format, :mod:`wres.engine.counts_file`) becomes the same
+blocks, with the count table's ``numerator`` and ``denominator`` as channels.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from engine.cube import ROWS, CountCube, CubeBuilder, Dictionary, Encoded, encode, encode_joint
-from engine.readers import ExtractReader
-from engine.schema import EXTRACTS, Kind
-from engine.standards import Indicator, Measure, Standard
+from wres.engine.cube import ROWS, CountCube, CubeBuilder, Dictionary, Encoded, encode, encode_joint
+from wres.engine.readers import ExtractReader
+from wres.engine.schema import EXTRACTS, Kind
+from wres.engine.standards import Indicator, Measure, Standard
 
 #: The columns whose combination is the ``ethnicity`` axis of a cube.
 ETHNIC_COLUMNS: tuple[str, ...] = ("ethnic_category", "ethnic_broad", "ethnic_wres")
@@ -176,7 +176,7 @@ class CountPlan:
     """The cube each extract of a run is counted into, and the blocks each indicator reads.
 
     It is made from the extracts' column names alone, before any record is read, so that every
-    engine (this process, or Spark: :mod:`engine.spark`) counts the same cubes.
+    engine (this process, or Spark: :mod:`wres.engine.spark`) counts the same cubes.
     """
 
     standard: Standard
@@ -232,7 +232,7 @@ def add_hints(
 def count_chunk(
     builder: CubeBuilder, chunk: pl.DataFrame, extract: ExtractPlan, characteristic: str
 ) -> None:
-    """Count the used rows of one checked chunk (:func:`engine.validation.validate_chunk`) into
+    """Count the used rows of one checked chunk (:func:`wres.engine.validation.validate_chunk`) into
     ``builder``: the step every engine runs on every chunk of records."""
     weights = chunk.select(**extract.channels) if extract.channels else pl.DataFrame()
     builder.add(

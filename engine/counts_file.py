@@ -13,15 +13,15 @@ from pathlib import Path
 
 import polars as pl
 
-from engine.counts import STANDARD_VARIANT, count_schema
-from engine.errors import BadInputError
-from engine.ethnicity import EthnicityScheme
-from engine.problem_log import ProblemLog
-from engine.readers import _format_of, _open, _reading
-from engine.reconciliation import ETHNICITY_STATUSES, UNKNOWN_REASONS, Reconciliation
-from engine.schema import YEAR_RANGE
-from engine.standards import Measure, Standard
-from engine.validation import organisation_codes, unrecognised_spellings
+from wres.engine.counts import STANDARD_VARIANT, count_schema
+from wres.engine.errors import BadInputError
+from wres.engine.ethnicity import EthnicityScheme
+from wres.engine.problem_log import ProblemLog
+from wres.engine.readers import _format_of, _open, _reading
+from wres.engine.reconciliation import ETHNICITY_STATUSES, UNKNOWN_REASONS, Reconciliation
+from wres.engine.schema import YEAR_RANGE
+from wres.engine.standards import Measure, Standard
+from wres.engine.validation import organisation_codes, unrecognised_spellings
 
 REQUIRED: tuple[str, ...] = ("indicator", "year", "ethnicity", "numerator", "denominator")
 BOARD_VALUES: tuple[str, ...] = ("voting", "executive", "non-executive", "workforce")

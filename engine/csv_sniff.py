@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from engine.errors import BadInputError, Problem
+from wres.engine.errors import BadInputError, Problem
 
 #: The delimiters recognised, the most frequent one in the header row winning.
 DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")

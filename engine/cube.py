@@ -15,7 +15,7 @@ smallest marginal already computed that holds the axes wanted.
 
 Polars series become codes with :func:`encode` (one column) or :func:`encode_joint` (several
 columns forming one axis, such as the ethnicity classification); the numba kernels in
-``engine._kernels.cube`` then remap and count in one pass.
+``wres.engine._kernels.cube`` then remap and count in one pass.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from engine._kernels import cube as kernels
-from engine.errors import InternalError
+from wres.engine._kernels import cube as kernels
+from wres.engine.errors import InternalError
 
 #: A label of an axis: text, a whole number (a year), a tuple of parts (a joint axis) or None
 #: (a blank cell, counted like any other value).

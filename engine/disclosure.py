@@ -14,16 +14,16 @@ from dataclasses import replace
 
 import numpy as np
 
-from engine.cells import groups_of
-from engine.counts import ETHNICITY, STANDARD_VARIANT, WORKFORCE, Counts, plan_counts
-from engine.cube import ROWS, CountCube
-from engine.ethnicity import EthnicityScheme
-from engine.indicators import Settings
-from engine.measures import Bound, Figure, Split, bounds, splits
-from engine.rollup import BAND, BAND_CLUSTER, cluster_of
-from engine.schema import EXTRACTS
-from engine.standards import Measure, Standard
-from rules.run_protection import BLANK, CountSource, SourceKey
+from wres.engine.cells import groups_of
+from wres.engine.counts import ETHNICITY, STANDARD_VARIANT, WORKFORCE, Counts, plan_counts
+from wres.engine.cube import ROWS, CountCube
+from wres.engine.ethnicity import EthnicityScheme
+from wres.engine.indicators import Settings
+from wres.engine.measures import Bound, Figure, Split, bounds, splits
+from wres.engine.rollup import BAND, BAND_CLUSTER, cluster_of
+from wres.engine.schema import EXTRACTS
+from wres.engine.standards import Measure, Standard
+from wres.rules.run_protection import BLANK, CountSource, SourceKey
 
 
 def count_sources(
@@ -92,7 +92,7 @@ def declarations(
     standard: Standard, sources: Mapping[SourceKey, CountSource]
 ) -> tuple[list[Split], list[Bound]]:
     """The classes each of a run's measures sums, and the bounds of a survey's routing
-    (``engine.measures``), for the indicators the run computes."""
+    (``wres.engine.measures``), for the indicators the run computes."""
     declared: list[Split] = []
     events: dict[int, str] = {}
     at_risk: dict[int, str] = {}

@@ -25,7 +25,7 @@ from typing import Any
 
 import polars as pl
 
-from engine.errors import ConfigError
+from wres.engine.errors import ConfigError
 
 WHITE = "White"
 BME = "BME"
@@ -427,7 +427,9 @@ def scheme_from_toml(text: str, source: str) -> EthnicityScheme:
 @cache
 def default_scheme() -> EthnicityScheme:
     """The SPEC section 3 hierarchy shipped with wres."""
-    text = resources.files("engine.data").joinpath("ethnicity.toml").read_text(encoding="utf-8")
+    text = (
+        resources.files("wres.engine.data").joinpath("ethnicity.toml").read_text(encoding="utf-8")
+    )
     return scheme_from_toml(text, "default ethnicity configuration")
 
 

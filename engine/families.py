@@ -21,8 +21,8 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from engine.errors import InternalError
-from engine.stats import adjust
+from wres.engine.errors import InternalError
+from wres.engine.stats import adjust
 
 #: The label of a rolled-up cut dimension (SPEC section 10).
 ALL = "All"

@@ -1,7 +1,7 @@
 """Evaluate a standard's indicators from the count cubes, for every cut and ethnicity group.
 
-Input is the blocks of :mod:`engine.counts` (from records or a counts file); each cut of each
-indicator is a marginal of them (:mod:`engine.cells`). Output is one row per indicator,
+Input is the blocks of :mod:`wres.engine.counts` (from records or a counts file); each cut of each
+indicator is a marginal of them (:mod:`wres.engine.cells`). Output is one row per indicator,
 variant, year, cut cell, board membership and group, with the columns of SPEC section 8 before
 any disclosure control. Rates and ratios are computed from counts, never from rounded
 percentages.
@@ -18,16 +18,16 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from engine.cells import Groups, LabelTypes, cut_rows, groups_of, has_anyone
-from engine.counts import ETHNICITY, WORKFORCE, Block, Counts
-from engine.cube import Label
-from engine.ethnicity import UNKNOWN, EthnicityScheme, Level
-from engine.families import adjust_within, family_codes
-from engine.rollup import BAND, BAND_CLUSTER
-from engine.standards import Indicator, Measure, RatioOrder, Standard
-from engine.stats import p_value, relative_likelihood
-from engine.stats.intervals import CiMethod
-from engine.stats.pvalues import TestName
+from wres.engine.cells import Groups, LabelTypes, cut_rows, groups_of, has_anyone
+from wres.engine.counts import ETHNICITY, WORKFORCE, Block, Counts
+from wres.engine.cube import Label
+from wres.engine.ethnicity import UNKNOWN, EthnicityScheme, Level
+from wres.engine.families import adjust_within, family_codes
+from wres.engine.rollup import BAND, BAND_CLUSTER
+from wres.engine.standards import Indicator, Measure, RatioOrder, Standard
+from wres.engine.stats import p_value, relative_likelihood
+from wres.engine.stats.intervals import CiMethod
+from wres.engine.stats.pvalues import TestName
 
 #: The non-adverse range 0.80-1.25, inclusive, as exact fractions (numerator, denominator).
 NON_ADVERSE = ((4, 5), (5, 4))
@@ -479,7 +479,7 @@ def with_adjusted_p(
     """``p_adjusted`` within each family and ``significant`` from it.
 
     A family is one indicator's comparisons in one year at one cut (the cut columns of
-    ``dims`` that are not ``All``; :mod:`engine.families`), so a figure's adjusted p-value does
+    ``dims`` that are not ``All``; :mod:`wres.engine.families`), so a figure's adjusted p-value does
     not depend on which other cuts the run asked for. Run after disclosure control: the family
     is the comparisons a run publishes, so a withheld p-value neither counts nor leaks through
     the adjusted values of its neighbours.

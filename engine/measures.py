@@ -33,8 +33,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
-from engine.errors import InternalError
-from engine.standards import Indicator, Measure, Standard
+from wres.engine.errors import InternalError
+from wres.engine.standards import Indicator, Measure, Standard
 
 #: The classes of a board's members: voting or not, executive or not.
 _MEMBERSHIP: Mapping[str, frozenset[str]] = {

@@ -24,11 +24,11 @@ from typing import Any
 
 import polars as pl
 
-from engine.errors import ConfigError
-from engine.precision import as_published
-from engine.publication import REPORT, WORKBOOK, write_publication
-from engine.reconciliation import Reconciliation
-from engine.staging import cannot_write, is_staging, staging_folder
+from wres.engine.errors import ConfigError
+from wres.engine.precision import as_published
+from wres.engine.publication import REPORT, WORKBOOK, write_publication
+from wres.engine.reconciliation import Reconciliation
+from wres.engine.staging import cannot_write, is_staging, staging_folder
 
 PUBLISH = "publish"
 RESTRICTED = "restricted"
@@ -64,7 +64,7 @@ STAGING_PURPOSE = "run"
 class Pack:
     """What a run hands over for writing."""
 
-    #: every figure at full precision (publish/ rounds them: engine.precision)
+    #: every figure at full precision (publish/ rounds them: wres.engine.precision)
     indicators: pl.DataFrame
     #: Mantel-Haenszel and trend results over the years, per comparison and cut
     pooled: pl.DataFrame
@@ -77,7 +77,7 @@ class Pack:
     #: False: the audit failed, and nothing may be published
     audit_passed: bool = True
     #: per table and level, the share of counts published and the information lost
-    #: (engine.utility; restricted: with publish/ it gives the withheld counts' sums)
+    #: (wres.engine.utility; restricted: with publish/ it gives the withheld counts' sums)
     utility: pl.DataFrame | None = None
 
 

@@ -16,8 +16,8 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from engine import __version__
-from engine.counts import (
+from wres.engine import __version__
+from wres.engine.counts import (
     WORKFORCE,
     Counts,
     NotComputed,
@@ -25,11 +25,11 @@ from engine.counts import (
     count_table,
     table_dims,
 )
-from engine.counts_file import read_counts
-from engine.disclosure import count_sources, cut_values, declarations, group_members, nesting
-from engine.errors import BadInputError, ConfigError, Problem
-from engine.ethnicity import EthnicityScheme
-from engine.indicators import (
+from wres.engine.counts_file import read_counts
+from wres.engine.disclosure import count_sources, cut_values, declarations, group_members, nesting
+from wres.engine.errors import BadInputError, ConfigError, Problem
+from wres.engine.ethnicity import EthnicityScheme
+from wres.engine.indicators import (
     Settings,
     evaluate,
     organisation_cuts,
@@ -38,23 +38,23 @@ from engine.indicators import (
     restated,
     with_adjusted_p,
 )
-from engine.measures import Bound, Split
-from engine.pack import Pack, file_sha256
-from engine.pooling import pooled_over_years
-from engine.progress import Progress, prefixed, silent
-from engine.protection.intervals import InconsistentSystemError
-from engine.readers import ExtractReader
-from engine.reconciliation import (
+from wres.engine.measures import Bound, Split
+from wres.engine.pack import Pack, file_sha256
+from wres.engine.pooling import pooled_over_years
+from wres.engine.progress import Progress, prefixed, silent
+from wres.engine.protection.intervals import InconsistentSystemError
+from wres.engine.readers import ExtractReader
+from wres.engine.reconciliation import (
     UNRECOGNISED_AT_MOST_PERCENT,
     Reconciliation,
     check_unrecognised,
 )
-from engine.rollup import BAND_CLUSTER, counted_dims, roll_up_cuts, with_band_clusters
-from engine.schema import EXTRACTS, Kind
-from engine.standards import Measure, Standard
-from engine.utility import COUNT_COLUMNS, TABLE_COLUMNS, utility
-from rules.policy import Policy
-from rules.run_protection import (
+from wres.engine.rollup import BAND_CLUSTER, counted_dims, roll_up_cuts, with_band_clusters
+from wres.engine.schema import EXTRACTS, Kind
+from wres.engine.standards import Measure, Standard
+from wres.engine.utility import COUNT_COLUMNS, TABLE_COLUMNS, utility
+from wres.rules.policy import Policy
+from wres.rules.run_protection import (
     CountSource,
     FirstLevel,
     RunCells,
@@ -63,8 +63,8 @@ from rules.run_protection import (
     run_cells,
     withhold,
 )
-from rules.secondary import Protection
-from rules.suppression import apply_primary, explain_comparisons
+from wres.rules.secondary import Protection
+from wres.rules.suppression import apply_primary, explain_comparisons
 
 
 @dataclass(frozen=True)
@@ -84,10 +84,10 @@ class RunRequest:
     command: Sequence[str] = ()
     #: records per chunk of a record-level extract (None: WRES_CHUNK_ROWS or the default)
     chunk_rows: int | None = None
-    #: told how far the run has got, for a progress display (``engine.progress``): the records
+    #: told how far the run has got, for a progress display (``wres.engine.progress``): the records
     #: read of each extract ("reading staff"), then secondary suppression and its audit
     progress: Progress | None = None
-    #: where records are counted: in this process, or on Apache Spark (engine.spark)
+    #: where records are counted: in this process, or on Apache Spark (wres.engine.spark)
     engine: Literal["local", "spark"] = "local"
     #: Spark DataFrames by extract name, counted (engine "spark") like the extract files
     frames: Mapping[str, Any] = field(default_factory=dict)
@@ -99,7 +99,7 @@ class RunRequest:
     #: the organisation's name for the titles of the workbook and the report (None: its code,
     #: when the data hold one organisation)
     organisation_name: str | None = None
-    #: also publish the roll-ups of the fine cuts (``engine.rollup``: band clusters)
+    #: also publish the roll-ups of the fine cuts (``wres.engine.rollup``: band clusters)
     roll_up: bool = False
 
     @property
@@ -152,7 +152,7 @@ def _from_records(
     request: RunRequest, dims: Sequence[str]
 ) -> tuple[Counts, list[NotComputed], list[Reconciliation]]:
     if request.engine == "spark" or request.frames:
-        from engine import spark  # noqa: PLC0415  # PySpark is an optional extra
+        from wres.engine import spark  # noqa: PLC0415  # PySpark is an optional extra
 
         sources = spark.sources_of(request)
         available = {c for source in sources.values() for c in source.columns} & _CUT_COLUMNS
@@ -323,7 +323,7 @@ def run(request: RunRequest) -> Pack:
 
 @dataclass(frozen=True)
 class _Measures:
-    """What a run's systems are built from besides the rows (``rules.run_protection``)."""
+    """What a run's systems are built from besides the rows (``wres.rules.run_protection``)."""
 
     sources: Mapping[SourceKey, CountSource]
     declared: Sequence[Split]
@@ -343,7 +343,7 @@ def _systems(
     """The run's system, and with ``--by`` cuts other than organisations the system of its
     organisation level alone (the rows the run by its organisation cuts only has: each
     indicator at every organisation with the other cut columns at ``All``, indicator 1 by
-    staff group and band), protected first (``rules.run_protection.protect_run``). ``rows``:
+    staff group and band), protected first (``wres.rules.run_protection.protect_run``). ``rows``:
     the evaluated rows and the same after the primary rules."""
     evaluated, withheld = rows
 

@@ -15,10 +15,10 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from engine.ethnicity import UNKNOWN
-from engine.families import adjust_within, family_codes
-from engine.standards import Measure, RatioOrder, Standard
-from engine.stats import mantel_haenszel, trend
+from wres.engine.ethnicity import UNKNOWN
+from wres.engine.families import adjust_within, family_codes
+from wres.engine.standards import Measure, RatioOrder, Standard
+from wres.engine.stats import mantel_haenszel, trend
 
 COUNTS = ("numerator", "denominator", "reference_numerator", "reference_denominator")
 
@@ -97,7 +97,7 @@ def pooled_over_years(
     mh = mantel_haenszel(*top, *bottom, level=confidence, strata_of=strata_of, n_comparisons=k)
     years = used["year"].to_numpy().astype(np.float64)
     slope = trend(years, *top, *bottom, strata_of=strata_of, n_comparisons=k)
-    # one family per indicator and cut (engine.families): a trend's adjusted p-value does not
+    # one family per indicator and cut (wres.engine.families): a trend's adjusted p-value does not
     # depend on the other cuts of the run
     families = family_codes(comparisons, dims, ("indicator",))
     trend_p_adjusted = adjust_within(slope.p_value, families, method=adjust_method)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.errors import Problem
+from wres.engine.errors import Problem
 
 #: How many rows each kind of problem of a column lists before summarising the rest.
 ROWS_LISTED_PER_ISSUE = 5

@@ -2,10 +2,11 @@
 
 :class:`ExtractReader` opens a file, finds the extract's columns (by default name, the trust's own
 names via ``mapping``, or a case- and spacing-insensitive match) and yields the rows used of each
-chunk, validated (:mod:`engine.validation`), so that a file larger than memory streams through in
-pieces: memory is bounded by one chunk. Problems are collected over the whole file and raised after
-its last chunk as one ``BadInputError``, each naming the file, the row as a spreadsheet shows it
-(counted across chunks) and the column. :func:`read_extract` reads a whole file into one frame.
+chunk, validated (:mod:`wres.engine.validation`), so that a file larger than memory streams
+through in pieces: memory is bounded by one chunk. Problems are collected over the whole file
+and raised after its last chunk as one ``BadInputError``, each naming the file, the row as a
+spreadsheet shows it (counted across chunks) and the column. :func:`read_extract` reads a whole file
+into one frame.
 """
 
 from __future__ import annotations
@@ -20,14 +21,14 @@ from types import MappingProxyType
 
 import polars as pl
 
-from engine.csv_sniff import not_utf8, sniff_csv
-from engine.errors import BadInputError, ConfigError, InternalError, Problem
-from engine.ethnicity import EthnicityScheme, default_scheme
-from engine.problem_log import ProblemLog
-from engine.progress import Progress
-from engine.reconciliation import Reconciliation
-from engine.schema import EXTRACTS, Extract, Kind
-from engine.validation import StaffKeys, find_duplicate_staff, validate_chunk
+from wres.engine.csv_sniff import not_utf8, sniff_csv
+from wres.engine.errors import BadInputError, ConfigError, InternalError, Problem
+from wres.engine.ethnicity import EthnicityScheme, default_scheme
+from wres.engine.problem_log import ProblemLog
+from wres.engine.progress import Progress
+from wres.engine.reconciliation import Reconciliation
+from wres.engine.schema import EXTRACTS, Extract, Kind
+from wres.engine.validation import StaffKeys, find_duplicate_staff, validate_chunk
 
 #: File suffixes read, and the format each means.
 FORMATS: MappingProxyType[str, str] = MappingProxyType(
@@ -63,7 +64,7 @@ class LoadedExtract:
     """An extract after reading: the rows used, normalised, and where every row read went.
 
     ``data`` holds the extract's columns found in the file, in the order of
-    ``engine.schema.EXTRACTS``, with ``ethnicity`` replaced by ``ethnic_category``,
+    ``wres.engine.schema.EXTRACTS``, with ``ethnicity`` replaced by ``ethnic_category``,
     ``ethnic_broad``, ``ethnic_wres`` and ``ethnic_unknown_reason``, all as text. See
     docs/inputs.md.
     """

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from engine.errors import InternalError, Problem, UnrecognisedEthnicityError
-from engine.ethnicity import BME, UNKNOWN, WHITE, UnknownReason
+from wres.engine.errors import InternalError, Problem, UnrecognisedEthnicityError
+from wres.engine.ethnicity import BME, UNKNOWN, WHITE, UnknownReason
 
 #: Why a row read is not used. Anything not listed here is used (an unknown value is counted,
 #: never a reason to drop a row).

@@ -3,7 +3,7 @@
 A run with ``--roll-up auto`` also publishes each band cut by the NHS WRES band clusters (the
 ``band_cluster`` column): non-medical Bands 1-4 (with Under Band 1), 5-7, 8a-8b, 8c-9 and VSM;
 medical consultants, non-consultant career grades and trainee grades. Clusters are sums of
-bands, so they are counted from the same cubes (:class:`engine.cube.Grouping`) and protected
+bands, so they are counted from the same cubes (:class:`wres.engine.cube.Grouping`) and protected
 in the same system as every other figure (a cluster is the band cut's parent, as a region is
 its organisations').
 """
@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from types import MappingProxyType
 
-from engine.counts import Counts
-from engine.cube import Grouping, Label
-from engine.schema import UNKNOWN, normalise_band
+from wres.engine.counts import Counts
+from wres.engine.cube import Grouping, Label
+from wres.engine.schema import UNKNOWN, normalise_band
 
 BAND = "band"
 BAND_CLUSTER = "band_cluster"

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from engine.errors import ConfigError
+from wres.engine.errors import ConfigError
 
 #: Staging folders without a recorded process are stale once untouched this long (seconds).
 UNOWNED_STALE_AFTER = 24 * 60 * 60

@@ -14,8 +14,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from engine.errors import ConfigError
-from engine.schema import EXTRACTS, SCORE_RANGE, Kind
+from wres.engine.errors import ConfigError
+from wres.engine.schema import EXTRACTS, SCORE_RANGE, Kind
 
 
 class Measure(StrEnum):
@@ -226,5 +226,5 @@ def load_standard(name: str) -> Standard:
     if name not in STANDARD_NAMES:
         msg = f"unknown standard {name!r}; shipped standards are {list(STANDARD_NAMES)}"
         raise ConfigError(msg)
-    resource = resources.files("engine.data.standards").joinpath(f"{name}.toml")
+    resource = resources.files("wres.engine.data.standards").joinpath(f"{name}.toml")
     return standard_from_toml(resource.read_text(encoding="utf-8"), f"{name} standard")

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from engine.errors import InternalError
-from engine.indicators import ALL
+from wres.engine.errors import InternalError
+from wres.engine.indicators import ALL
 
 COUNT_COLUMNS = ("numerator", "denominator", "reference_numerator", "reference_denominator")
 #: What names a table of the run: the indicator, its measure and the variant.

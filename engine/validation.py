@@ -3,8 +3,8 @@
 Row numbers are those an analyst sees in a spreadsheet: the header is row 1 and the first record
 row 2, for every file format. A chunk carries ``row_offset``, the number of records of the file
 before it, so that a later chunk names the right rows; the reports of chunks add up
-(:class:`engine.reconciliation.Reconciliation`), so a large file can be validated in pieces. The
-one check that needs the whole file, repeated staff ids, is :func:`find_duplicate_staff`, with
+(:class:`wres.engine.reconciliation.Reconciliation`), so a large file can be validated in pieces.
+The one check that needs the whole file, repeated staff ids, is :func:`find_duplicate_staff`, with
 :class:`StaffKeys` keeping what it needs of each chunk.
 
 Messages never carry a record's values beyond the offending cell.
@@ -18,10 +18,10 @@ from pathlib import Path
 
 import polars as pl
 
-from engine.column_checks import VOCABULARIES, Cells, boolean, empty_rows, normalise
-from engine.ethnicity import UNKNOWN, EthnicityScheme
-from engine.problem_log import ProblemLog
-from engine.reconciliation import (
+from wres.engine.column_checks import VOCABULARIES, Cells, boolean, empty_rows, normalise
+from wres.engine.ethnicity import UNKNOWN, EthnicityScheme
+from wres.engine.problem_log import ProblemLog
+from wres.engine.reconciliation import (
     ETHNICITY_STATUSES,
     EXCLUDED_BANK,
     EXCLUDED_EMPTY,
@@ -30,7 +30,7 @@ from engine.reconciliation import (
     Reconciliation,
     UnrecognisedSpelling,
 )
-from engine.schema import Extract, Kind
+from wres.engine.schema import Extract, Kind
 
 #: The spreadsheet row of the first record (the header is row 1).
 FIRST_RECORD_ROW = 2

@@ -14,7 +14,7 @@ The attacker model (docs/disclosure.md states it for readers):
   the cell is at most 4.
 
 For each withheld cell the audit finds the smallest and the largest value consistent with all
-of that (``engine.protection.intervals``: HiGHS, with integrality where a component is small
+of that (``wres.engine.protection.intervals``: HiGHS, with integrality where a component is small
 enough), and the number of integer values left. A cell that carries a requirement passes when
 that number is at least the requirement. The proof is either the exact interval, or *witness
 tables*: integer tables that agree with everything published yet differ in the cell by the
@@ -33,18 +33,18 @@ import numpy.typing as npt
 import polars as pl
 import scipy.sparse as sp
 
-from engine.errors import InternalError
-from engine.progress import CHECKING, PROVING, Progress, silent
-from engine.protection.intervals import (
+from wres.engine.errors import InternalError
+from wres.engine.progress import CHECKING, PROVING, Progress, silent
+from wres.engine.protection.intervals import (
     EXACT_LIMIT,
     Intervals,
     attacker_intervals,
     components,
     propagate_bounds,
 )
-from engine.protection.local import Move, System, prove, prove_together
-from rules.policy import Policy
-from rules.table import LinkedTables
+from wres.engine.protection.local import Move, System, prove, prove_together
+from wres.rules.policy import Policy
+from wres.rules.table import LinkedTables
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -60,7 +60,7 @@ LOCAL_GROUP = 64
 #: this is not solved over its component (each programme would take minutes): it fails, and a
 #: protection repairs it (or falls back).
 WHOLE_LIMIT = 100_000
-#: Up to this many cells to prove, the local problems' moves are sparse (``engine.protection.
+#: Up to this many cells to prove, the local problems' moves are sparse (``wres.engine.protection.
 #: local``): a table's few unproved cells each get a move found fast (issue 6's N: 86 cells,
 #: 145 s of integer programmes down to 11 s). Above it, dense: among many unproved cells close
 #: together, a move that shifts many proves several at once (a national year: 13.1k cells;
@@ -323,10 +323,10 @@ def audit(
     without ``exhaustive`` the exact interval of a cell so proved in a large component is not
     computed (its bounds are then outer bounds, and its lower bound decides the requirement).
     With ``local`` (and ``truth``), a cell the witnesses do not prove gets a witness of its own
-    from a small problem around it (``engine.protection.local``) before any problem of its whole
-    component, and only the cells still unproved are solved there (in components of at most
+    from a small problem around it (``wres.engine.protection.local``) before any problem of its
+    whole component, and only the cells still unproved are solved there (in components of at most
     ``WHOLE_LIMIT`` unknown cells; in larger ones they fail). ``progress`` is told the cells
-    proved and the attacker's problems solved (``engine.progress``).
+    proved and the attacker's problems solved (``wres.engine.progress``).
     """
     matrix = tables.constraints.matrix
     hidden = known.hidden
@@ -450,11 +450,11 @@ def local_witnesses(
     required: FloatArray,
     progress: Progress = silent,
 ) -> list[Witness]:
-    """Witnesses for ``cells`` from small problems around each (``engine.protection.local``):
+    """Witnesses for ``cells`` from small problems around each (``wres.engine.protection.local``):
     up as far as the requirement asks beyond what is proved down, then down for the rest.
     Cells go in groups of neighbours (in cell order); a witness found for one proves every cell
     it moves, so later groups skip the cells already proved. ``progress`` is told how many of
-    ``cells`` are proved (:data:`engine.progress.PROVING`)."""
+    ``cells`` are proved (:data:`wres.engine.progress.PROVING`)."""
     todo = np.flatnonzero(cells)
     if not len(todo):
         return []

@@ -1,5 +1,5 @@
 """The measures of a run's system: every count derived from the published ones, and the relations
-between them, as ``engine.measures`` declares them.
+between them, as ``wres.engine.measures`` declares them.
 
 A run's cells are keyed by measure, year, cut cells and group. For each key where the measures a
 derived count needs are all counted, it is a cell of its own: unknown to the attacker (absent),
@@ -18,8 +18,8 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from engine.measures import MeasureModel, Split
-from rules.table import Hierarchy
+from wres.engine.measures import MeasureModel, Split
+from wres.rules.table import Hierarchy
 
 IntArray = npt.NDArray[np.int64]
 MEASURE = "measure"

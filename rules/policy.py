@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from engine.errors import ConfigError
+from wres.engine.errors import ConfigError
 
 PROFILE_NAMES: tuple[str, ...] = ("wres-default", "nhs-digital", "ons-10-5", "staff-survey")
 
@@ -219,7 +219,7 @@ def policy_from_toml(text: str, source: str) -> Policy:
 def load_policy(name_or_path: str) -> Policy:
     """A shipped profile by name (``wres-default``, ...) or a TOML file by path."""
     if name_or_path in PROFILE_NAMES:
-        resource = resources.files("rules.profiles").joinpath(f"{name_or_path}.toml")
+        resource = resources.files("wres.rules.profiles").joinpath(f"{name_or_path}.toml")
         return policy_from_toml(resource.read_text(encoding="utf-8"), name_or_path)
     path = Path(name_or_path)
     if not path.is_file():

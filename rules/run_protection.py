@@ -4,7 +4,7 @@ A run publishes counts in many places: each indicator's group and reference coun
 year, 2-year rolling window, cut (band, band x site, ...), total and ethnicity level, and the
 same headcount can appear as indicator 1's numerator, indicators 3 and 4's denominator and
 indicator 9's workforce. An attacker combines all of them, so they are one linear system
-(:class:`rules.table.LinkedTables`) with these dimensions:
+(:class:`wres.rules.table.LinkedTables`) with these dimensions:
 
 - ``measure``: what is counted, named after the extract and channel it is counted from
   (``staff:rows`` is the headcount, ``staff:3:events`` the staff entering a disciplinary
@@ -18,7 +18,7 @@ indicator 9's workforce. An attacker combines all of them, so they are one linea
 - ``ethnicity``: every group of the run nested by the people it holds (the White reference
   holds the detailed White categories, BME its broad groups, ...), under the total.
 
-The run's primary decisions (P1-P4) are the primary cells, then :func:`rules.secondary.protect`
+The run's primary decisions (P1-P4) are the primary cells, then :func:`wres.rules.secondary.protect`
 withholds more until the audit passes, and every figure of every row whose count is withheld
 is withheld with it (D1).
 """
@@ -34,29 +34,29 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from engine.errors import InternalError
-from engine.ethnicity import UNKNOWN, WHITE
-from engine.measures import Bound, MeasureModel, Split, measure_model
-from engine.progress import Progress, prefixed, silent
-from engine.protection.intervals import (
+from wres.engine.errors import InternalError
+from wres.engine.ethnicity import UNKNOWN, WHITE
+from wres.engine.measures import Bound, MeasureModel, Split, measure_model
+from wres.engine.progress import Progress, prefixed, silent
+from wres.engine.protection.intervals import (
     InconsistentSystemError,
     attacker_intervals,
     propagate_bounds,
 )
-from engine.protection.local import System, prove
-from rules.measure_cells import (
+from wres.engine.protection.local import System, prove
+from wres.rules.measure_cells import (
     derived_cells,
     derived_mask,
     extra_rows,
     measure_hierarchy,
     split_conflicts,
 )
-from rules.policy import Policy
-from rules.secondary import REASONS as SECONDARY_REASONS
-from rules.secondary import Protection, ProtectSettings, protect
-from rules.suppression import DERIVED, PUBLIC_STATUS, Rule
-from rules.suppression import REASONS as PRIMARY_REASONS
-from rules.table import Hierarchy, LinkedTables
+from wres.rules.policy import Policy
+from wres.rules.secondary import REASONS as SECONDARY_REASONS
+from wres.rules.secondary import Protection, ProtectSettings, protect
+from wres.rules.suppression import DERIVED, PUBLIC_STATUS, Rule
+from wres.rules.suppression import REASONS as PRIMARY_REASONS
+from wres.rules.table import Hierarchy, LinkedTables
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -123,7 +123,7 @@ class RunCells:
     #: the zeros a published cut leaves out: known to the attacker, never withheld (withholding
     #: one would hide nothing, since no row shows it)
     fixed: BoolArray
-    #: counts derived from the published ones (``engine.measures``): no row shows them
+    #: counts derived from the published ones (``wres.engine.measures``): no row shows them
     derived: BoolArray
     #: counts that are public knowledge (``[primary] public_measures``: a board's members, and
     #: every count derived from them alone): known to the attacker, never withheld
@@ -197,10 +197,10 @@ def run_cells(
     measures of each (indicator, variant, board); ``dims``: the cut columns; ``groups``: the
     finest categories each group label holds; ``at_most``: the top of the withheld range;
     ``labels``: every value of each cut column in the inputs (default: those the rows show);
-    ``nested``: cut columns nested in another (``engine.disclosure.nesting``), each chain of
+    ``nested``: cut columns nested in another (``wres.engine.disclosure.nesting``), each chain of
     them one dimension (``region / organisation``: regions, then their organisations);
     ``declared``, ``routing``: the classes each measure sums and the bounds of a survey's routing
-    (``engine.measures``), from which every relation between measures follows;
+    (``wres.engine.measures``), from which every relation between measures follows;
     ``counts_file``: the counts come from a counts file, where one measure may have different
     values in different indicators (they are then kept apart); ``public``: the kinds of count
     source whose own counts are public knowledge (``"board"``, from the policy's
@@ -770,7 +770,7 @@ def protect_run(
     A run withholds some zeros (a small group's zero events, the remainder of a count equal to
     its denominator), and its one public marker does not say which: the attacker's least value
     of a withheld cell is 0, as under a policy whose zeros are sensitive. ``progress`` is told
-    how far the protection and its audit have got (``engine.progress``).
+    how far the protection and its audit have got (``wres.engine.progress``).
 
     Levels of importance: with ``first`` (a run with ``--by`` cuts), the organisation-level
     rows are protected first as the run without the cuts protects them; then the whole run,

@@ -1,19 +1,19 @@
 """Secondary suppression: withhold further cells until no small count can be narrowed down.
 
-``protect(tables, policy)`` takes linked count tables (``rules.table.LinkedTables``) and
+``protect(tables, policy)`` takes linked count tables (``wres.rules.table.LinkedTables``) and
 returns which cells are withheld, why (rule id and reason per cell) and the audit's certificate.
-The requirement is the audit's (``rules.audit``): every withheld cell the attacker cannot place
+The requirement is the audit's (``wres.rules.audit``): every withheld cell the attacker cannot place
 above the withheld range keeps ``[secondary] min_attacker_interval`` possible values.
 
 1. Primary cells: the counts the policy withholds on their own account (P1: 1..N; P3: zeros,
    when the policy says zeros are sensitive), or the cells a caller marks (P0).
 2. Secondary cells (rule S1), smallest primary cells first, counting cells already withheld as
    free; published zeros are never withheld (the attacker knows a withheld cell is at least 1):
-   - moves (``engine.protection.flows``), for tables up to ``moves_limit`` primaries x cells:
+   - moves (``wres.engine.protection.flows``), for tables up to ``moves_limit`` primaries x cells:
      the cheapest joint move of withheld cells that lifts each cell far enough, by linear
      programme, then a cleanup that publishes again every cell no proof needs; close to the
      optimum;
-   - patterns (``engine.protection.patterns``), for larger ones: the cheapest product pattern
+   - patterns (``wres.engine.protection.patterns``), for larger ones: the cheapest product pattern
      per cell (a hypercube generalised to hierarchies), or a fan of several sharing out their
      room when that is cheaper or no single one will do, then patterns the others make
      unnecessary are dropped; fast at any size, and every pattern is a proof (witness tables).
@@ -52,8 +52,8 @@ import polars as pl
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from engine.errors import ConfigError, InternalError
-from engine.progress import (
+from wres.engine.errors import ConfigError, InternalError
+from wres.engine.progress import (
     CLEANING,
     REPAIRING,
     SEARCHING,
@@ -62,18 +62,18 @@ from engine.progress import (
     prefixed,
     silent,
 )
-from engine.protection._kernels import INF
-from engine.protection.flows import CLEANUP_LIMITS, CleanupLimits, cleaned, protect_by_moves
-from engine.protection.intervals import EXACT_LIMIT
-from engine.protection.local import DEPTH, NEIGHBOURHOOD, Move, System, repair
-from engine.protection.patterns import (
+from wres.engine.protection._kernels import INF
+from wres.engine.protection.flows import CLEANUP_LIMITS, CleanupLimits, cleaned, protect_by_moves
+from wres.engine.protection.intervals import EXACT_LIMIT
+from wres.engine.protection.local import DEPTH, NEIGHBOURHOOD, Move, System, repair
+from wres.engine.protection.patterns import (
     MAX_FAN,
     MAX_LINE_PATTERNS,
     SearchResult,
     Tree,
     search_patterns,
 )
-from rules.audit import (
+from wres.rules.audit import (
     LOCAL_LEVELS,
     Certificate,
     Knowledge,
@@ -83,15 +83,15 @@ from rules.audit import (
     published_count,
     witness_ranges,
 )
-from rules.policy import Policy
-from rules.table import CellState, LinkedTables
+from wres.rules.policy import Policy
+from wres.rules.table import CellState, LinkedTables
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 
 class ProtectionRule(StrEnum):
-    """Rule ids of withheld cells (primary ids as in ``rules.suppression``)."""
+    """Rule ids of withheld cells (primary ids as in ``wres.rules.suppression``)."""
 
     SMALL_COUNT = "P1"
     ZERO_COUNT = "P3"
@@ -146,7 +146,7 @@ class ProtectSettings:
     #: withheld cells only); 0: never
     cleanup_up_to: int = CLEANUP_UP_TO
     #: when the cleanup stops: at a work limit, or once it stops paying (work counted, not
-    #: timed: ``engine.protection.flows.CleanupLimits``); the pattern is safe wherever it
+    #: timed: ``wres.engine.protection.flows.CleanupLimits``); the pattern is safe wherever it
     #: stops, and the protection's notes say how many cells it did not try and why
     cleanup: CleanupLimits = CLEANUP_LIMITS
     #: cost shapes the moves method tries (the best result is kept)
@@ -178,7 +178,7 @@ class Protection:
     knowledge: Knowledge
     notes: tuple[str, ...] = field(default=())
     #: cells the protection withheld and then published, since a reader recovers them exactly
-    #: from what is published (``rules.run_protection.published_when_known``)
+    #: from what is published (``wres.rules.run_protection.published_when_known``)
     recovered: int = 0
 
     def renumbered(self, order: IntArray, tables: LinkedTables) -> Protection:
@@ -307,7 +307,7 @@ def protect(
 ) -> Protection:
     """Withhold the primary cells and enough others that every withheld cell the attacker
     cannot place above the withheld range keeps at least ``[secondary] min_attacker_interval``
-    possible values (``rules.audit``); return the pattern, the decisions and the certificate.
+    possible values (``wres.rules.audit``); return the pattern, the decisions and the certificate.
 
     ``primary`` marks the cells withheld on their own account (default: the policy's counts,
     P1 and P3); a run passes its own primary cells here. The cells are worked on in a canonical
@@ -328,7 +328,7 @@ def protect(
     ``coarseness`` is each cell's number of cut columns at their total: withholding a cell costs
     ``[secondary] coarser_level_cost`` to that power times its cost, so finer cells go first.
 
-    ``progress`` is told each stage (``engine.progress``): the search, each audit round and its
+    ``progress`` is told each stage (``wres.engine.progress``): the search, each audit round and its
     repairs. It only watches: the result is the same with or without it."""
     canonical = np.argsort(tables.codes, kind="stable")
     if not np.array_equal(canonical, np.arange(tables.n_cells)):
@@ -435,7 +435,7 @@ REPAIR_LEVELS: tuple[tuple[int, int] | None, ...] = (
 #: at 0 and 9.7k at 1 (the local problems take about 50 s per 1,000), so the toll trades
 #: cells at a trust's scale for time at the nation's; 0 keeps the fewest cells withheld.
 KEEP_TOLL = 0
-#: A fan (``engine.protection.patterns``) is tried for a cell whose cheapest single pattern
+#: A fan (``wres.engine.protection.patterns``) is tried for a cell whose cheapest single pattern
 #: withholds at least this many new cells (of median cost). Measured: at 1, tables B and C
 #: withhold 495 and 2,416 secondary cells instead of 524 and 2,449 (fans only where no single
 #: pattern exists), the demo 3,760 instead of 4,155.
@@ -509,7 +509,7 @@ def _cleaned(
     task: _Task, hidden: BoolArray, witnesses: list[Witness], order: IntArray, need: IntArray
 ) -> tuple[BoolArray, list[Witness], list[str]]:
     """The pattern with every secondary cell that no cell's room needs published again
-    (``engine.protection.flows.cleaned``), the witnesses that still hold, and a note when the
+    (``wres.engine.protection.flows.cleaned``), the witnesses that still hold, and a note when the
     cleanup stopped before trying every cell."""
     tables = task.tables
     task.progress(CLEANING, 0, None)
@@ -903,10 +903,10 @@ def _repair(task: _Task, hidden: BoolArray, cell: int) -> IntArray:
 def _repair_locally(
     task: _Task, hidden: BoolArray, failing: IntArray
 ) -> tuple[IntArray, list[Witness]]:
-    """Every failing cell at once, each by a small problem around it (``engine.protection.local``):
-    the cheapest further cells that let it move up by the whole requirement, and the move itself
-    (a witness once they are withheld). A cell no small problem repairs is left to the next
-    round, and then to the fallback."""
+    """Every failing cell at once, each by a small problem around it
+    (``wres.engine.protection.local``): the cheapest further cells that let it move up by the
+    whole requirement, and the move itself (a witness once they are withheld). A cell no small
+    problem repairs is left to the next round, and then to the fallback."""
     values = task.values
     movable = hidden | task.hideable | task.absent
     low = np.where(movable, task.lowest - values, 0).astype(np.float64)

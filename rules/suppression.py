@@ -17,7 +17,7 @@ from enum import StrEnum
 import numpy as np
 import polars as pl
 
-from rules.policy import Policy
+from wres.rules.policy import Policy
 
 
 class Rule(StrEnum):

@@ -25,7 +25,7 @@ import numpy.typing as npt
 import polars as pl
 import scipy.sparse as sp
 
-from engine.errors import ConfigError, InternalError
+from wres.engine.errors import ConfigError, InternalError
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]

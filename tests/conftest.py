@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli.app import app
 from tests.engine.publication_fixtures import synthetic_pack
+from wres.cli.app import app
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """What ``publish/`` prints of a figure: the precision docs/outputs.md documents per column.
 
-Written out here, apart from ``engine.precision``, so that a test of a published figure checks
+Written out here, apart from ``wres.engine.precision``, so that a test of a published figure checks
 the documented precision rather than whatever the code happens to do.
 """
 

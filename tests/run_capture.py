@@ -6,20 +6,20 @@ from typing import Any
 
 import pytest
 
-import engine.pipeline
-from rules.run_protection import RunCells
-from rules.secondary import Protection
+from wres.engine import pipeline
+from wres.rules.run_protection import RunCells
+from wres.rules.secondary import Protection
 
 
 def captured_protections(monkeypatch: pytest.MonkeyPatch) -> list[tuple[RunCells, Protection]]:
     """From now on, each run's cells and protection, in the order of the runs."""
     seen: list[tuple[RunCells, Protection]] = []
-    real = engine.pipeline.protect_run
+    real = pipeline.protect_run
 
     def keep(cells: RunCells, policy: Any, **options: Any) -> Protection:
         done = real(cells, policy, **options)
         seen.append((cells, done))
         return done
 
-    monkeypatch.setattr(engine.pipeline, "protect_run", keep)
+    monkeypatch.setattr(pipeline, "protect_run", keep)
     return seen

@@ -1,6 +1,6 @@
 """The disclosure guarantee of ``wres run``, checked by an attacker that reads only
 ``publish/indicators.csv`` and the measure definitions of ``docs/disclosure.md``
-(``tests/attacker``: written apart from ``rules`` and ``engine.protection``, it builds its own
+(``tests/attacker``: written apart from ``rules`` and ``wres.engine.protection``, it builds its own
 linear system and solves it with HiGHS).
 
 The guarantee (``[secondary] min_attacker_interval``): every withheld count of at least 1 that
@@ -20,12 +20,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-import engine.pipeline
-from rules.policy import load_policy
 from tests.attacker.inputs import counts_file, record_inputs, run_pair, synthetic, unlinked
 from tests.attacker.solve import completed
 from tests.attacker.system import Policy, build, derived_beside_withheld
 from tests.attacker.verdict import Verdict, attack, true_counts
+from wres.engine import pipeline
+from wres.rules.policy import load_policy
 
 #: The shipped profiles and what the attacker knows of each.
 PROFILES = ("wres-default", "nhs-digital", "ons-10-5", "staff-survey")
@@ -149,7 +149,7 @@ def test_the_readers_knowledge_holds_for_the_true_counts(
 def test_the_attacker_finds_what_a_protection_without_linked_measures_leaves(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(engine.pipeline, "declarations", unlinked)
+    monkeypatch.setattr(pipeline, "declarations", unlinked)
     case = Case(2, 2023, 2, 6, ("site", "band"), "records", "wres", "wres-default")
     verdict = judged(*run_case(tmp_path, case), case.standard, case.policy)
     leaked = {key[0] for key, *_ in verdict.failures}

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.publication.tables import Marker
-from rules.policy import PROFILE_NAMES, load_policy, policy_from_toml
+from wres.engine.publication.tables import Marker
+from wres.rules.policy import PROFILE_NAMES, load_policy, policy_from_toml
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

@@ -20,10 +20,10 @@ from scipy.stats import chi2_contingency
 from statsmodels.stats.proportion import confint_proportions_2indep
 from typer.testing import CliRunner
 
-from cli.app import app
-from engine.ethnicity import default_scheme
-from engine.synth import write_synthetic
 from tests.precision import as_printed
+from wres.cli.app import app
+from wres.engine.ethnicity import default_scheme
+from wres.engine.synth import write_synthetic
 
 YEARS = (2022, 2023, 2024)
 DIMS = ("site", "organisation", "staff_group", "band")

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from cli.app import app
 from tests.attacker.inputs import counts_file, record_inputs, synthetic
+from wres.cli.app import app
 
 #: The figures of a row (its name is the rest of its columns).
 FIGURES = (

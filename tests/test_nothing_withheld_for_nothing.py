@@ -19,13 +19,13 @@ import numpy as np
 import polars as pl
 import pytest
 
-import rules.run_protection
-from rules.secondary import Protection
 from tests.attacker.inputs import record_inputs, run_pack, run_pair, synthetic
 from tests.attacker.solve import completed, infer
 from tests.attacker.system import NOT_CUTS, Key, _counts, build, read_indicators
 from tests.attacker.verdict import true_counts
 from tests.test_disclosure_attack import reader_policy
+from wres.rules import run_protection
+from wres.rules.secondary import Protection
 
 POLICY = "wres-default"
 
@@ -94,14 +94,14 @@ def now(tmp_path_factory: pytest.TempPathFactory) -> Now:
     """Run once for both tests (they only read it)."""
     tmp = tmp_path_factory.mktemp("now")
     captured: list[Protection] = []
-    step = rules.run_protection.published_when_known
+    step = run_protection.published_when_known
 
     def capture(protection: Protection) -> Protection:
         captured.append(protection)
         return step(protection)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(rules.run_protection, "published_when_known", capture)
+        patch.setattr(run_protection, "published_when_known", capture)
         pack, truth = run_pair(inputs(tmp), tmp / "out", by=BY, policy=POLICY)
     return Now(pack, truth, captured)
 
@@ -113,7 +113,7 @@ def test_no_withheld_count_above_the_range_is_recoverable(
     manifest = json.loads((now.pack / "restricted" / "manifest.json").read_text())
     published = manifest["secondary_protection"]["published_recoverable"]
     with monkeypatch.context() as patch:
-        patch.setattr(rules.run_protection, "published_when_known", lambda p: p)
+        patch.setattr(run_protection, "published_when_known", lambda p: p)
         # the same inputs protected without the last step; their true counts are now.truth
         # (with nothing withheld, the last step has nothing to publish)
         before = run_pack(inputs(tmp_path), tmp_path / "before", by=BY, policy=POLICY)
@@ -127,14 +127,14 @@ def test_the_exact_intervals_find_what_propagation_finds(
 ) -> None:
     # the second way of finding recoverable cells (an exact interval by linear programme),
     # checked against the first: with no propagation at all, it finds the same cells
-    step = rules.run_protection.published_when_known
+    step = run_protection.published_when_known
     # the protected pack's whole run: its organisation level comes first (the run with nothing
     # withheld after both)
     protection = max(now.protections[:2], key=lambda p: p.tables.n_cells)
     both = step(protection)
     assert both.recovered > 0
     monkeypatch.setattr(
-        rules.run_protection, "propagate_bounds", lambda _matrix, lower, upper: (lower, upper)
+        run_protection, "propagate_bounds", lambda _matrix, lower, upper: (lower, upper)
     )
     alone = step(protection)
     assert alone.recovered == both.recovered

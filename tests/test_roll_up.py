@@ -12,15 +12,15 @@ import openpyxl
 import polars as pl
 import pytest
 
-import engine.pipeline
-from engine.counts import Counts
-from engine.disclosure import nesting
 from tests.attacker.inputs import record_inputs, run_pair, synthetic
 from tests.attacker.knowledge import cluster_of_band
 from tests.attacker.solve import completed
 from tests.attacker.system import build
 from tests.attacker.verdict import attack, true_counts
 from tests.test_disclosure_attack import reader_policy
+from wres.engine import pipeline
+from wres.engine.counts import Counts
+from wres.engine.disclosure import nesting
 
 ROLL_UP = ("--roll-up", "auto")
 COUNTS = ("numerator", "denominator", "reference_numerator", "reference_denominator")
@@ -99,7 +99,7 @@ def test_clusters_left_out_of_the_system_would_leak(
     def unnested(counts: Counts, dims: list[str]) -> dict[str, tuple[str, dict[str, str]]]:
         return nesting(counts, [d for d in dims if d != "band_cluster"])
 
-    monkeypatch.setattr(engine.pipeline, "nesting", unnested)
+    monkeypatch.setattr(pipeline, "nesting", unnested)
     data = synthetic(tmp_path / "data", trusts=1, years=[2024], seed=3)
     pack, truth = run_pair(record_inputs(data), tmp_path / "out", by=["band"],
                            policy="wres-default", extra=ROLL_UP)  # fmt: skip

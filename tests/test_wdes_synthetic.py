@@ -18,9 +18,9 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from cli.app import app
-from engine.synth import write_synthetic
 from tests.precision import as_printed
+from wres.cli.app import app
+from wres.engine.synth import write_synthetic
 
 EVERY_METRIC = {1, 2, 3, 4, 41, 42, 5, 6, 7, 8, 9, 10}
 COUNT_COLUMNS = ("numerator", "denominator", "reference_numerator", "reference_denominator")

@@ -1,6 +1,6 @@
 """Counting records into a dense count cube: one pass over the code columns.
 
-Accepted input (the caller, :mod:`engine.cube`, guarantees it):
+Accepted input (the caller, :mod:`wres.engine.cube`, guarantees it):
 - ``codes``: a tuple with one array per axis of the cube, all of one unsigned dtype (uint8, uint16
   or uint32), C-contiguous and of one length; ``codes[a][i]`` is row ``i``'s code in the chunk's
   own numbering of axis ``a``;

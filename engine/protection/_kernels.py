@@ -1,6 +1,6 @@
 """Numba kernels of the pattern search. Plain loops over numpy arrays; no I/O, nothing of ours.
 
-Shapes and conventions (checked by ``engine.protection.patterns``, not here):
+Shapes and conventions (checked by ``wres.engine.protection.patterns``, not here):
 
 - cells are numbered 0..n-1; ``coords[i, d]`` is the node of dimension ``d`` of cell ``i``;
   ``cell_at[code]`` maps a full-cross code (``sum(coords * strides)``) to a cell, -1 if absent;
@@ -10,7 +10,7 @@ Shapes and conventions (checked by ``engine.protection.patterns``, not here):
   node itself has sign +1;
 - ``lines`` bundles those arrays for the kernels, in this order: ``strides``, ``node_offset``,
   ``node_ptr``, ``node_pats``, ``node_flip``, ``pat_ptr``, ``pat_nodes``, ``pat_signs``,
-  ``cell_at``, ``sorted_codes``, ``order`` (``engine.protection.patterns._kernel_lines``);
+  ``cell_at``, ``sorted_codes``, ``order`` (``wres.engine.protection.patterns._kernel_lines``);
 - ``INF`` stands for "no limit".
 """
 

@@ -16,8 +16,8 @@ an attacker who treats counts as continuous; the audit then checks the integer a
    primaries whose moves use the cell are solved again (packed into one problem), so a cell that
    no proof uses goes for free. This is what brings the pattern close to the optimum.
 
-Cost grows with (primaries x cells), so ``rules.secondary`` uses this for tables of modest size
-and the product-pattern search (``engine.protection.patterns``) above that.
+Cost grows with (primaries x cells), so ``wres.rules.secondary`` uses this for tables of modest size
+and the product-pattern search (``wres.engine.protection.patterns``) above that.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from engine.progress import CLEANING, MOVING, Progress, silent
+from wres.engine.progress import CLEANING, MOVING, Progress, silent
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -323,7 +323,7 @@ def protect_by_moves(
 
     ``cost`` weighs each unit moved through a cell in the lifting programmes; the cleanup tries
     the cells in decreasing ``cleanup_cost`` (default ``cost``). ``progress`` is told the
-    primary cells done (stage :data:`engine.progress.MOVING`)."""
+    primary cells done (stage :data:`wres.engine.progress.MOVING`)."""
     n = matrix.shape[1]
     primary = np.zeros(n, np.bool_)
     primary[primaries] = True
@@ -392,7 +392,7 @@ def cleaned(
     stay withheld (the audit and its repairs judge it). ``limits``: when the cleanup stops
     (:class:`CleanupLimits`), every cell it has published still safe; it says how many cells it
     did not try and why. ``progress`` is told the cells tried (stage
-    :data:`engine.progress.CLEANING`)."""
+    :data:`wres.engine.progress.CLEANING`)."""
     moves = _Moves(matrix, (values - lower).astype(np.float64), hidden.copy())
     for cells, move in proofs:
         if _holds(moves, cells, move):

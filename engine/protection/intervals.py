@@ -37,8 +37,8 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import connected_components
 
-from engine.errors import InternalError
-from engine.progress import SETTLING, SOLVING, Progress, silent
+from wres.engine.errors import InternalError
+from wres.engine.progress import SETTLING, SOLVING, Progress, silent
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -188,7 +188,7 @@ def attacker_intervals(
     target whose witness value is its known lower bound needs no minimisation. ``outer``: the
     propagated bounds, and ``parts`` the :func:`components` of the unknown cells, when the
     caller has them already. ``progress`` is told the components settled and the programmes
-    solved (:data:`engine.progress.SETTLING`, :data:`engine.progress.SOLVING`).
+    solved (:data:`wres.engine.progress.SETTLING`, :data:`wres.engine.progress.SOLVING`).
     """
     variables = known_lower < known_upper
     if (targets & ~variables).any():

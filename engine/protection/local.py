@@ -3,7 +3,7 @@
 A large system (a whole run) falls apart into few components, each of hundreds of thousands of
 cells, and the attacker's exact interval of one cell is a linear programme of its whole
 component. But a cell is *proved* to keep its room by any table that agrees with everything
-published and differs from the true one in that cell by enough (a witness, ``rules.audit``).
+published and differs from the true one in that cell by enough (a witness, ``wres.rules.audit``).
 Such a table usually differs only near the cell: moving the withheld and unknown cells within a
 couple of relations of it, every other cell held at its true value. That is a small linear
 programme per cell, and many of them are packed into one problem (they share nothing).
@@ -23,7 +23,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from engine.protection._local_kernels import block_entries, neighbourhoods
+from wres.engine.protection._local_kernels import block_entries, neighbourhoods
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

@@ -19,9 +19,9 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from engine.errors import BadInputError, ConfigError, Problem
-from rules.markers import CellKind, read_cell, read_count
-from rules.table import DEFAULT_TOTAL, Hierarchy, LinkedTables
+from wres.engine.errors import BadInputError, ConfigError, Problem
+from wres.rules.markers import CellKind, read_cell, read_count
+from wres.rules.table import DEFAULT_TOTAL, Hierarchy, LinkedTables
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from engine.errors import InternalError
-from engine.protection import _kernels
+from wres.engine.errors import InternalError
+from wres.engine.protection import _kernels
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rules.table import Hierarchy, LinkedTables
+from wres.rules.table import Hierarchy, LinkedTables
 
 #: (group, category, share of the workforce), after the 2021 census classification.
 CATEGORIES: tuple[tuple[str, str, float], ...] = (

@@ -1,8 +1,8 @@
 """The publication pack's human-facing files: the Excel workbook and the HTML report.
 
 Both are built from the run's published tables and its manifest only (see
-:mod:`engine.publication.tables`), written into the pack's staging folder by
-:func:`engine.pack.write_pack`, and byte-deterministic for the same input.
+:mod:`wres.engine.publication.tables`), written into the pack's staging folder by
+:func:`wres.engine.pack.write_pack`, and byte-deterministic for the same input.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ def write_publication(
 ) -> dict[str, Path]:
     """Write ``wres.xlsx`` and ``report.html`` into ``folder``; return their paths."""
     # imported here so that `wres --help` does not load xlsxwriter
-    from engine.publication.report import write_report  # noqa: PLC0415
-    from engine.publication.tables import published  # noqa: PLC0415
-    from engine.publication.workbook import write_workbook  # noqa: PLC0415
+    from wres.engine.publication.report import write_report  # noqa: PLC0415
+    from wres.engine.publication.tables import published  # noqa: PLC0415
+    from wres.engine.publication.workbook import write_workbook  # noqa: PLC0415
 
     data = published(indicators, pooled, manifest)
     return {

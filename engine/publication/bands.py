@@ -15,15 +15,15 @@ from typing import Any
 
 import polars as pl
 
-from engine.publication import charts
-from engine.publication.charts import ShareRow
-from engine.publication.markup import Page, esc, figure, finite, percent, table
-from engine.publication.readings import (
+from wres.engine.publication import charts
+from wres.engine.publication.charts import ShareRow
+from wres.engine.publication.markup import Page, esc, figure, finite, percent, table
+from wres.engine.publication.readings import (
     classes_for,
     direction,
     workforce_reading,
 )
-from engine.publication.tables import (
+from wres.engine.publication.tables import (
     ALL,
     UNKNOWN,
     Published,
@@ -31,7 +31,7 @@ from engine.publication.tables import (
     rule_codes,
     totals,
 )
-from engine.rollup import BAND_CLUSTER, cluster_of, rolled_up_label
+from wres.engine.rollup import BAND_CLUSTER, cluster_of, rolled_up_label
 
 Row = Mapping[str, Any]
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import polars as pl
 
-from engine.publication import charts
-from engine.publication.charts import Series
-from engine.publication.markup import Page, esc, figure, table
-from engine.publication.readings import (
+from wres.engine.publication import charts
+from wres.engine.publication.charts import Series
+from wres.engine.publication.markup import Page, esc, figure, table
+from wres.engine.publication.readings import (
     direction,
     estimate,
     estimate_cell,
@@ -24,7 +24,7 @@ from engine.publication.readings import (
     short_title,
     variant_name,
 )
-from engine.publication.tables import (
+from wres.engine.publication.tables import (
     STANDARD_VARIANT,
     UNKNOWN,
     Published,

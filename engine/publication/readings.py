@@ -10,8 +10,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from engine.publication.charts import Estimate
-from engine.publication.markup import (
+from wres.engine.publication.charts import Estimate
+from wres.engine.publication.markup import (
     Page,
     esc,
     finite,
@@ -21,7 +21,7 @@ from engine.publication.markup import (
     ratio,
     table,
 )
-from engine.publication.tables import (
+from wres.engine.publication.tables import (
     STANDARD_VARIANT,
     UNKNOWN,
     is_withheld,

@@ -13,16 +13,16 @@ from typing import Any
 
 import polars as pl
 
-from engine.publication import charts
-from engine.publication.charts import DotRow, Estimate, Series
-from engine.publication.markup import Page, esc, figure, finite, table
-from engine.publication.readings import (
+from wres.engine.publication import charts
+from wres.engine.publication.charts import DotRow, Estimate, Series
+from wres.engine.publication.markup import Page, esc, figure, finite, table
+from wres.engine.publication.readings import (
     board_reading,
     classes_for,
     direction,
     percentage_reading,
 )
-from engine.publication.tables import UNKNOWN, Published, natural_key, totals
+from wres.engine.publication.tables import UNKNOWN, Published, natural_key, totals
 
 Row = Mapping[str, Any]
 

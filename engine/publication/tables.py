@@ -16,11 +16,11 @@ from typing import Any
 
 import polars as pl
 
-from engine.errors import ConfigError
-from engine.publication.unrecognised import UnknownEthnicity
-from engine.rollup import CLUSTERS
-from engine.schema import AFC_BANDS, MEDICAL_GRADES, STAFF_GROUPS
-from engine.standards import STANDARD_NAMES, Indicator, Standard, load_standard
+from wres.engine.errors import ConfigError
+from wres.engine.publication.unrecognised import UnknownEthnicity
+from wres.engine.rollup import CLUSTERS
+from wres.engine.schema import AFC_BANDS, MEDICAL_GRADES, STAFF_GROUPS
+from wres.engine.standards import STANDARD_NAMES, Indicator, Standard, load_standard
 
 #: The label of a rolled-up cut dimension in ``indicators.csv`` (SPEC section 10).
 ALL = "All"

@@ -26,7 +26,7 @@ import polars as pl
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from engine.publication.tables import (
+from wres.engine.publication.tables import (
     ALL,
     AT_RISK_WORDS,
     EVENT_WORDS,
@@ -37,7 +37,7 @@ from engine.publication.tables import (
     natural_key,
     totals,
 )
-from engine.rollup import BAND_CLUSTER, CLUSTERS, last_band, rolled_up_label
+from wres.engine.rollup import BAND_CLUSTER, CLUSTERS, last_band, rolled_up_label
 
 #: The creation date written into the file's properties, so the same run gives the same bytes.
 FIXED_CREATED = datetime(2000, 1, 1, tzinfo=UTC)

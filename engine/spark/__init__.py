@@ -19,15 +19,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import ConfigError
-from engine.ethnicity import EthnicityScheme, default_scheme
-from engine.readers import chunk_rows_setting
-from engine.spark.session import SPARK_EXTRA, require_pyspark, spark_session
-from engine.standards import Standard, load_standard
+from wres.engine.errors import ConfigError
+from wres.engine.ethnicity import EthnicityScheme, default_scheme
+from wres.engine.readers import chunk_rows_setting
+from wres.engine.spark.session import SPARK_EXTRA, require_pyspark, spark_session
+from wres.engine.standards import Standard, load_standard
 
 if TYPE_CHECKING:
-    from engine.pipeline import RunRequest
-    from engine.spark.driver import Counted, SparkSource
+    from wres.engine.pipeline import RunRequest
+    from wres.engine.spark.driver import Counted, SparkSource
 
 __all__ = ["SPARK_EXTRA", "count_dataframes", "count_request", "sources_of", "spark_session"]
 
@@ -35,7 +35,7 @@ __all__ = ["SPARK_EXTRA", "count_dataframes", "count_request", "sources_of", "sp
 def sources_of(request: RunRequest) -> dict[str, SparkSource]:
     """The extracts of a run as Spark reads them: its files, and the DataFrames it was given."""
     require_pyspark()
-    from engine.spark.driver import open_file, open_frame  # noqa: PLC0415  # needs pyspark
+    from wres.engine.spark.driver import open_file, open_frame  # noqa: PLC0415  # needs pyspark
 
     twice = sorted(set(request.extracts) & set(request.frames))
     if twice:
@@ -56,8 +56,8 @@ def sources_of(request: RunRequest) -> dict[str, SparkSource]:
 def count_request(
     request: RunRequest, sources: Mapping[str, SparkSource], dims: Sequence[str]
 ) -> Counted:
-    """The count stage of a run on Spark (what :mod:`engine.pipeline` calls)."""
-    from engine.spark.driver import count_sources  # noqa: PLC0415  # needs pyspark
+    """The count stage of a run on Spark (what :mod:`wres.engine.pipeline` calls)."""
+    from wres.engine.spark.driver import count_sources  # noqa: PLC0415  # needs pyspark
 
     return count_sources(
         sources,
@@ -85,7 +85,7 @@ def count_dataframes(
     Raises BadInputError with the problems of an extract, ConfigError for a bad name or mapping.
     """
     require_pyspark()
-    from engine.spark.driver import count_sources, open_frame  # noqa: PLC0415  # needs pyspark
+    from wres.engine.spark.driver import count_sources, open_frame  # noqa: PLC0415  # needs pyspark
 
     chosen = load_standard(standard) if isinstance(standard, str) else standard
     sources = {name: open_frame(frame, name, mapping or {}) for name, frame in frames.items()}

@@ -2,13 +2,14 @@
 
 Each extract becomes a Spark DataFrame of the extract's columns under their canonical names (a
 file read by Spark, or a DataFrame given by a notebook). Its columns are found and checked as the
-local reader finds them (:func:`engine.readers.find_columns`), the run is planned from them
-(:func:`engine.counts.plan_counts`), and :func:`engine.spark.partitions.count_partition` runs
-on every partition. The driver then takes the partitions' results in partition order: it numbers
-their labels in the run's dictionaries (text values first, like the local reader of a Parquet
-file), adds their cells to the extract's cube, adds up their reconciliations and their problems
+local reader finds them (:func:`wres.engine.readers.find_columns`), the run is planned from them
+(:func:`wres.engine.counts.plan_counts`), and :func:`wres.engine.spark.partitions.count_partition`
+runs on every partition. The driver then takes the partitions' results in partition order: it
+numbers their labels in the run's dictionaries (text values first, like the local reader of a
+Parquet file), adds their cells to the extract's cube, adds up their reconciliations and their
+problems
 (rows renumbered as if the partitions were one file) and looks for staff repeated across
-partitions. The cubes go to :func:`engine.counts.blocks_of`, as the local engine's do.
+partitions. The cubes go to :func:`wres.engine.counts.blocks_of`, as the local engine's do.
 """
 
 from __future__ import annotations
@@ -27,16 +28,16 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from engine.counts import Block, NotComputed, add_hints, blocks_of, plan_counts
-from engine.csv_sniff import sniff_csv
-from engine.cube import CubeBuilder, Dictionary
-from engine.errors import BadInputError, ConfigError, InternalError, Problem
-from engine.ethnicity import EthnicityScheme
-from engine.problem_log import ProblemLog
-from engine.progress import Progress
-from engine.readers import FORMATS, check_mapping, extract_named, find_columns
-from engine.reconciliation import Reconciliation
-from engine.spark.partitions import (
+from wres.engine.counts import Block, NotComputed, add_hints, blocks_of, plan_counts
+from wres.engine.csv_sniff import sniff_csv
+from wres.engine.cube import CubeBuilder, Dictionary
+from wres.engine.errors import BadInputError, ConfigError, InternalError, Problem
+from wres.engine.ethnicity import EthnicityScheme
+from wres.engine.problem_log import ProblemLog
+from wres.engine.progress import Progress
+from wres.engine.readers import FORMATS, check_mapping, extract_named, find_columns
+from wres.engine.reconciliation import Reconciliation
+from wres.engine.spark.partitions import (
     HINTS,
     KEYS_DDL,
     OUTPUT_DDL,
@@ -47,9 +48,9 @@ from engine.spark.partitions import (
     make_task,
     payloads,
 )
-from engine.spark.session import quiet_pyspark
-from engine.standards import Standard
-from engine.validation import find_duplicate_staff
+from wres.engine.spark.session import quiet_pyspark
+from wres.engine.standards import Standard
+from wres.engine.validation import find_duplicate_staff
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -57,7 +58,7 @@ if TYPE_CHECKING:
 #: The most bytes of partitions' results the driver fetches at once (one partition's at least).
 RESULT_BYTES = 256 << 20
 #: Counts, what cannot be computed, and the reconciliation of each extract: what the local
-#: engine's count stage returns (engine.pipeline).
+#: engine's count stage returns (wres.engine.pipeline).
 Counted = tuple[dict[int, tuple[Block, ...]], list[NotComputed], list[Reconciliation]]
 
 
@@ -321,7 +322,7 @@ def count_sources(
     chunk_rows: int,
     progress: Progress | None = None,
 ) -> Counted:
-    """Every source counted into its cube, as :func:`engine.counts.count_records` counts files:
+    """Every source counted into its cube, as :func:`wres.engine.counts.count_records` counts files:
     the blocks of each indicator, what cannot be computed, and each extract's reconciliation.
     Raises BadInputError for an extract with problems (after checking all of it)."""
     plan = plan_counts({name: list(s.columns) for name, s in sources.items()}, standard, dims)

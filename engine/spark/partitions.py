@@ -2,10 +2,10 @@
 
 A task is handed its partition's records as Arrow record batches (``DataFrame.mapInArrow``),
 gathers them into chunks of ``chunk_rows`` records and runs on each chunk the two steps of the
-local engine: :func:`engine.validation.validate_chunk` (the same checks, the same normalised
-values, the same reconciliation) and :func:`engine.counts.count_chunk` (the same encoding and
+local engine: :func:`wres.engine.validation.validate_chunk` (the same checks, the same normalised
+values, the same reconciliation) and :func:`wres.engine.counts.count_chunk` (the same encoding and
 the same numba kernel) into a cube whose dictionaries are the partition's own. The driver
-(:mod:`engine.spark.driver`) maps each partition's labels into the run's dictionaries, as the
+(:mod:`wres.engine.spark.driver`) maps each partition's labels into the run's dictionaries, as the
 local engine maps each chunk's, and adds the cells up.
 
 A task returns one Arrow row (:data:`OUTPUT_DDL`): its partition and the pickled
@@ -32,14 +32,14 @@ import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
 
-from engine.counts import CountPlan, ExtractPlan, count_chunk
-from engine.cube import CountCube, Dictionary, Encoded, IntArray, Label
-from engine.errors import InternalError
-from engine.ethnicity import EthnicityScheme
-from engine.problem_log import ProblemLog
-from engine.reconciliation import Reconciliation
-from engine.schema import EXTRACTS, Kind
-from engine.validation import StaffKeys, validate_chunk
+from wres.engine.counts import CountPlan, ExtractPlan, count_chunk
+from wres.engine.cube import CountCube, Dictionary, Encoded, IntArray, Label
+from wres.engine.errors import InternalError
+from wres.engine.ethnicity import EthnicityScheme
+from wres.engine.problem_log import ProblemLog
+from wres.engine.reconciliation import Reconciliation
+from wres.engine.schema import EXTRACTS, Kind
+from wres.engine.validation import StaffKeys, validate_chunk
 
 #: The rows every task returns: its partition and its pickled :class:`PartitionResult`, in
 #: pieces of at most PIECE_BYTES (Spark moves and keeps rows of a few megabytes well).
@@ -119,7 +119,7 @@ class PartitionResult:
     report: Reconciliation | None
     log: ProblemLog
     cube: SparseCube | None
-    #: the staff key hash of each used record (:meth:`engine.validation.StaffKeys.hashes`)
+    #: the staff key hash of each used record (:meth:`wres.engine.validation.StaffKeys.hashes`)
     keys: npt.NDArray[np.uint64] | None
 
 
@@ -253,7 +253,7 @@ def count_partition(
 
 def _text(values: Iterable[Any]) -> set[str | None]:
     """Values of a text column as the checks give them: spaces stripped, blank as None (as
-    :meth:`engine.readers.ExtractReader.text_values` reads them)."""
+    :meth:`wres.engine.readers.ExtractReader.text_values` reads them)."""
     return {None if v is None else str(v).strip() or None for v in values}
 
 
@@ -266,7 +266,7 @@ def payloads(rows: Iterable[Any]) -> Iterator[tuple[int, bytes]]:
 
 def key_rows(task: PartitionTask, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     """The staff keys and rows of the used records whose key hash is among ``task.candidates``,
-    checked again (only the key columns, as :class:`engine.readers.ExtractReader` reads them
+    checked again (only the key columns, as :class:`wres.engine.readers.ExtractReader` reads them
     again)."""
     partition = _partition_id()
     spec = EXTRACTS[task.extract]

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.errors import ConfigError
+from wres.engine.errors import ConfigError
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

@@ -6,10 +6,10 @@ run with millions of comparisons makes one call. The work is done by numba kerne
 ``engine/stats/_kernels``, compiled on first use and cached; these wrappers check the input.
 """
 
-from engine.stats.intervals import CI_METHODS, RatioEstimate, relative_likelihood
-from engine.stats.multiplicity import ADJUST_METHODS, adjust
-from engine.stats.pooled import PooledRatio, Trend, mantel_haenszel, trend
-from engine.stats.pvalues import TESTS, p_value
+from wres.engine.stats.intervals import CI_METHODS, RatioEstimate, relative_likelihood
+from wres.engine.stats.multiplicity import ADJUST_METHODS, adjust
+from wres.engine.stats.pooled import PooledRatio, Trend, mantel_haenszel, trend
+from wres.engine.stats.pvalues import TESTS, p_value
 
 __all__ = [
     "ADJUST_METHODS",

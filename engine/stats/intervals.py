@@ -1,6 +1,6 @@
 """The relative likelihood (a/n1)/(c/n2) with its confidence interval, one element per comparison.
 
-The checked public layer over ``engine.stats._kernels.intervals``: it validates the counts and
+The checked public layer over ``wres.engine.stats._kernels.intervals``: it validates the counts and
 the settings, broadcasts, and hands clean float64 arrays to a numba kernel.
 
 Interval methods (``ci``):
@@ -48,9 +48,9 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from engine.errors import ConfigError
-from engine.stats._checks import checked_counts, normal_quantile
-from engine.stats._kernels import intervals as kernels
+from wres.engine.errors import ConfigError
+from wres.engine.stats._checks import checked_counts, normal_quantile
+from wres.engine.stats._kernels import intervals as kernels
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]

@@ -7,7 +7,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from engine.errors import ConfigError
+from wres.engine.errors import ConfigError
 
 ADJUST_METHODS: tuple[str, ...] = ("bh", "holm")
 

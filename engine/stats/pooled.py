@@ -35,9 +35,9 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats as sps
 
-from engine.errors import ConfigError
-from engine.stats._checks import checked_counts, found, normal_quantile, one_value_per_row
-from engine.stats._kernels import pooled as kernels
+from wres.engine.errors import ConfigError
+from wres.engine.stats._checks import checked_counts, found, normal_quantile, one_value_per_row
+from wres.engine.stats._kernels import pooled as kernels
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

@@ -1,6 +1,6 @@
 """Two-sided p-values for equal proportions, a/n1 against c/n2, one element per comparison.
 
-The checked face of the numba kernels in ``engine.stats._kernels.exact``: this module validates
+The checked face of the numba kernels in ``wres.engine.stats._kernels.exact``: this module validates
 and converts the counts; the kernels assume clean input. Tests (SPEC section 6):
 
 - ``chi2``: Pearson's chi-square test without continuity correction (1 df), the score test of
@@ -25,9 +25,9 @@ from typing import Final, Literal
 import numpy as np
 import numpy.typing as npt
 
-from engine.errors import ConfigError
-from engine.stats._checks import checked_counts
-from engine.stats._kernels import exact
+from wres.engine.errors import ConfigError
+from wres.engine.stats._checks import checked_counts
+from wres.engine.stats._kernels import exact
 
 FloatArray = npt.NDArray[np.float64]
 TestName = Literal["chi2", "midp", "fisher"]

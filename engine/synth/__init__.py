@@ -3,16 +3,16 @@
 The model and every default are described in docs/synthetic-data.md.
 """
 
-from engine.synth.config import Drift, SynthConfig
-from engine.synth.generate import (
+from wres.engine.synth.config import Drift, SynthConfig
+from wres.engine.synth.generate import (
     SynthResult,
     TrustData,
     generate_trust,
     parse_years,
     write_synthetic,
 )
-from engine.synth.organisations import MAX_TRUSTS, Trust
-from engine.synth.output import EXTRACT_NAMES, TRUTH_FILE, OutputFormat, check_out_dir
+from wres.engine.synth.organisations import MAX_TRUSTS, Trust
+from wres.engine.synth.output import EXTRACT_NAMES, TRUTH_FILE, OutputFormat, check_out_dir
 
 __all__ = [
     "EXTRACT_NAMES",

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from engine.errors import ConfigError
-from engine.schema import REGIONS
+from wres.engine.errors import ConfigError
+from wres.engine.schema import REGIONS
 
 #: The years between which drifting values move linearly; outside them they are held flat.
 FIRST_ANCHOR_YEAR = 2015

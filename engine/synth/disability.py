@@ -22,8 +22,8 @@ import math
 import numpy as np
 import polars as pl
 
-from engine.synth.config import SynthConfig
-from engine.synth.spellings import (
+from wres.engine.synth.config import SynthConfig
+from wres.engine.synth.spellings import (
     DISABILITY_BLANK,
     DISABILITY_SPELLINGS,
     DISABLED,

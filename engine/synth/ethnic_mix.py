@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from engine.ethnicity import default_scheme
-from engine.synth.spellings import EthnicityStyle
+from wres.engine.ethnicity import default_scheme
+from wres.engine.synth.spellings import EthnicityStyle
 
 #: WRES groups as the generator codes them.
 WHITE, BME, UNKNOWN = 0, 1, 2

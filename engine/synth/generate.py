@@ -9,16 +9,16 @@ from pathlib import Path
 
 import polars as pl
 
-from engine.errors import ConfigError
-from engine.schema import YEAR_RANGE
-from engine.synth.config import SynthConfig
-from engine.synth.ethnic_mix import UNRECOGNISED_VALUES
-from engine.synth.organisations import MAX_TRUSTS, Trust, build_trust, trust_rng
-from engine.synth.output import EXTRACT_NAMES, TRUTH_FILE, ExtractWriter, OutputFormat
-from engine.synth.recruitment import applications_frame
-from engine.synth.survey_board import board_frame, survey_frame
-from engine.synth.truth import RunFacts, truth_text
-from engine.synth.workforce import grow_workforce, staff_frame
+from wres.engine.errors import ConfigError
+from wres.engine.schema import YEAR_RANGE
+from wres.engine.synth.config import SynthConfig
+from wres.engine.synth.ethnic_mix import UNRECOGNISED_VALUES
+from wres.engine.synth.organisations import MAX_TRUSTS, Trust, build_trust, trust_rng
+from wres.engine.synth.output import EXTRACT_NAMES, TRUTH_FILE, ExtractWriter, OutputFormat
+from wres.engine.synth.recruitment import applications_frame
+from wres.engine.synth.survey_board import board_frame, survey_frame
+from wres.engine.synth.truth import RunFacts, truth_text
+from wres.engine.synth.workforce import grow_workforce, staff_frame
 
 # Random streams of a trust (stream 0 draws the trust's traits). Each extract's disability and
 # WDES columns have a stream of their own (the extract's + 20), so the other columns are the same

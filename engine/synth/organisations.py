@@ -13,10 +13,10 @@ from functools import cache
 
 import numpy as np
 
-from engine.schema import REGIONS
-from engine.synth.config import SynthConfig
-from engine.synth.ethnic_mix import EthnicMix, draw_trust_mix
-from engine.synth.spellings import WritingStyle, draw_writing_style
+from wres.engine.schema import REGIONS
+from wres.engine.synth.config import SynthConfig
+from wres.engine.synth.ethnic_mix import EthnicMix, draw_trust_mix
+from wres.engine.synth.spellings import WritingStyle, draw_writing_style
 
 #: Approximate numbers of NHS trusts per NHS England region (2023/24, acute, mental health,
 #: community and ambulance trusts), rounded to a total of 210. Midlands is the largest, so a

@@ -4,7 +4,7 @@ Everything is written inside a hidden temporary folder in the output folder (sam
 so the final ``os.replace`` is atomic); the extract files appear under their real names only once
 all of them are complete, and the temporary folder is removed whatever happens. A failed run
 leaves no partial extract behind, and the temporary folders of killed runs are removed by the
-next (:mod:`engine.staging`). :func:`check_out_dir` keeps the files replaced to wres's own.
+next (:mod:`wres.engine.staging`). :func:`check_out_dir` keeps the files replaced to wres's own.
 
 CSV chunks are appended to one open file (header once). Parquet chunks go to one file per trust
 and are stream-merged at the end with ``scan_parquet(...).sink_parquet(...)``, which keeps the
@@ -22,9 +22,9 @@ from typing import BinaryIO, Self
 
 import polars as pl
 
-from engine.errors import ConfigError, InternalError
-from engine.schema import EXTRACTS
-from engine.staging import is_staging, make_staging, remove_stale
+from wres.engine.errors import ConfigError, InternalError
+from wres.engine.schema import EXTRACTS
+from wres.engine.staging import is_staging, make_staging, remove_stale
 
 #: The extracts in the order they are written and reported.
 EXTRACT_NAMES: tuple[str, ...] = ("staff", "applications", "survey", "board")
@@ -41,11 +41,11 @@ class OutputFormat(StrEnum):
 
 
 def in_schema_order(name: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """The frame's columns in the order engine.schema lists them for the extract."""
+    """The frame's columns in the order wres.engine.schema lists them for the extract."""
     known = [column.name for column in EXTRACTS[name].columns]
     extra = sorted(set(frame.columns) - set(known))
     if extra:
-        msg = f"synthetic {name} extract has columns {extra} that engine.schema does not know"
+        msg = f"synthetic {name} extract has columns {extra} that wres.engine.schema does not know"
         raise InternalError(msg)
     return frame.select([column for column in known if column in frame.columns])
 

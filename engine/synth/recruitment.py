@@ -11,14 +11,14 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from engine.schema import BANDS
-from engine.synth.config import SynthConfig
-from engine.synth.disability import applicant_column, applicant_disability
-from engine.synth.ethnic_mix import BME, draw_groups, inject_unrecognised
-from engine.synth.ethnic_mix import written_values as ethnic_spellings
-from engine.synth.organisations import Trust
-from engine.synth.spellings import STAFF_GROUP_SPELLINGS, band_spellings
-from engine.synth.workforce import CLINICAL, MEDICAL, draw_bands, draw_staff_groups
+from wres.engine.schema import BANDS
+from wres.engine.synth.config import SynthConfig
+from wres.engine.synth.disability import applicant_column, applicant_disability
+from wres.engine.synth.ethnic_mix import BME, draw_groups, inject_unrecognised
+from wres.engine.synth.ethnic_mix import written_values as ethnic_spellings
+from wres.engine.synth.organisations import Trust
+from wres.engine.synth.spellings import STAFF_GROUP_SPELLINGS, band_spellings
+from wres.engine.synth.workforce import CLINICAL, MEDICAL, draw_bands, draw_staff_groups
 
 Columns = dict[str, np.ndarray]
 

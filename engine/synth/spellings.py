@@ -1,8 +1,8 @@
 """How a synthetic trust writes its values: the spellings real extracts use for the same thing.
 
 Each trust picks one style per kind of value, so a national file mixes them as a file assembled
-from many trusts' returns does. Every spelling here is one that ``engine.schema`` and
-``engine.ethnicity`` accept; the tests check that.
+from many trusts' returns does. Every spelling here is one that ``wres.engine.schema`` and
+``wres.engine.ethnicity`` accept; the tests check that.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from engine.schema import BANDS, STAFF_GROUPS
+from wres.engine.schema import BANDS, STAFF_GROUPS
 
 T = TypeVar("T")
 

@@ -5,7 +5,7 @@ q5-q8 with the configured White and BME rates shifted by a small trust effect on
 (so trusts differ, as they do in the published survey). The survey asks ethnicity afresh: no typos
 and no local sub-codes, written as plain labels. It asks disability afresh too (far more staff
 tell the survey of a long-lasting condition than ESR records), and the WDES questions
-(engine.synth.disability).
+(wres.engine.synth.disability).
 
 Boards have 10-16 members a year, drawn afresh each year, with a BME share well below the
 trust's workforce share, and disability as ESR records it.
@@ -16,17 +16,17 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from engine.synth.config import SynthConfig
-from engine.synth.disability import (
+from wres.engine.synth.config import SynthConfig
+from wres.engine.synth.disability import (
     board_disability,
     survey_column,
     survey_disability,
     wdes_answers,
 )
-from engine.synth.ethnic_mix import draw_groups, written_values
-from engine.synth.organisations import Trust
-from engine.synth.spellings import STAFF_GROUP_SPELLINGS, EthnicityStyle, band_spellings
-from engine.synth.workforce import Workforce
+from wres.engine.synth.ethnic_mix import draw_groups, written_values
+from wres.engine.synth.organisations import Trust
+from wres.engine.synth.spellings import STAFF_GROUP_SPELLINGS, EthnicityStyle, band_spellings
+from wres.engine.synth.workforce import Workforce
 
 QUESTIONS = ("q5", "q6", "q7", "q8")
 #: Spread of trusts around the national answer rates, on the logit scale.
@@ -56,7 +56,7 @@ def survey_frame(
     """Respondents of one trust for all years (a sample of its non-bank staff rows).
 
     Disability and the WDES questions come from their own stream (``disability_rng``), after
-    q5-q8 (see engine.synth.disability).
+    q5-q8 (see wres.engine.synth.disability).
     """
     people = workforce.people
     eligible = ~people.bank[workforce.row_person]

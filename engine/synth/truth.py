@@ -9,12 +9,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from engine import __version__
-from engine.standards import load_standard
-from engine.synth.config import SynthConfig
-from engine.synth.disability import engagement_share_at_least
-from engine.synth.ethnic_mix import UNRECOGNISED_VALUES
-from engine.synth.organisations import Trust
+from wres.engine import __version__
+from wres.engine.standards import load_standard
+from wres.engine.synth.config import SynthConfig
+from wres.engine.synth.disability import engagement_share_at_least
+from wres.engine.synth.ethnic_mix import UNRECOGNISED_VALUES
+from wres.engine.synth.organisations import Trust
 
 _INDICATORS: dict[int, tuple[str, str]] = {
     2: (

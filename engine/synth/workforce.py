@@ -13,9 +13,9 @@ from dataclasses import dataclass, fields
 import numpy as np
 import polars as pl
 
-from engine.schema import AFC_BANDS, BANDS
-from engine.synth.config import SynthConfig
-from engine.synth.ethnic_mix import (
+from wres.engine.schema import AFC_BANDS, BANDS
+from wres.engine.synth.config import SynthConfig
+from wres.engine.synth.ethnic_mix import (
     BME,
     UNKNOWN,
     WHITE,
@@ -23,8 +23,8 @@ from engine.synth.ethnic_mix import (
     inject_unrecognised,
     written_values,
 )
-from engine.synth.organisations import Trust
-from engine.synth.spellings import (
+from wres.engine.synth.organisations import Trust
+from wres.engine.synth.spellings import (
     DISABILITY_SPELLINGS,
     DISABLED,
     STAFF_GROUP_SPELLINGS,

@@ -13,9 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-from rules.policy import load_policy
 from tests.attacker.system import Policy
 from tests.attacker.verdict import attack
+from wres.rules.policy import load_policy
 
 
 def main() -> int:

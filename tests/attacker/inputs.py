@@ -10,13 +10,13 @@ from pathlib import Path
 import polars as pl
 from typer.testing import CliRunner
 
-from cli.app import app
-from engine.ethnicity import default_scheme
-from engine.measures import Bound, Split
-from engine.standards import Standard
-from engine.synth import write_synthetic
-from engine.synth.config import SynthConfig
-from rules.run_protection import CountSource, SourceKey
+from wres.cli.app import app
+from wres.engine.ethnicity import default_scheme
+from wres.engine.measures import Bound, Split
+from wres.engine.standards import Standard
+from wres.engine.synth import write_synthetic
+from wres.engine.synth.config import SynthConfig
+from wres.rules.run_protection import CountSource, SourceKey
 
 EXTRACTS = ("staff", "applications", "survey", "board")
 #: Nothing withheld: the true counts of a pack.
@@ -130,7 +130,7 @@ def unlinked(
     standard: Standard, sources: Mapping[SourceKey, CountSource]
 ) -> tuple[list[Split], list[Bound]]:
     """The measures as the protection knew them before they were linked (in place of
-    ``engine.disclosure.declarations``): each ratio's events among its own people at risk, and
+    ``wres.engine.disclosure.declarations``): each ratio's events among its own people at risk, and
     nothing across figures (indicator 2 without international recruits apart from the standard
     figure, a board's memberships apart, no survey routing)."""
     del standard

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from cli.app import app
-from cli.exit_codes import ExitCode
+from wres.cli.app import app
+from wres.cli.exit_codes import ExitCode
 
 
 def run(*args: str | Path) -> Result:

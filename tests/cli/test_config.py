@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from cli.app import app
-from cli.exit_codes import ExitCode
+from wres.cli.app import app
+from wres.cli.exit_codes import ExitCode
 
 COUNTS = (
     "indicator,organisation,year,ethnicity,numerator,denominator\n"

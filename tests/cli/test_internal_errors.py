@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import cli.run
-from cli.app import app
-from cli.exit_codes import ExitCode
+from wres.cli import run as run_module
+from wres.cli.app import app
+from wres.cli.exit_codes import ExitCode
 
 
 def _boom(*_args: object, **_kwargs: object) -> None:
@@ -21,7 +21,7 @@ def test_an_unexpected_error_is_exit_4_without_its_message(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("WRES_DEBUG", raising=False)
-    monkeypatch.setattr(cli.run, "run", _boom)
+    monkeypatch.setattr(run_module, "run", _boom)
     counts = tmp_path / "c.csv"
     counts.write_text("indicator,year,ethnicity,numerator,denominator\n", encoding="utf-8")
     result = CliRunner().invoke(
@@ -39,7 +39,7 @@ def test_wres_debug_lets_the_traceback_through(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("WRES_DEBUG", "1")
-    monkeypatch.setattr(cli.run, "run", _boom)
+    monkeypatch.setattr(run_module, "run", _boom)
     counts = tmp_path / "c.csv"
     counts.write_text("indicator,year,ethnicity,numerator,denominator\n", encoding="utf-8")
     result = CliRunner().invoke(

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-import cli.run
-from cli.app import app
-from cli.exit_codes import ExitCode
+from wres.cli import run as run_module
+from wres.cli.app import app
+from wres.cli.exit_codes import ExitCode
 
 HEADER = "indicator,organisation,year,ethnicity,numerator,denominator"
 
@@ -97,7 +97,7 @@ def test_an_internal_error(tmp_path: Path, good: Path, monkeypatch: pytest.Monke
         raise RuntimeError(msg)
 
     monkeypatch.delenv("WRES_DEBUG", raising=False)
-    monkeypatch.setattr(cli.run, "run", boom)
+    monkeypatch.setattr(run_module, "run", boom)
     result = wres("run", "--counts", good, "--json", "--out", tmp_path / "pack")
     document = error_document(result, ExitCode.INTERNAL)
     assert "internal error (a bug in wres" in document["error"]

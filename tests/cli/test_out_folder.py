@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-import cli.run
-import engine.staging
-from cli.app import app
-from cli.exit_codes import ExitCode
-from engine.pack import PACK_FILES, PUBLISH, RESTRICTED
-from engine.staging import host_name
+from wres.cli import run as run_module
+from wres.cli.app import app
+from wres.cli.exit_codes import ExitCode
+from wres.engine import staging as staging_module
+from wres.engine.pack import PACK_FILES, PUBLISH, RESTRICTED
+from wres.engine.staging import host_name
 
 HEADER = "indicator,organisation,year,ethnicity,numerator,denominator"
 
@@ -196,7 +196,7 @@ def test_demo_refuses_a_folder_of_other_files(tmp_path: Path) -> None:
 def test_run_reports_an_out_under_a_file_before_reading_the_input(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli.run, "run", _boom)
+    monkeypatch.setattr(run_module, "run", _boom)
     blocker = tmp_path / "results.txt"
     blocker.write_text("a file", encoding="utf-8")
     missing = tmp_path / "no-such-counts.csv"  # reading it would be exit 3
@@ -212,8 +212,8 @@ def test_run_reports_a_folder_it_cannot_write_to(
     def refused(parent: Path, purpose: str) -> Path:
         raise PermissionError(13, "Permission denied", str(parent))
 
-    monkeypatch.setattr(engine.staging, "make_staging", refused)
-    monkeypatch.setattr(cli.run, "run", _boom)
+    monkeypatch.setattr(staging_module, "make_staging", refused)
+    monkeypatch.setattr(run_module, "run", _boom)
     out = tmp_path / "new" / "pack"
     result = wres("run", "--counts", good, "--out", out)
     assert result.exit_code == ExitCode.USAGE_OR_CONFIG, result.output

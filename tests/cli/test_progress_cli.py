@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from cli.exit_codes import ExitCode
-from cli.progress import WRITING
-from engine.progress import CHECKING
+from wres.cli.exit_codes import ExitCode
+from wres.cli.progress import WRITING
+from wres.engine.progress import CHECKING
 
 # BME staff entering a disciplinary process in four organisations: 3 and 2 are small, so the
 # run withholds more cells to protect them, and audits that
@@ -33,7 +33,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-
 def wres_run(counts: Path, out: Path, *, terminal: bool) -> str:
     """Run ``wres run`` in a new process, its stderr a pseudo-terminal or a pipe; its stderr."""
     command = [
-        sys.executable, "-c", "from cli.app import main; main()",
+        sys.executable, "-c", "from wres.cli.app import main; main()",
         "run", "--counts", str(counts), "--by", "organisation", "--out", str(out),
     ]  # fmt: skip
     env = {**os.environ, "COLUMNS": "160"}

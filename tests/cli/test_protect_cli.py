@@ -10,10 +10,10 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner, Result
 
-from cli.app import app
-from cli.exit_codes import ExitCode
-from engine.protection.synthetic import full_table
-from rules.table import Hierarchy
+from wres.cli.app import app
+from wres.cli.exit_codes import ExitCode
+from wres.engine.protection.synthetic import full_table
+from wres.rules.table import Hierarchy
 
 GROUPS = [("White", "Total"), ("BME", "Total"), ("British", "White"), ("Irish", "White"),
           ("Asian", "BME"), ("Black", "BME"), ("Mixed", "BME")]  # fmt: skip

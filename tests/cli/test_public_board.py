@@ -11,10 +11,10 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner, Result
 
-from cli.app import app
-from cli.exit_codes import ExitCode
-from engine.synth import write_synthetic
 from tests.run_capture import captured_protections
+from wres.cli.app import app
+from wres.cli.exit_codes import ExitCode
+from wres.engine.synth import write_synthetic
 
 runner = CliRunner()
 HEADER = "indicator,year,ethnicity,numerator,denominator,board"

@@ -13,9 +13,9 @@ from scipy.stats import fisher_exact
 from scipy.stats.contingency import relative_risk
 from typer.testing import CliRunner, Result
 
-from cli.app import app
-from cli.exit_codes import ExitCode
 from tests.precision import as_printed
+from wres.cli.app import app
+from wres.cli.exit_codes import ExitCode
 
 runner = CliRunner()
 

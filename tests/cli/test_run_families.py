@@ -12,8 +12,8 @@ from scipy.stats import chi2_contingency
 from statsmodels.stats.multitest import multipletests
 from typer.testing import CliRunner
 
-from cli.app import app
-from engine.synth import write_synthetic
+from wres.cli.app import app
+from wres.engine.synth import write_synthetic
 
 runner = CliRunner()
 NO_SUPPRESSION = "[primary]\nsuppress_if_count_at_most = 0\n"

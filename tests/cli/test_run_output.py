@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli import console
-from cli.app import app
-from cli.exit_codes import ExitCode
+from wres.cli import console
+from wres.cli.app import app
+from wres.cli.exit_codes import ExitCode
 
 COUNTS = (
     "indicator,organisation,year,ethnicity,numerator,denominator\n"

@@ -12,11 +12,11 @@ import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 from typer.testing import CliRunner, Result
 
-import engine.pipeline
-from cli.app import app
-from cli.exit_codes import ExitCode
-from rules.secondary import Protection
 from tests.precision import as_printed
+from wres.cli.app import app
+from wres.cli.exit_codes import ExitCode
+from wres.engine import pipeline
+from wres.rules.secondary import Protection
 
 runner = CliRunner()
 HEADER = "indicator,organisation,year,ethnicity,numerator,denominator"
@@ -124,14 +124,14 @@ def test_rates_beside_rounded_counts_are_computed_from_the_rounded_counts(tmp_pa
 def test_a_failed_audit_publishes_nothing_and_exits_1(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = engine.pipeline.protect_run
+    real = pipeline.protect_run
 
     def failing(*args: object, **kwargs: object) -> Protection:
         done = real(*args, **kwargs)  # type: ignore[arg-type]
         cert = dataclasses.replace(done.certificate, passed=np.zeros_like(done.certificate.passed))
         return dataclasses.replace(done, certificate=cert)
 
-    monkeypatch.setattr(engine.pipeline, "protect_run", failing)
+    monkeypatch.setattr(pipeline, "protect_run", failing)
     out = tmp_path / "pack"
     result = wres("run", "--counts", counts(tmp_path), "--by", "organisation", "--out", out)
     assert result.exit_code == ExitCode.DISCLOSURE_AUDIT_FAILED

@@ -12,8 +12,8 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from cli.app import app
-from engine.publication.tables import context_from_manifest
+from wres.cli.app import app
+from wres.engine.publication.tables import context_from_manifest
 
 WHY = "the comparison uses a withheld White count"
 

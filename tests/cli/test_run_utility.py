@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner, Result
 
-from cli.app import app
-from cli.exit_codes import ExitCode
+from wres.cli.app import app
+from wres.cli.exit_codes import ExitCode
 
 HEADER = "indicator,organisation,year,ethnicity,numerator,denominator"
 # staff entering a disciplinary process in four organisations over two years (so a rolling

@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from cli.app import app
-from cli.exit_codes import ExitCode
+from wres.cli.app import app
+from wres.cli.exit_codes import ExitCode
 
 runner = CliRunner()
 

@@ -18,10 +18,10 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner, Result
 
-from cli.app import app
-from cli.exit_codes import ExitCode
-from engine.ethnicity import default_scheme
-from engine.synth import write_synthetic
+from wres.cli.app import app
+from wres.cli.exit_codes import ExitCode
+from wres.engine.ethnicity import default_scheme
+from wres.engine.synth import write_synthetic
 
 #: How the 2021 census writes each national category, in several spellings each: the census
 #: label, a dash for the colon, the bare name, and the categories that differ from 2001.

@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner, Result
 
-from cli.app import app
-from cli.exit_codes import ExitCode
+from wres.cli.app import app
+from wres.cli.exit_codes import ExitCode
 
 STAFF_HEADER = "year,ethnicity,band,staff_group,disciplinary,training,bank,staff_id,site"
 STAFF_ROWS = [

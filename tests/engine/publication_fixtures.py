@@ -15,8 +15,8 @@ from typing import Any
 import polars as pl
 from typer.testing import CliRunner
 
-from cli.app import app
-from engine.synth import write_synthetic
+from wres.cli.app import app
+from wres.engine.synth import write_synthetic
 
 WITHHELD_COUNT = 3
 HOSTILE_SITE = '<script>alert("x")</script>'

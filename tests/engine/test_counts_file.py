@@ -7,10 +7,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from engine.counts_file import read_counts
-from engine.errors import BadInputError, Problem
-from engine.ethnicity import default_scheme
-from engine.standards import load_standard
+from wres.engine.counts_file import read_counts
+from wres.engine.errors import BadInputError, Problem
+from wres.engine.ethnicity import default_scheme
+from wres.engine.standards import load_standard
 
 HEADER = "indicator,organisation,year,ethnicity,numerator,denominator"
 

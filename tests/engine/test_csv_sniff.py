@@ -13,9 +13,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from engine.csv_sniff import sniff_csv
-from engine.errors import BadInputError, Problem
-from engine.readers import read_extract
+from wres.engine.csv_sniff import sniff_csv
+from wres.engine.errors import BadInputError, Problem
+from wres.engine.readers import read_extract
 
 HEADER = ["year", "ethnicity", "band", "staff_group", "disciplinary", "training", "site"]
 ROWS = [

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine._kernels import cube as kernels
-from engine.cube import (
+from wres.engine._kernels import cube as kernels
+from wres.engine.cube import (
     ROWS,
     CountCube,
     CubeBuilder,
@@ -26,7 +26,7 @@ from engine.cube import (
     encode,
     encode_joint,
 )
-from engine.errors import InternalError
+from wres.engine.errors import InternalError
 
 # --- the kernels against np.add.at ----------------------------------------------------------------
 

@@ -15,12 +15,12 @@ import numpy as np
 import polars as pl
 import pytest
 
-from engine.ethnicity import default_scheme
-from engine.indicators import Settings
-from engine.pipeline import RunRequest, plan_cuts, run
-from engine.readers import read_extract
-from engine.standards import load_standard
-from rules.policy import policy_from_toml
+from wres.engine.ethnicity import default_scheme
+from wres.engine.indicators import Settings
+from wres.engine.pipeline import RunRequest, plan_cuts, run
+from wres.engine.readers import read_extract
+from wres.engine.standards import load_standard
+from wres.rules.policy import policy_from_toml
 
 OFF = policy_from_toml("[primary]\nsuppress_if_count_at_most = 0\n", "off.toml")
 DIMS = ("site", "directorate", "organisation", "band")

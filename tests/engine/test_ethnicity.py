@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from engine.ethnicity import (
+from wres.engine.ethnicity import (
     BME,
     UNKNOWN,
     WHITE,
@@ -61,7 +61,9 @@ SPEC_LABELS: dict[str, str] = {
 
 
 def _shipped_toml() -> str:
-    return resources.files("engine.data").joinpath("ethnicity.toml").read_text(encoding="utf-8")
+    return (
+        resources.files("wres.engine.data").joinpath("ethnicity.toml").read_text(encoding="utf-8")
+    )
 
 
 def _shipped_subcodes() -> dict[str, str]:

@@ -12,7 +12,7 @@ from importlib import resources
 
 import pytest
 
-from engine.ethnicity import (
+from wres.engine.ethnicity import (
     BME,
     WHITE,
     EthnicityConfigError,
@@ -124,7 +124,9 @@ def test_chinese_takes_the_broad_group_category_r_has(scheme: EthnicityScheme) -
 
 
 def _shipped_toml() -> str:
-    return resources.files("engine.data").joinpath("ethnicity.toml").read_text(encoding="utf-8")
+    return (
+        resources.files("wres.engine.data").joinpath("ethnicity.toml").read_text(encoding="utf-8")
+    )
 
 
 def test_roma_and_arab_placements_are_configuration() -> None:

@@ -7,8 +7,8 @@ import polars as pl
 import pytest
 from statsmodels.stats.multitest import multipletests
 
-from engine.families import adjust_within, family_codes
-from engine.indicators import with_adjusted_p
+from wres.engine.families import adjust_within, family_codes
+from wres.engine.indicators import with_adjusted_p
 
 RNG = np.random.default_rng(20260214)
 DIMS = ["site", "band"]

@@ -17,13 +17,13 @@ from scipy.stats import chi2_contingency
 from statsmodels.stats.proportion import confint_proportions_2indep
 from typer.testing import CliRunner
 
-from cli.app import app
-from engine.ethnicity import Level, default_scheme
-from engine.indicators import Settings
-from engine.pipeline import RunRequest, run
-from engine.standards import load_standard
-from rules.policy import policy_from_toml
 from tests.precision import as_printed
+from wres.cli.app import app
+from wres.engine.ethnicity import Level, default_scheme
+from wres.engine.indicators import Settings
+from wres.engine.pipeline import RunRequest, run
+from wres.engine.standards import load_standard
+from wres.rules.policy import policy_from_toml
 
 OFF = policy_from_toml("[primary]\nsuppress_if_count_at_most = 0\n", "off.toml")
 

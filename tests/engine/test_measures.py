@@ -1,4 +1,4 @@
-"""Measures as sums of disjoint classes (``engine.measures``): the relations that follow.
+"""Measures as sums of disjoint classes (``wres.engine.measures``): the relations that follow.
 
 The reference is the classes themselves: a table of measures is possible exactly when some
 whole-number classes (at least 0 each) sum to it, which a linear programme over the classes
@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from engine.errors import ConfigError
-from engine.measures import Figure, MeasureModel, Split, bounds, measure_model, splits
-from engine.standards import load_standard, standard_from_toml
+from wres.engine.errors import ConfigError
+from wres.engine.measures import Figure, MeasureModel, Split, bounds, measure_model, splits
+from wres.engine.standards import load_standard, standard_from_toml
 
 WRES = load_standard("wres")
 E, R, EX, RX = "a:events", "a:at risk", "a:kept:events", "a:kept:at risk"

@@ -11,8 +11,8 @@ import statsmodels.api as sm
 from statsmodels.stats.contingency_tables import StratifiedTable
 from typer.testing import CliRunner
 
-from cli.app import app
 from tests.precision import as_printed
+from wres.cli.app import app
 
 HEADER = "indicator,organisation,year,ethnicity,numerator,denominator"
 

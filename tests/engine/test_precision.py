@@ -10,14 +10,14 @@ import openpyxl
 import polars as pl
 import pytest
 
-from engine.ethnicity import Level, default_scheme
-from engine.indicators import Settings
-from engine.pack import Pack, write_pack
-from engine.pipeline import RunRequest, run
-from engine.precision import as_published
-from engine.standards import load_standard
-from rules.policy import load_policy
 from tests.precision import DECIMALS, SIGNIFICANT, as_printed
+from wres.engine.ethnicity import Level, default_scheme
+from wres.engine.indicators import Settings
+from wres.engine.pack import Pack, write_pack
+from wres.engine.pipeline import RunRequest, run
+from wres.engine.precision import as_published
+from wres.engine.standards import load_standard
+from wres.rules.policy import load_policy
 
 FIGURES = (*DECIMALS, *SIGNIFICANT)
 

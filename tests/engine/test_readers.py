@@ -8,10 +8,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from engine.errors import BadInputError, ConfigError
-from engine.ethnicity import scheme_from_toml
-from engine.readers import FORMATS, LoadedExtract, read_extract
-from engine.reconciliation import Reconciliation
+from wres.engine.errors import BadInputError, ConfigError
+from wres.engine.ethnicity import scheme_from_toml
+from wres.engine.readers import FORMATS, LoadedExtract, read_extract
+from wres.engine.reconciliation import Reconciliation
 
 # year, ethnicity, band, staff_group, disciplinary, training, bank, disability, site
 STAFF_COLUMNS = [

@@ -10,13 +10,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from engine.publication.svg import Canvas, LogScale, num, ratio_domain
-from engine.publication.tables import context_from_manifest
 from tests.engine.publication_fixtures import (
     HOSTILE_SITE,
     WITHHELD_COUNT,
     small_count_pack,
 )
+from wres.engine.publication.svg import Canvas, LogScale, num, ratio_domain
+from wres.engine.publication.tables import context_from_manifest
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.schema import (
+from wres.engine.schema import (
     AFC_BANDS,
     BANDS,
     EXTRACTS,

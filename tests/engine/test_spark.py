@@ -25,21 +25,21 @@ import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
-from cli.app import app
-from engine.counts import Block, count_records
-from engine.cube import CountCube
-from engine.errors import BadInputError, ConfigError
-from engine.ethnicity import default_scheme
-from engine.pack import write_pack
-from engine.pipeline import RunRequest, run
-from engine.readers import ExtractReader
-from engine.reconciliation import Reconciliation
-from engine.spark import count_dataframes, count_request, sources_of
-from engine.spark.partitions import _chunks
-from engine.spark.session import JAVA_PACKAGE, require_java, require_pyspark
-from engine.standards import load_standard
-from engine.synth import parse_years, write_synthetic
-from rules.policy import load_policy
+from wres.cli.app import app
+from wres.engine.counts import Block, count_records
+from wres.engine.cube import CountCube
+from wres.engine.errors import BadInputError, ConfigError
+from wres.engine.ethnicity import default_scheme
+from wres.engine.pack import write_pack
+from wres.engine.pipeline import RunRequest, run
+from wres.engine.readers import ExtractReader
+from wres.engine.reconciliation import Reconciliation
+from wres.engine.spark import count_dataframes, count_request, sources_of
+from wres.engine.spark.partitions import _chunks
+from wres.engine.spark.session import JAVA_PACKAGE, require_java, require_pyspark
+from wres.engine.standards import load_standard
+from wres.engine.synth import parse_years, write_synthetic
+from wres.rules.policy import load_policy
 
 pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet:FutureWarning")
 

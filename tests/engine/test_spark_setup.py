@@ -11,11 +11,11 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from cli.app import app
-from engine.cube import ROWS, CountCube, CubeBuilder, Dictionary, Encoded, encode
-from engine.errors import ConfigError, Problem
-from engine.problem_log import ProblemLog
-from engine.spark.session import JAVA_PACKAGE, SPARK_EXTRA, require_java, require_pyspark
+from wres.cli.app import app
+from wres.engine.cube import ROWS, CountCube, CubeBuilder, Dictionary, Encoded, encode
+from wres.engine.errors import ConfigError, Problem
+from wres.engine.problem_log import ProblemLog
+from wres.engine.spark.session import JAVA_PACKAGE, SPARK_EXTRA, require_java, require_pyspark
 
 runner = CliRunner()
 

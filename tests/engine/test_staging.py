@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from engine.staging import UNOWNED_STALE_AFTER, host_name, make_staging, remove_stale
+from wres.engine.staging import UNOWNED_STALE_AFTER, host_name, make_staging, remove_stale
 
 
 def _dead_pid() -> int:

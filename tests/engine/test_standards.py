@@ -2,8 +2,8 @@
 
 import pytest
 
-from engine.errors import ConfigError
-from engine.standards import Measure, RatioOrder, load_standard, standard_from_toml
+from wres.engine.errors import ConfigError
+from wres.engine.standards import Measure, RatioOrder, load_standard, standard_from_toml
 
 
 def test_wres_declares_nine_indicators_with_the_spec_directions() -> None:

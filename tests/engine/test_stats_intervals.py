@@ -1,4 +1,4 @@
-"""The ratio intervals of engine.stats.intervals against independent references.
+"""The ratio intervals of wres.engine.stats.intervals against independent references.
 
 References, each independent of the kernel's code:
 - R (hand-written Koopman / Miettinen-Nurminen by uniroot, epitools for Katz), values below with
@@ -30,8 +30,8 @@ from scipy.special import ndtri
 from scipy.stats import chi2, chi2_contingency, contingency
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from engine.errors import ConfigError
-from engine.stats.intervals import CI_METHODS, RatioEstimate, relative_likelihood
+from wres.engine.errors import ConfigError
+from wres.engine.stats.intervals import CI_METHODS, RatioEstimate, relative_likelihood
 
 RNG = np.random.default_rng(20261128)
 Z95 = float(ndtri(0.975))
@@ -601,7 +601,7 @@ def test_bad_settings_are_config_errors(options: dict[str, object], message: str
 
 def test_import_compiles_nothing() -> None:
     code = (
-        "import engine.stats.intervals as m\n"
+        "import wres.engine.stats.intervals as m\n"
         "k = m.kernels\n"
         "print(sum(len(f.signatures) for f in (k.score_intervals, k.katz_intervals,"
         " k.score_statistic)))\n"

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from statsmodels.stats.multitest import multipletests
 
-from engine.errors import ConfigError
-from engine.stats import adjust
+from wres.engine.errors import ConfigError
+from wres.engine.stats import adjust
 
 RNG = np.random.default_rng(20261127)
 

@@ -32,9 +32,9 @@ from scipy import stats as sps
 from scipy.stats import contingency
 from statsmodels.stats.contingency_tables import StratifiedTable
 
-from engine.errors import ConfigError
-from engine.stats import relative_likelihood
-from engine.stats.pooled import PooledRatio, mantel_haenszel, trend
+from wres.engine.errors import ConfigError
+from wres.engine.stats import relative_likelihood
+from wres.engine.stats.pooled import PooledRatio, mantel_haenszel, trend
 
 RTOL = 1e-9
 RNG = np.random.default_rng(20261204)
@@ -575,8 +575,8 @@ def test_bad_years_are_rejected(x: list[Any], match: str) -> None:
 
 def test_importing_compiles_no_kernel() -> None:
     code = (
-        "from engine.stats._kernels import pooled as k; "
-        "import engine.stats.pooled; "
+        "from wres.engine.stats._kernels import pooled as k; "
+        "import wres.engine.stats.pooled; "
         "assert not k.mantel_haenszel.signatures and not k.trend.signatures"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,4 +1,4 @@
-"""engine.stats.pvalues against independent references: R, scipy and statsmodels.
+"""wres.engine.stats.pvalues against independent references: R, scipy and statsmodels.
 
 R reference values were produced with R 4.2.2 (base stats) and epitools 0.5.10.1 by
 ``Rscript -e 'options(digits = 17); ...'`` with the call written beside each value, printed with
@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from scipy.stats import chi2_contingency, fisher_exact, hypergeom
 from statsmodels.stats import proportion
 
-from engine.errors import ConfigError
-from engine.stats._kernels import exact
-from engine.stats.pvalues import MAX_GROUP_SIZE, TESTS, p_value
+from wres.engine.errors import ConfigError
+from wres.engine.stats._kernels import exact
+from wres.engine.stats.pvalues import MAX_GROUP_SIZE, TESTS, p_value
 
 Table = tuple[int, int, int, int]
 Arrays = tuple[npt.NDArray[np.int64], ...]

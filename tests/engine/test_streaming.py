@@ -15,12 +15,12 @@ import pytest
 from polars.testing import assert_frame_equal
 from typer.testing import CliRunner
 
-from cli.app import app
-from cli.progress import progress_bar
-from engine.counts import count_records
-from engine.errors import BadInputError, ConfigError, Problem
-from engine.readers import ExtractReader, chunk_rows_setting, read_extract
-from engine.standards import load_standard
+from wres.cli.app import app
+from wres.cli.progress import progress_bar
+from wres.engine.counts import count_records
+from wres.engine.errors import BadInputError, ConfigError, Problem
+from wres.engine.readers import ExtractReader, chunk_rows_setting, read_extract
+from wres.engine.standards import load_standard
 
 HEADER = ["year", "ethnicity", "band", "staff_group", "disciplinary", "training", "bank"]
 

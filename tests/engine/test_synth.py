@@ -14,9 +14,9 @@ from typing import Any
 import polars as pl
 import pytest
 
-from engine.ethnicity import UNKNOWN, default_scheme
-from engine.schema import BANDS, STAFF_GROUPS, normalise_band, normalise_staff_group
-from engine.synth import OutputFormat, write_synthetic
+from wres.engine.ethnicity import UNKNOWN, default_scheme
+from wres.engine.schema import BANDS, STAFF_GROUPS, normalise_band, normalise_staff_group
+from wres.engine.synth import OutputFormat, write_synthetic
 
 TRUSTS = 40
 YEARS = (2021, 2022, 2023, 2024)

@@ -9,26 +9,26 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from engine.errors import ConfigError
-from engine.ethnicity import BME, UNKNOWN, WHITE, UnknownReason, default_scheme
-from engine.schema import BANDS, REGIONS, STAFF_GROUPS, normalise_band, normalise_staff_group
-from engine.schema import parse_bool as schema_parse_bool
-from engine.synth import Drift, SynthConfig, generate_trust, parse_years
-from engine.synth.disability import engagement_share_at_least
-from engine.synth.ethnic_mix import (
+from wres.engine.errors import ConfigError
+from wres.engine.ethnicity import BME, UNKNOWN, WHITE, UnknownReason, default_scheme
+from wres.engine.schema import BANDS, REGIONS, STAFF_GROUPS, normalise_band, normalise_staff_group
+from wres.engine.schema import parse_bool as schema_parse_bool
+from wres.engine.synth import Drift, SynthConfig, generate_trust, parse_years
+from wres.engine.synth.disability import engagement_share_at_least
+from wres.engine.synth.ethnic_mix import (
     UNKNOWN_CODES,
     UNRECOGNISED_VALUES,
     VOCABULARY,
     written_values,
 )
-from engine.synth.organisations import (
+from wres.engine.synth.organisations import (
     MAX_TRUSTS,
     REGION_TRUST_COUNTS,
     build_trust,
     region_sequence,
     trust_code,
 )
-from engine.synth.spellings import (
+from wres.engine.synth.spellings import (
     CSV_BOOLEAN_SPELLINGS,
     STAFF_GROUP_SPELLINGS,
     BandStyle,

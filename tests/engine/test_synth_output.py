@@ -8,10 +8,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from engine.schema import EXTRACTS, parse_bool
-from engine.synth import EXTRACT_NAMES, TRUTH_FILE, OutputFormat, TrustData, write_synthetic
-from engine.synth import generate as generate_module
-from engine.synth.spellings import CSV_BOOLEAN_SPELLINGS
+from wres.engine.schema import EXTRACTS, parse_bool
+from wres.engine.synth import EXTRACT_NAMES, TRUTH_FILE, OutputFormat, TrustData, write_synthetic
+from wres.engine.synth import generate as generate_module
+from wres.engine.synth.spellings import CSV_BOOLEAN_SPELLINGS
 
 YEARS = (2023, 2024)
 

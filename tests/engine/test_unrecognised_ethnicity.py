@@ -10,10 +10,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from engine.errors import BadInputError, InternalError, UnrecognisedEthnicityError
-from engine.publication.unrecognised import UnknownEthnicity
-from engine.readers import read_extract
-from engine.reconciliation import (
+from wres.engine.errors import BadInputError, InternalError, UnrecognisedEthnicityError
+from wres.engine.publication.unrecognised import UnknownEthnicity
+from wres.engine.readers import read_extract
+from wres.engine.reconciliation import (
     Reconciliation,
     UnrecognisedSpelling,
     check_unrecognised,

@@ -1,12 +1,12 @@
-"""engine.utility: what a count is, and what its share published and information lost are."""
+"""wres.engine.utility: what a count is, and what its share published and information lost are."""
 
 from __future__ import annotations
 
 import polars as pl
 import pytest
 
-from engine.errors import InternalError
-from engine.utility import utility
+from wres.engine.errors import InternalError
+from wres.engine.utility import utility
 
 BEFORE = pl.DataFrame(
     {

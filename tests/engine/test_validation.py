@@ -8,13 +8,13 @@ import numpy as np
 import polars as pl
 import pytest
 
-from engine.errors import BadInputError, InternalError, Problem
-from engine.ethnicity import default_scheme
-from engine.problem_log import ProblemLog
-from engine.readers import read_extract
-from engine.reconciliation import Reconciliation
-from engine.schema import EXTRACTS
-from engine.validation import find_duplicate_staff, validate_chunk
+from wres.engine.errors import BadInputError, InternalError, Problem
+from wres.engine.ethnicity import default_scheme
+from wres.engine.problem_log import ProblemLog
+from wres.engine.readers import read_extract
+from wres.engine.reconciliation import Reconciliation
+from wres.engine.schema import EXTRACTS
+from wres.engine.validation import find_duplicate_staff, validate_chunk
 
 HEADER = "year,ethnicity,band,staff_group,disciplinary,training,bank,staff_id,site"
 

@@ -13,10 +13,10 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner, Result
 
-from cli.app import app
-from engine.errors import ConfigError
-from engine.standards import Measure, load_standard, standard_from_toml
 from tests.precision import as_printed
+from wres.cli.app import app
+from wres.engine.errors import ConfigError
+from wres.engine.standards import Measure, load_standard, standard_from_toml
 
 NO_SUPPRESSION = "[primary]\nsuppress_if_count_at_most = 0\n"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from engine.errors import BadInputError
-from engine.readers import read_extract
-from engine.schema import EXTRACTS, Kind, parse_answer
+from wres.engine.errors import BadInputError
+from wres.engine.readers import read_extract
+from wres.engine.schema import EXTRACTS, Kind, parse_answer
 
 SURVEY_HEADER = (
     "year,ethnicity,q5,q6,q7,q8,disability,reported,pressure,valued,adjustments,engagement"

@@ -14,8 +14,6 @@ import pytest
 from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
-from engine.publication import workbook, write_publication
-from engine.publication.tables import context_from_manifest, natural_key
 from tests.engine.publication_fixtures import (
     FORMULA_SITE,
     HOSTILE_SITE,
@@ -24,6 +22,8 @@ from tests.engine.publication_fixtures import (
     published_tables,
     small_count_pack,
 )
+from wres.engine.publication import workbook, write_publication
+from wres.engine.publication.tables import context_from_manifest, natural_key
 
 NOT_CALCULABLE = "[x]"
 DATA_SHEETS_EXCLUDED = {"Contents", "Notes"}

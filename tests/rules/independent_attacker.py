@@ -1,4 +1,4 @@
-"""An attacker written for the tests, independent of rules.table and engine.protection.
+"""An attacker written for the tests, independent of wres.rules.table and wres.engine.protection.
 
 It builds the relations itself from the hierarchies (parent = sum of children, along every
 dimension, for every combination of the other coordinates) and finds each withheld cell's

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from engine.protection.synthetic import full_table
-from rules.audit import (
+from wres.engine.protection.synthetic import full_table
+from wres.rules.audit import (
     Proof,
     Witness,
     audit,
@@ -18,8 +18,8 @@ from rules.audit import (
     rounding_interval,
     witness_ranges,
 )
-from rules.policy import load_policy, policy_from_toml
-from rules.table import Hierarchy, LinkedTables
+from wres.rules.policy import load_policy, policy_from_toml
+from wres.rules.table import Hierarchy, LinkedTables
 
 
 def policy(at_most: int = 4, need: int = 5, *, zeros_sensitive: bool = False, rounding: int = 1):

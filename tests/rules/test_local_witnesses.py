@@ -1,5 +1,6 @@
-"""Witnesses from small problems around a cell (``engine.protection.local``): each is a table the
-attacker cannot tell from the true one, and it goes as far as the exact interval allows."""
+"""Witnesses from small problems around a cell (``wres.engine.protection.local``): each is a
+table the attacker cannot tell from the true one, and it goes as far as the exact interval
+allows."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ import pytest
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from engine.protection import local
-from engine.protection.local import System, prove, prove_together, repair
-from engine.protection.synthetic import full_table
-from rules import audit as audit_module
-from rules.audit import Certificate, Knowledge, Witness, audit, knowledge, witness_ranges
-from rules.policy import policy_from_toml
-from rules.table import Hierarchy, LinkedTables
+from wres.engine.protection import local
+from wres.engine.protection.local import System, prove, prove_together, repair
+from wres.engine.protection.synthetic import full_table
+from wres.rules import audit as audit_module
+from wres.rules.audit import Certificate, Knowledge, Witness, audit, knowledge, witness_ranges
+from wres.rules.policy import policy_from_toml
+from wres.rules.table import Hierarchy, LinkedTables
 
 POLICY = policy_from_toml(
     "[primary]\nsuppress_if_count_at_most = 4\n[secondary]\nmin_attacker_interval = 5\n", "test"

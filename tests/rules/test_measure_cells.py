@@ -1,11 +1,11 @@
-"""How a run's measures become cells of its system (``rules.measure_cells``)."""
+"""How a run's measures become cells of its system (``wres.rules.measure_cells``)."""
 
 from __future__ import annotations
 
 import polars as pl
 
-from engine.measures import Split
-from rules.measure_cells import split_conflicts
+from wres.engine.measures import Split
+from wres.rules.measure_cells import split_conflicts
 
 
 def test_measures_kept_apart_keep_their_complements() -> None:

@@ -2,8 +2,8 @@
 
 import pytest
 
-from engine.errors import ConfigError
-from rules.policy import PROFILE_NAMES, RoundingRule, load_policy, policy_from_toml
+from wres.engine.errors import ConfigError
+from wres.rules.policy import PROFILE_NAMES, RoundingRule, load_policy, policy_from_toml
 
 
 @pytest.mark.parametrize(

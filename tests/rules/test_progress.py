@@ -1,4 +1,4 @@
-"""Protection and its audit tell a caller how far they have got (``engine.progress``), and the
+"""Protection and its audit tell a caller how far they have got (``wres.engine.progress``), and the
 telling changes nothing they decide."""
 
 from __future__ import annotations
@@ -8,11 +8,11 @@ import itertools
 import numpy as np
 import pytest
 
-from engine.progress import CHECKING, MOVING, PROVING, SEARCHING, SETTLING, SOLVING
-from engine.protection.synthetic import Shape, synthetic_table
-from rules.audit import audit, knowledge
-from rules.policy import policy_from_toml
-from rules.secondary import ProtectSettings, protect
+from wres.engine.progress import CHECKING, MOVING, PROVING, SEARCHING, SETTLING, SOLVING
+from wres.engine.protection.synthetic import Shape, synthetic_table
+from wres.rules.audit import audit, knowledge
+from wres.rules.policy import policy_from_toml
+from wres.rules.secondary import ProtectSettings, protect
 
 POLICY = policy_from_toml(
     "[primary]\nsuppress_if_count_at_most = 4\n[secondary]\nmin_attacker_interval = 5\n", "test"

@@ -1,4 +1,5 @@
-"""The linear system of a run (``rules.run_protection``): its dimensions, what it may withhold."""
+"""The linear system of a run (``wres.rules.run_protection``): its dimensions, what it may
+withhold."""
 
 from __future__ import annotations
 
@@ -9,21 +10,21 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from cli.app import app
-from engine.disclosure import declarations
-from engine.measures import measure_model
-from engine.protection.synthetic import full_table
-from engine.standards import load_standard
-from engine.synth import parse_years, write_synthetic
-from rules.measure_cells import ALL_MEASURES, measure_hierarchy
-from rules.run_protection import (
+from tests.run_capture import captured_protections
+from wres.cli.app import app
+from wres.engine.disclosure import declarations
+from wres.engine.measures import measure_model
+from wres.engine.protection.synthetic import full_table
+from wres.engine.standards import load_standard
+from wres.engine.synth import parse_years, write_synthetic
+from wres.rules.measure_cells import ALL_MEASURES, measure_hierarchy
+from wres.rules.run_protection import (
     CUT_TOTAL,
     CountSource,
     cut_dimensions,
     structural_zeros,
 )
-from rules.table import Hierarchy
-from tests.run_capture import captured_protections
+from wres.rules.table import Hierarchy
 
 
 def test_people_at_risk_are_the_sum_of_their_events_and_the_rest() -> None:

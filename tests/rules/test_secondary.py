@@ -11,22 +11,22 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from engine.errors import ConfigError
-from engine.protection.flows import CleanupLimits
-from engine.protection.patterns import (
+from tests.rules.independent_attacker import integer_interval, relations
+from wres.engine.errors import ConfigError
+from wres.engine.protection.flows import CleanupLimits
+from wres.engine.protection.patterns import (
     MAX_LINE_PATTERNS,
     SearchResult,
     Tree,
     _line_patterns_of,
     search_patterns,
 )
-from engine.protection.synthetic import Shape, ethnicity_hierarchy, full_table, synthetic_table
-from rules import secondary
-from rules.audit import knowledge, witness_ranges
-from rules.policy import Policy, policy_from_toml
-from rules.secondary import ProtectionRule, ProtectSettings, cell_costs, protect, slabs
-from rules.table import Hierarchy, LinkedTables
-from tests.rules.independent_attacker import integer_interval, relations
+from wres.engine.protection.synthetic import Shape, ethnicity_hierarchy, full_table, synthetic_table
+from wres.rules import secondary
+from wres.rules.audit import knowledge, witness_ranges
+from wres.rules.policy import Policy, policy_from_toml
+from wres.rules.secondary import ProtectionRule, ProtectSettings, cell_costs, protect, slabs
+from wres.rules.table import Hierarchy, LinkedTables
 
 SMALL_COUNTS = [0, 0, 1, 1, 2, 3, 4, 5, 7, 9, 12, 20, 35, 60]
 

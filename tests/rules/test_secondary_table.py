@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.errors import ConfigError
-from engine.protection.intervals import components
-from engine.protection.synthetic import ethnicity_hierarchy, full_table, synthetic_table
-from rules.table import CellState, Hierarchy, LinkedTables
+from wres.engine.errors import ConfigError
+from wres.engine.protection.intervals import components
+from wres.engine.protection.synthetic import ethnicity_hierarchy, full_table, synthetic_table
+from wres.rules.table import CellState, Hierarchy, LinkedTables
 
 
 def test_a_hierarchy_from_child_parent_pairs() -> None:

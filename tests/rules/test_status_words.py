@@ -1,10 +1,10 @@
-"""A withheld comparison beside published counts says why in words (rules.suppression)."""
+"""A withheld comparison beside published counts says why in words (wres.rules.suppression)."""
 
 from __future__ import annotations
 
 import polars as pl
 
-from rules.suppression import explain_comparisons
+from wres.rules.suppression import explain_comparisons
 
 WORDS = "suppressed: C (the comparison uses {})"
 

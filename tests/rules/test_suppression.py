@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from cli.app import app
-from cli.exit_codes import ExitCode
-from rules.policy import Policy, policy_from_toml
-from rules.suppression import apply_primary
+from wres.cli.app import app
+from wres.cli.exit_codes import ExitCode
+from wres.rules.policy import Policy, policy_from_toml
+from wres.rules.suppression import apply_primary
 
 KEYS = ["indicator", "group"]
 COUNTS = ("numerator", "denominator", "reference_numerator", "reference_denominator")

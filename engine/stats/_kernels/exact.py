@@ -1,7 +1,7 @@
 """Kernels for two-sided p-values of 2x2 tables: a events of n1 against c events of n2.
 
 Every kernel takes 1-D contiguous float64 arrays of whole-number counts with 0 <= a <= n1,
-0 <= c <= n2 and n1 + n2 <= 2**31 (checked by ``engine.stats.pvalues``, not here) and fills a
+0 <= c <= n2 and n1 + n2 <= 2**31 (checked by ``wres.engine.stats.pvalues``, not here) and fills a
 preallocated float64 output array, one element per comparison; NaN where n1 or n2 is 0.
 Compiled on first call and cached on disk.
 

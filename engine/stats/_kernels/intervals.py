@@ -1,7 +1,7 @@
 """Kernels for the interval of the ratio of two proportions, (a/n1)/(c/n2).
 
 Every kernel takes 1-D contiguous float64 arrays of whole-number counts with 0 <= a <= n1 and
-0 <= c <= n2 (checked by ``engine.stats.intervals``, not here) and fills preallocated float64
+0 <= c <= n2 (checked by ``wres.engine.stats.intervals``, not here) and fills preallocated float64
 output arrays, one element per comparison. Compiled on first call and cached on disk.
 
 Conventions shared by all methods (the wrapper documents them for users):

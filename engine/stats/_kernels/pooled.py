@@ -1,6 +1,6 @@
 """Pooled estimates over the strata of many comparisons: one pass over the rows.
 
-Accepted input (the caller, ``engine.stats.pooled``, guarantees it):
+Accepted input (the caller, ``wres.engine.stats.pooled``, guarantees it):
 - ``a``, ``n1``, ``c``, ``n2``: float64, C-contiguous, one row per stratum, whole numbers with
   0 <= a <= n1 and 0 <= c <= n2;
 - ``x``: float64, C-contiguous, finite (the year of each row);
