@@ -8,8 +8,8 @@ from typing import Any
 
 from typer.testing import CliRunner
 
+from wres.cli import pipeline
 from wres.cli.app import app
-from wres.engine import pipeline
 from wres.rules.run_protection import RunCells, protect_run
 from wres.rules.secondary import Protection
 

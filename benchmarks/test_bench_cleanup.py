@@ -34,7 +34,7 @@ import pytest
 
 from benchmarks.gauss_like import gauss_like
 from benchmarks.test_bench_protect import lower_bound
-from wres.engine.protection.synthetic import Shape, synthetic_table
+from tests.synthetic_tables import Shape, synthetic_table
 from wres.rules.audit import audit, knowledge
 from wres.rules.policy import Policy, policy_from_toml
 from wres.rules.secondary import Protection, ProtectSettings, primary_cells, protect

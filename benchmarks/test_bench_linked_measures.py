@@ -19,8 +19,8 @@ import pytest
 
 from benchmarks.capture import run_system
 from tests.attacker.inputs import unlinked
+from wres.cli import pipeline
 from wres.cli.demo import DEMO_CUTS
-from wres.engine import pipeline
 from wres.engine.synth import parse_years, write_synthetic
 from wres.rules.run_protection import RunCells, protect_run
 from wres.rules.secondary import Protection

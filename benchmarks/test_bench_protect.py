@@ -29,7 +29,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
-from wres.engine.protection.synthetic import Shape, synthetic_table
+from tests.synthetic_tables import Shape, synthetic_table
 from wres.rules.audit import audit, knowledge
 from wres.rules.policy import Policy, policy_from_toml
 from wres.rules.secondary import Protection, ProtectSettings, protect

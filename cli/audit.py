@@ -17,8 +17,8 @@ from wres.cli.exit_codes import ExitCode
 from wres.cli.protect import read_table
 from wres.engine.errors import BadInputError, Problem
 from wres.engine.protection.intervals import InconsistentSystemError
-from wres.engine.protection.long_format import LongTable
 from wres.rules.audit import UNBOUNDED, Certificate, RevealedSum, audit, knowledge, revealed_sums
+from wres.rules.long_format import LongTable
 from wres.rules.policy import Policy, load_policy
 from wres.rules.table import DEFAULT_TOTAL
 

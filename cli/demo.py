@@ -9,11 +9,11 @@ import typer
 
 from wres.cli import options
 from wres.cli.console import handles_errors, stderr
+from wres.cli.pack import pack_folder
+from wres.cli.pipeline import RunRequest, run
 from wres.cli.progress import WRITING, progress_bar
 from wres.cli.summary import print_summary, print_unrecognised_notes, print_utility
 from wres.engine.ethnicity import default_scheme
-from wres.engine.pack import pack_folder
-from wres.engine.pipeline import RunRequest, run
 from wres.engine.standards import load_standard
 from wres.engine.synth import OutputFormat, check_out_dir, parse_years, write_synthetic
 from wres.rules.policy import load_policy

@@ -15,8 +15,8 @@ from wres.cli import options
 from wres.cli.console import fail, handles_errors, stderr, stdout
 from wres.cli.exit_codes import ExitCode
 from wres.engine.errors import ConfigError
-from wres.engine.protection.long_format import STATUS_COLUMN, LongTable, read_long_table
 from wres.engine.staging import staging_folder
+from wres.rules.long_format import STATUS_COLUMN, LongTable, read_long_table
 from wres.rules.policy import load_policy
 from wres.rules.secondary import Protection, protect
 from wres.rules.table import DEFAULT_TOTAL

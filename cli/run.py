@@ -12,14 +12,14 @@ import typer
 from wres.cli import options
 from wres.cli.console import handles_errors, stderr
 from wres.cli.exit_codes import ExitCode
+from wres.cli.pack import pack_folder
+from wres.cli.pipeline import RunRequest, parse_by, run
 from wres.cli.progress import WRITING, progress_bar
 from wres.cli.summary import report_run
 from wres.cli.validate import parse_mapping
 from wres.engine.errors import ConfigError
 from wres.engine.ethnicity import Level, load_scheme
 from wres.engine.indicators import REFERENCES, Settings
-from wres.engine.pack import pack_folder
-from wres.engine.pipeline import RunRequest, parse_by, run
 from wres.engine.reconciliation import UNRECOGNISED_AT_MOST_PERCENT
 from wres.engine.standards import load_standard
 from wres.rules.policy import load_policy

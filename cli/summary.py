@@ -12,10 +12,10 @@ import polars as pl
 from rich.table import Table
 
 from wres.cli.console import stderr, stdout
+from wres.cli.pack import RESTRICTED, UNRECOGNISED_FILE, UTILITY_FILE, Pack
 from wres.engine import __version__
 from wres.engine.counts import STANDARD_VARIANT
 from wres.engine.indicators import ALL
-from wres.engine.pack import RESTRICTED, UNRECOGNISED_FILE, UTILITY_FILE, Pack
 from wres.engine.standards import Indicator, Measure, Standard
 from wres.engine.utility import EVERY
 

@@ -197,7 +197,7 @@ def run_cells(
     measures of each (indicator, variant, board); ``dims``: the cut columns; ``groups``: the
     finest categories each group label holds; ``at_most``: the top of the withheld range;
     ``labels``: every value of each cut column in the inputs (default: those the rows show);
-    ``nested``: cut columns nested in another (``wres.engine.disclosure.nesting``), each chain of
+    ``nested``: cut columns nested in another (``wres.rules.disclosure.nesting``), each chain of
     them one dimension (``region / organisation``: regions, then their organisations);
     ``declared``, ``routing``: the classes each measure sums and the bounds of a survey's routing
     (``wres.engine.measures``), from which every relation between measures follows;

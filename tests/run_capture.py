@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from wres.engine import pipeline
+from wres.cli import pipeline
 from wres.rules.run_protection import RunCells
 from wres.rules.secondary import Protection
 

@@ -1,5 +1,6 @@
 """The tree stays ruff- and mypy-clean: these run the same checks a reviewer would."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -35,18 +36,38 @@ def test_ruff_format_is_applied() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_mypy_strict_is_clean(tmp_path: Path) -> None:
-    """mypy does not follow the editable install's import hook, so it reads the package through
-    a tree that links wres/engine, wres/rules and wres/cli to the repository's folders."""
-    (tmp_path / "wres").mkdir()
+def _linked_tree(folder: Path) -> Path:
+    """``folder/wres/{engine,rules,cli}`` linked to the repository's folders: the installed
+    namespace as a plain tree, for tools that do not follow the editable install's import hook
+    (mypy; import-linter, which reads the files under a package's path)."""
+    (folder / "wres").mkdir()
     for package in ("engine", "rules", "cli"):
-        (tmp_path / "wres" / package).symlink_to(ROOT / package, target_is_directory=True)
+        (folder / "wres" / package).symlink_to(ROOT / package, target_is_directory=True)
+    return folder
+
+
+def test_mypy_strict_is_clean(tmp_path: Path) -> None:
     result = subprocess.run(
         [_tool("mypy"), "--config-file", str(ROOT / "pyproject.toml"), "-p", "wres"],
-        cwd=tmp_path,
+        cwd=_linked_tree(tmp_path),
         capture_output=True,
         text=True,
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Success" in result.stdout
+
+
+def test_imports_run_one_way_with_no_cycle(tmp_path: Path) -> None:
+    """import-linter's contracts in pyproject.toml: cli -> rules -> engine, and no cycle between
+    the modules of any package."""
+    result = subprocess.run(
+        [_tool("lint-imports"), "--no-cache"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(_linked_tree(tmp_path))},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Contracts: 2 kept, 0 broken." in result.stdout

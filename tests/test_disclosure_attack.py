@@ -24,7 +24,7 @@ from tests.attacker.inputs import counts_file, record_inputs, run_pair, syntheti
 from tests.attacker.solve import completed
 from tests.attacker.system import Policy, build, derived_beside_withheld
 from tests.attacker.verdict import Verdict, attack, true_counts
-from wres.engine import pipeline
+from wres.cli import pipeline
 from wres.rules.policy import load_policy
 
 #: The shipped profiles and what the attacker knows of each.

@@ -18,9 +18,9 @@ from tests.attacker.solve import completed
 from tests.attacker.system import build
 from tests.attacker.verdict import attack, true_counts
 from tests.test_disclosure_attack import reader_policy
-from wres.engine import pipeline
+from wres.cli import pipeline
 from wres.engine.counts import Counts
-from wres.engine.disclosure import nesting
+from wres.rules.disclosure import nesting
 
 ROLL_UP = ("--roll-up", "auto")
 COUNTS = ("numerator", "denominator", "reference_numerator", "reference_denominator")

@@ -17,17 +17,39 @@ or run the whole pipeline on them with
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from wres.engine.errors import ConfigError
 from wres.engine.ethnicity import EthnicityScheme, default_scheme
+from wres.engine.progress import Progress
 from wres.engine.readers import chunk_rows_setting
 from wres.engine.spark.session import SPARK_EXTRA, require_pyspark, spark_session
 from wres.engine.standards import Standard, load_standard
 
 if TYPE_CHECKING:
-    from wres.engine.pipeline import RunRequest
     from wres.engine.spark.driver import Counted, SparkSource
+
+
+class RunRequest(Protocol):
+    """What the count stage on Spark reads of a run's request (``wres.cli.pipeline.RunRequest``
+    has it all; the engine does not import the layer that orchestrates it)."""
+
+    @property
+    def standard(self) -> Standard: ...
+    @property
+    def scheme(self) -> EthnicityScheme: ...
+    @property
+    def extracts(self) -> Mapping[str, Path]: ...
+    @property
+    def mapping(self) -> Mapping[str, str]: ...
+    @property
+    def chunk_rows(self) -> int | None: ...
+    @property
+    def frames(self) -> Mapping[str, Any]: ...
+    @property
+    def reading_progress(self) -> Progress | None: ...
+
 
 __all__ = ["SPARK_EXTRA", "count_dataframes", "count_request", "sources_of", "spark_session"]
 
@@ -56,7 +78,7 @@ def sources_of(request: RunRequest) -> dict[str, SparkSource]:
 def count_request(
     request: RunRequest, sources: Mapping[str, SparkSource], dims: Sequence[str]
 ) -> Counted:
-    """The count stage of a run on Spark (what :mod:`wres.engine.pipeline` calls)."""
+    """The count stage of a run on Spark (what :mod:`wres.cli.pipeline` calls)."""
     from wres.engine.spark.driver import count_sources  # noqa: PLC0415  # needs pyspark
 
     return count_sources(

@@ -58,7 +58,7 @@ if TYPE_CHECKING:
 #: The most bytes of partitions' results the driver fetches at once (one partition's at least).
 RESULT_BYTES = 256 << 20
 #: Counts, what cannot be computed, and the reconciliation of each extract: what the local
-#: engine's count stage returns (wres.engine.pipeline).
+#: engine's count stage returns (wres.cli.pipeline).
 Counted = tuple[dict[int, tuple[Block, ...]], list[NotComputed], list[Reconciliation]]
 
 

@@ -130,7 +130,7 @@ def unlinked(
     standard: Standard, sources: Mapping[SourceKey, CountSource]
 ) -> tuple[list[Split], list[Bound]]:
     """The measures as the protection knew them before they were linked (in place of
-    ``wres.engine.disclosure.declarations``): each ratio's events among its own people at risk, and
+    ``wres.rules.disclosure.declarations``): each ratio's events among its own people at risk, and
     nothing across figures (indicator 2 without international recruits apart from the standard
     figure, a board's memberships apart, no survey routing)."""
     del standard

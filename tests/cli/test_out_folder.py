@@ -16,8 +16,8 @@ from typer.testing import CliRunner, Result
 from wres.cli import run as run_module
 from wres.cli.app import app
 from wres.cli.exit_codes import ExitCode
+from wres.cli.pack import PACK_FILES, PUBLISH, RESTRICTED
 from wres.engine import staging as staging_module
-from wres.engine.pack import PACK_FILES, PUBLISH, RESTRICTED
 from wres.engine.staging import host_name
 
 HEADER = "indicator,organisation,year,ethnicity,numerator,denominator"

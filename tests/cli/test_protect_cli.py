@@ -10,9 +10,9 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner, Result
 
+from tests.synthetic_tables import full_table
 from wres.cli.app import app
 from wres.cli.exit_codes import ExitCode
-from wres.engine.protection.synthetic import full_table
 from wres.rules.table import Hierarchy
 
 GROUPS = [("White", "Total"), ("BME", "Total"), ("British", "White"), ("Irish", "White"),

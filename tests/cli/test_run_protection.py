@@ -13,9 +13,9 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from typer.testing import CliRunner, Result
 
 from tests.precision import as_printed
+from wres.cli import pipeline
 from wres.cli.app import app
 from wres.cli.exit_codes import ExitCode
-from wres.engine import pipeline
 from wres.rules.secondary import Protection
 
 runner = CliRunner()

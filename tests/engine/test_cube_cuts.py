@@ -15,9 +15,9 @@ import numpy as np
 import polars as pl
 import pytest
 
+from wres.cli.pipeline import RunRequest, plan_cuts, run
 from wres.engine.ethnicity import default_scheme
 from wres.engine.indicators import Settings
-from wres.engine.pipeline import RunRequest, plan_cuts, run
 from wres.engine.readers import read_extract
 from wres.engine.standards import load_standard
 from wres.rules.policy import policy_from_toml

@@ -19,9 +19,9 @@ from typer.testing import CliRunner
 
 from tests.precision import as_printed
 from wres.cli.app import app
+from wres.cli.pipeline import RunRequest, run
 from wres.engine.ethnicity import Level, default_scheme
 from wres.engine.indicators import Settings
-from wres.engine.pipeline import RunRequest, run
 from wres.engine.standards import load_standard
 from wres.rules.policy import policy_from_toml
 

@@ -11,10 +11,10 @@ import polars as pl
 import pytest
 
 from tests.precision import DECIMALS, SIGNIFICANT, as_printed
+from wres.cli.pack import Pack, write_pack
+from wres.cli.pipeline import RunRequest, run
 from wres.engine.ethnicity import Level, default_scheme
 from wres.engine.indicators import Settings
-from wres.engine.pack import Pack, write_pack
-from wres.engine.pipeline import RunRequest, run
 from wres.engine.precision import as_published
 from wres.engine.standards import load_standard
 from wres.rules.policy import load_policy

@@ -26,12 +26,12 @@ import pytest
 from typer.testing import CliRunner
 
 from wres.cli.app import app
+from wres.cli.pack import write_pack
+from wres.cli.pipeline import RunRequest, run
 from wres.engine.counts import Block, count_records
 from wres.engine.cube import CountCube
 from wres.engine.errors import BadInputError, ConfigError
 from wres.engine.ethnicity import default_scheme
-from wres.engine.pack import write_pack
-from wres.engine.pipeline import RunRequest, run
 from wres.engine.readers import ExtractReader
 from wres.engine.reconciliation import Reconciliation
 from wres.engine.spark import count_dataframes, count_request, sources_of

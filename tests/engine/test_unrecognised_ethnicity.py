@@ -10,8 +10,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from wres.cli.publication.unrecognised import UnknownEthnicity
 from wres.engine.errors import BadInputError, InternalError, UnrecognisedEthnicityError
-from wres.engine.publication.unrecognised import UnknownEthnicity
 from wres.engine.readers import read_extract
 from wres.engine.reconciliation import (
     Reconciliation,

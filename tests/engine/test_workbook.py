@@ -22,8 +22,8 @@ from tests.engine.publication_fixtures import (
     published_tables,
     small_count_pack,
 )
-from wres.engine.publication import workbook, write_publication
-from wres.engine.publication.tables import context_from_manifest, natural_key
+from wres.cli.publication import workbook, write_publication
+from wres.cli.publication.tables import context_from_manifest, natural_key
 
 NOT_CALCULABLE = "[x]"
 DATA_SHEETS_EXCLUDED = {"Contents", "Notes"}

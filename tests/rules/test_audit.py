@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from wres.engine.protection.synthetic import full_table
+from tests.synthetic_tables import full_table
 from wres.rules.audit import (
     Proof,
     Witness,

@@ -9,9 +9,9 @@ import pytest
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from tests.synthetic_tables import full_table
 from wres.engine.protection import local
 from wres.engine.protection.local import System, prove, prove_together, repair
-from wres.engine.protection.synthetic import full_table
 from wres.rules import audit as audit_module
 from wres.rules.audit import Certificate, Knowledge, Witness, audit, knowledge, witness_ranges
 from wres.rules.policy import policy_from_toml

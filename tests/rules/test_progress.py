@@ -8,8 +8,8 @@ import itertools
 import numpy as np
 import pytest
 
+from tests.synthetic_tables import Shape, synthetic_table
 from wres.engine.progress import CHECKING, MOVING, PROVING, SEARCHING, SETTLING, SOLVING
-from wres.engine.protection.synthetic import Shape, synthetic_table
 from wres.rules.audit import audit, knowledge
 from wres.rules.policy import policy_from_toml
 from wres.rules.secondary import ProtectSettings, protect

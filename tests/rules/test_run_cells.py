@@ -11,12 +11,12 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.run_capture import captured_protections
+from tests.synthetic_tables import full_table
 from wres.cli.app import app
-from wres.engine.disclosure import declarations
 from wres.engine.measures import measure_model
-from wres.engine.protection.synthetic import full_table
 from wres.engine.standards import load_standard
 from wres.engine.synth import parse_years, write_synthetic
+from wres.rules.disclosure import declarations
 from wres.rules.measure_cells import ALL_MEASURES, measure_hierarchy
 from wres.rules.run_protection import (
     CUT_TOTAL,

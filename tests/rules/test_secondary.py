@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.rules.independent_attacker import integer_interval, relations
+from tests.synthetic_tables import Shape, ethnicity_hierarchy, full_table, synthetic_table
 from wres.engine.errors import ConfigError
 from wres.engine.protection.flows import CleanupLimits
 from wres.engine.protection.patterns import (
@@ -21,7 +22,6 @@ from wres.engine.protection.patterns import (
     _line_patterns_of,
     search_patterns,
 )
-from wres.engine.protection.synthetic import Shape, ethnicity_hierarchy, full_table, synthetic_table
 from wres.rules import secondary
 from wres.rules.audit import knowledge, witness_ranges
 from wres.rules.policy import Policy, policy_from_toml

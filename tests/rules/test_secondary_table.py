@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.synthetic_tables import ethnicity_hierarchy, full_table, synthetic_table
 from wres.engine.errors import ConfigError
 from wres.engine.protection.intervals import components
-from wres.engine.protection.synthetic import ethnicity_hierarchy, full_table, synthetic_table
 from wres.rules.table import CellState, Hierarchy, LinkedTables
 
 

@@ -26,7 +26,7 @@ import polars as pl
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from wres.engine.publication.tables import (
+from wres.cli.publication.tables import (
     ALL,
     AT_RISK_WORDS,
     EVENT_WORDS,

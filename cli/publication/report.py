@@ -12,9 +12,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from wres.engine.publication import charts
-from wres.engine.publication.bands import share_section
-from wres.engine.publication.markup import (
+from wres.cli.publication import charts
+from wres.cli.publication.bands import share_section
+from wres.cli.publication.markup import (
     Page,
     definition_list,
     esc,
@@ -24,8 +24,8 @@ from wres.engine.publication.markup import (
     points,
     table,
 )
-from wres.engine.publication.ratios import ratio_section
-from wres.engine.publication.readings import (
+from wres.cli.publication.ratios import ratio_section
+from wres.cli.publication.readings import (
     board_reading,
     estimate,
     estimate_cell,
@@ -35,13 +35,13 @@ from wres.engine.publication.readings import (
     subject,
     workforce_reading,
 )
-from wres.engine.publication.sentences import (
+from wres.cli.publication.sentences import (
     method_sentences,
     policy_sentences,
     protection_sentences,
 )
-from wres.engine.publication.survey import board_section, survey_section
-from wres.engine.publication.tables import (
+from wres.cli.publication.survey import board_section, survey_section
+from wres.cli.publication.tables import (
     STANDARD_VARIANT,
     UNKNOWN,
     Marker,

@@ -1,4 +1,4 @@
-"""The report's charts, drawn with :mod:`wres.engine.publication.svg`.
+"""The report's charts, drawn with :mod:`wres.cli.publication.svg`.
 
 Each chart takes values already selected from the published tables. A missing value (withheld
 by disclosure control, or not calculable) is drawn as a gap labelled with its reason, never
@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from wres.engine.publication.svg import (
+from wres.cli.publication.svg import (
     Canvas,
     LinearScale,
     LogScale,

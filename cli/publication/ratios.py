@@ -9,10 +9,10 @@ from typing import Any
 
 import polars as pl
 
-from wres.engine.publication import charts
-from wres.engine.publication.charts import Series
-from wres.engine.publication.markup import Page, esc, figure, table
-from wres.engine.publication.readings import (
+from wres.cli.publication import charts
+from wres.cli.publication.charts import Series
+from wres.cli.publication.markup import Page, esc, figure, table
+from wres.cli.publication.readings import (
     direction,
     estimate,
     estimate_cell,
@@ -24,7 +24,7 @@ from wres.engine.publication.readings import (
     short_title,
     variant_name,
 )
-from wres.engine.publication.tables import (
+from wres.cli.publication.tables import (
     STANDARD_VARIANT,
     UNKNOWN,
     Published,

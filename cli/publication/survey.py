@@ -13,16 +13,16 @@ from typing import Any
 
 import polars as pl
 
-from wres.engine.publication import charts
-from wres.engine.publication.charts import DotRow, Estimate, Series
-from wres.engine.publication.markup import Page, esc, figure, finite, table
-from wres.engine.publication.readings import (
+from wres.cli.publication import charts
+from wres.cli.publication.charts import DotRow, Estimate, Series
+from wres.cli.publication.markup import Page, esc, figure, finite, table
+from wres.cli.publication.readings import (
     board_reading,
     classes_for,
     direction,
     percentage_reading,
 )
-from wres.engine.publication.tables import UNKNOWN, Published, natural_key, totals
+from wres.cli.publication.tables import UNKNOWN, Published, natural_key, totals
 
 Row = Mapping[str, Any]
 

@@ -24,9 +24,9 @@ from typing import Any
 
 import polars as pl
 
+from wres.cli.publication import REPORT, WORKBOOK, write_publication
 from wres.engine.errors import ConfigError
 from wres.engine.precision import as_published
-from wres.engine.publication import REPORT, WORKBOOK, write_publication
 from wres.engine.reconciliation import Reconciliation
 from wres.engine.staging import cannot_write, is_staging, staging_folder
 

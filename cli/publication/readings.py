@@ -10,8 +10,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from wres.engine.publication.charts import Estimate
-from wres.engine.publication.markup import (
+from wres.cli.publication.charts import Estimate
+from wres.cli.publication.markup import (
     Page,
     esc,
     finite,
@@ -21,7 +21,7 @@ from wres.engine.publication.markup import (
     ratio,
     table,
 )
-from wres.engine.publication.tables import (
+from wres.cli.publication.tables import (
     STANDARD_VARIANT,
     UNKNOWN,
     is_withheld,

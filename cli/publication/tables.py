@@ -16,8 +16,8 @@ from typing import Any
 
 import polars as pl
 
+from wres.cli.publication.unrecognised import UnknownEthnicity
 from wres.engine.errors import ConfigError
-from wres.engine.publication.unrecognised import UnknownEthnicity
 from wres.engine.rollup import CLUSTERS
 from wres.engine.schema import AFC_BANDS, MEDICAL_GRADES, STAFF_GROUPS
 from wres.engine.standards import STANDARD_NAMES, Indicator, Standard, load_standard

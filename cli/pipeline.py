@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
+from wres.cli.pack import Pack, file_sha256
 from wres.engine import __version__
 from wres.engine.counts import (
     WORKFORCE,
@@ -26,7 +27,6 @@ from wres.engine.counts import (
     table_dims,
 )
 from wres.engine.counts_file import read_counts
-from wres.engine.disclosure import count_sources, cut_values, declarations, group_members, nesting
 from wres.engine.errors import BadInputError, ConfigError, Problem
 from wres.engine.ethnicity import EthnicityScheme
 from wres.engine.indicators import (
@@ -39,7 +39,6 @@ from wres.engine.indicators import (
     with_adjusted_p,
 )
 from wres.engine.measures import Bound, Split
-from wres.engine.pack import Pack, file_sha256
 from wres.engine.pooling import pooled_over_years
 from wres.engine.progress import Progress, prefixed, silent
 from wres.engine.protection.intervals import InconsistentSystemError
@@ -53,6 +52,7 @@ from wres.engine.rollup import BAND_CLUSTER, counted_dims, roll_up_cuts, with_ba
 from wres.engine.schema import EXTRACTS, Kind
 from wres.engine.standards import Measure, Standard
 from wres.engine.utility import COUNT_COLUMNS, TABLE_COLUMNS, utility
+from wres.rules.disclosure import count_sources, cut_values, declarations, group_members, nesting
 from wres.rules.policy import Policy
 from wres.rules.run_protection import (
     CountSource,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from wres.engine.publication.tables import Context, is_withheld
+from wres.cli.publication.tables import Context, is_withheld
 
 
 def esc(value: object) -> str:

@@ -1,8 +1,8 @@
 """The publication pack's human-facing files: the Excel workbook and the HTML report.
 
 Both are built from the run's published tables and its manifest only (see
-:mod:`wres.engine.publication.tables`), written into the pack's staging folder by
-:func:`wres.engine.pack.write_pack`, and byte-deterministic for the same input.
+:mod:`wres.cli.publication.tables`), written into the pack's staging folder by
+:func:`wres.cli.pack.write_pack`, and byte-deterministic for the same input.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ def write_publication(
 ) -> dict[str, Path]:
     """Write ``wres.xlsx`` and ``report.html`` into ``folder``; return their paths."""
     # imported here so that `wres --help` does not load xlsxwriter
-    from wres.engine.publication.report import write_report  # noqa: PLC0415
-    from wres.engine.publication.tables import published  # noqa: PLC0415
-    from wres.engine.publication.workbook import write_workbook  # noqa: PLC0415
+    from wres.cli.publication.report import write_report  # noqa: PLC0415
+    from wres.cli.publication.tables import published  # noqa: PLC0415
+    from wres.cli.publication.workbook import write_workbook  # noqa: PLC0415
 
     data = published(indicators, pooled, manifest)
     return {

@@ -15,15 +15,15 @@ from typing import Any
 
 import polars as pl
 
-from wres.engine.publication import charts
-from wres.engine.publication.charts import ShareRow
-from wres.engine.publication.markup import Page, esc, figure, finite, percent, table
-from wres.engine.publication.readings import (
+from wres.cli.publication import charts
+from wres.cli.publication.charts import ShareRow
+from wres.cli.publication.markup import Page, esc, figure, finite, percent, table
+from wres.cli.publication.readings import (
     classes_for,
     direction,
     workforce_reading,
 )
-from wres.engine.publication.tables import (
+from wres.cli.publication.tables import (
     ALL,
     UNKNOWN,
     Published,
