@@ -29,6 +29,7 @@ from wres.engine.errors import ConfigError
 from wres.engine.precision import as_published
 from wres.engine.reconciliation import Reconciliation
 from wres.engine.staging import cannot_write, is_staging, staging_folder
+from wres.engine.standards import Standard
 
 PUBLISH = "publish"
 RESTRICTED = "restricted"
@@ -79,6 +80,9 @@ class Pack:
     #: per table and level, the share of counts published and the information lost
     #: (wres.engine.utility; restricted: with publish/ it gives the withheld counts' sums)
     utility: pl.DataFrame | None = None
+    #: the run's declarations (its indicators' titles and labels, for the workbook and the
+    #: report); None: the shipped standard the manifest names
+    standard: Standard | None = None
 
 
 def file_sha256(path: Path) -> str:
@@ -155,7 +159,9 @@ class PackFolder:
             _write_csv(pooled, publish / "pooled.csv")
             pooled.write_parquet(publish / "pooled.parquet", statistics=False)
             # the workbook and the report, from the same published tables, in the same swap
-            written = write_publication(publish, indicators, pooled, pack.manifest)
+            written = write_publication(
+                publish, indicators, pooled, pack.manifest, standard=pack.standard
+            )
         if pack.certificate is not None:
             _write_csv(pack.certificate, restricted / CERTIFICATE)
         if pack.utility is not None and pack.audit_passed:  # nothing published: no cost to tell

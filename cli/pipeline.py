@@ -308,6 +308,7 @@ def run(request: RunRequest) -> Pack:
         certificate=protection.certificate_frame(),
         audit_passed=protection.certificate.ok,
         utility=costs,
+        standard=request.standard,
         reconciliations=tuple(reports),
         not_computed=not_computed,
         manifest={

@@ -61,6 +61,12 @@ class Indicator:
     members: tuple[str, ...] = ()
     #: how the standard numbers it where that is not its id (WDES "4a(i)"); None: the id
     label: str | None = None
+    #: a few words for it in the report's navigation and chart rows; None: its name
+    #: ("Indicator 5")
+    short_title: str | None = None
+    #: how its event column reads in the workbook's headings ("appointed", "accessing
+    #: non-mandatory training"); None: "answering yes" for a survey question, else nothing
+    event_words: str | None = None
     #: an event read from a score column: the rows whose score is at least this (WDES metric 9a)
     event_at_least: float | None = None
     #: False: a percentage of each group with no reference group to compare it with (WDES

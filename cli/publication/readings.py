@@ -214,19 +214,9 @@ def estimates_table(page: Page, items: Sequence[Estimate], first: str) -> str:
 def short_title(page: Page, indicator_id: int) -> str:
     """A few words for an indicator: navigation, chart rows."""
     ind = page.ctx.indicator(indicator_id)
-    if ind is None:
+    if ind is None or ind.short_title is None:
         return page.ctx.indicator_name(indicator_id)
-    words = {
-        "appointed": "Appointment from shortlisting",
-        "disciplinary": "Entering the formal disciplinary process",
-        "capability": "Entering the formal capability process",
-        "training": "Non-mandatory training and CPD",
-    }
-    if ind.measure == "share":
-        return "Workforce by band"
-    if ind.measure == "board_gap":
-        return "Board representation"
-    return words.get(ind.event or "", page.ctx.indicator_name(indicator_id))
+    return ind.short_title
 
 
 def direction(page: Page, indicator_id: int, reference: str, groups: Sequence[str]) -> str:

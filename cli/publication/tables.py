@@ -87,17 +87,7 @@ _POOLED = frozenset(
     )
 )
 
-#: How the columns of an indicator's event and people at risk read in headings.
-EVENT_WORDS: Mapping[str, str] = {
-    "appointed": "appointed",
-    "disciplinary": "entering formal disciplinary process",
-    "capability": "entering formal capability process",
-    "training": "accessing non-mandatory training",
-    "reported": "saying it was reported",
-    "pressure": "feeling pressure to come to work",
-    "valued": "satisfied",
-    "adjustments": "saying adequate adjustments were made",
-}
+#: How the people at risk of an indicator read in headings (its event: its declaration).
 AT_RISK_WORDS: Mapping[str, str] = {
     "shortlisted": "shortlisted",
     "staff": "headcount",
@@ -439,7 +429,9 @@ def _setting_text(value: object) -> str:
     return str(value)
 
 
-def context_from_manifest(manifest: Mapping[str, Any]) -> Context:
+def context_from_manifest(
+    manifest: Mapping[str, Any], *, standard: Standard | None = None
+) -> Context:
     settings = manifest.get("settings", {})
     settings = settings if isinstance(settings, Mapping) else {}
     policy = manifest.get("policy", {})
@@ -470,7 +462,7 @@ def context_from_manifest(manifest: Mapping[str, Any]) -> Context:
         unknown=UnknownEthnicity.of(manifest),
         audit={k: manifest[k] for k in manifest if k == "secondary_protection" or "audit" in k},
         withheld_marker=markers[0] if markers else str(Marker.WITHHELD),
-        standard=_standard_named(str(settings.get("standard", ""))),
+        standard=standard or _standard_named(str(settings.get("standard", ""))),
         settings=settings,
         policy_name=str(policy.get("name", "unnamed")),
         policy_rules=rules,
@@ -570,13 +562,18 @@ class Published:
 
 
 def published(
-    indicators: pl.DataFrame, pooled: pl.DataFrame, manifest: Mapping[str, Any]
+    indicators: pl.DataFrame,
+    pooled: pl.DataFrame,
+    manifest: Mapping[str, Any],
+    *,
+    standard: Standard | None = None,
 ) -> Published:
-    """Prepare the tables: each distinct row once, in a stable order."""
+    """Prepare the tables: each distinct row once, in a stable order. ``standard``: the run's
+    declarations (None: the shipped standard the manifest names)."""
     # A cut can produce the same row twice (indicator 1's staff group x band rows are also in
     # a band cut); the outputs show each once.
     unique = indicators.unique(maintain_order=True)
-    context = context_from_manifest(manifest)
+    context = context_from_manifest(manifest, standard=standard)
     refs: list[str] = []
     if "reference_group" in unique.columns:
         refs = [str(r) for r in unique["reference_group"].drop_nulls().unique().to_list()]

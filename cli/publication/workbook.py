@@ -29,7 +29,6 @@ from xlsxwriter.worksheet import Worksheet
 from wres.cli.publication.tables import (
     ALL,
     AT_RISK_WORDS,
-    EVENT_WORDS,
     STANDARD_VARIANT,
     Marker,
     Published,
@@ -230,7 +229,7 @@ def _labels(book: _Book, indicator_id: int) -> tuple[str, str]:
     ind = book.ctx.indicator(indicator_id)
     if ind is None:
         return "events", "at risk"
-    event = EVENT_WORDS.get(ind.event or "", "answering yes" if ind.extract == "survey" else "")
+    event = ind.event_words or ("answering yes" if ind.extract == "survey" else "")
     if ind.event_at_least is not None:
         event = f"{ind.event} score {ind.event_at_least:.1f} or more"
     at_risk = AT_RISK_WORDS.get(ind.at_risk or ind.extract, ind.at_risk or ind.extract)
