@@ -51,15 +51,25 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 UNBOUNDED = "unbounded"
-#: Neighbourhoods tried for a cell the witnesses do not prove: (relations crossed, cells at
-#: most), the small one first.
-LOCAL_LEVELS = ((3, 500), (5, 5000), (7, 12000))
 #: Cells whose local problems are solved before the next group is chosen.
 LOCAL_GROUP = 64
-#: With local witnesses, a cell they leave unproved in a component of more unknown cells than
-#: this is not solved over its component (each programme would take minutes): it fails, and a
-#: protection repairs it (or falls back).
-WHOLE_LIMIT = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class LocalLimits:
+    """How far an audit with local witnesses looks around a cell, and how large a component it
+    still solves whole."""
+
+    #: neighbourhoods tried for a cell the witnesses do not prove: (relations crossed, cells at
+    #: most), the small one first
+    levels: tuple[tuple[int, int], ...] = ((3, 500), (5, 5000), (7, 12000))
+    #: a cell the local witnesses leave unproved in a component of more unknown cells than this
+    #: is not solved over its component (each programme would take minutes): it fails, and a
+    #: protection repairs it (or falls back)
+    whole_limit: int = 100_000
+
+
+LOCAL_LIMITS = LocalLimits()
 #: Up to this many cells to prove, the local problems' moves are sparse (``wres.engine.protection.
 #: local``): a table's few unproved cells each get a move found fast (issue 6's N: 86 cells,
 #: 145 s of integer programmes down to 11 s). Above it, dense: among many unproved cells close
@@ -309,6 +319,7 @@ def audit(
     exhaustive: bool = True,
     exact_limit: int = EXACT_LIMIT,
     local: bool = False,
+    local_limits: LocalLimits = LOCAL_LIMITS,
     progress: Progress = silent,
 ) -> Certificate:
     """Audit every withheld cell of ``tables`` against the attacker of ``known``.
@@ -325,8 +336,8 @@ def audit(
     With ``local`` (and ``truth``), a cell the witnesses do not prove gets a witness of its own
     from a small problem around it (``wres.engine.protection.local``) before any problem of its
     whole component, and only the cells still unproved are solved there (in components of at most
-    ``WHOLE_LIMIT`` unknown cells; in larger ones they fail). ``progress`` is told the cells
-    proved and the attacker's problems solved (``wres.engine.progress``).
+    ``local_limits.whole_limit`` unknown cells; in larger ones they fail). ``progress`` is told
+    the cells proved and the attacker's problems solved (``wres.engine.progress``).
     """
     matrix = tables.constraints.matrix
     hidden = known.hidden
@@ -355,11 +366,19 @@ def audit(
     if local and truth is not None and not exhaustive:
         todo = hidden & ~far & (up + down + 1 < if_small)
         found = local_witnesses(
-            matrix, known, truth, todo, up=up, down=down, required=if_small, progress=progress
+            matrix,
+            known,
+            truth,
+            todo,
+            up=up,
+            down=down,
+            required=if_small,
+            levels=local_limits.levels,
+            progress=progress,
         )
         up, down, _rejected = witness_ranges(matrix, known, truth, [*witnesses, *found])
         remaining = hidden & ~far & (up + down + 1 < if_small)
-        remaining, parts = _in_small_components(matrix, known, remaining)
+        remaining, parts = _in_small_components(matrix, known, remaining, local_limits.whole_limit)
         outer = propagate_bounds(matrix, known.lower, known.upper)
         intervals = _outer_intervals(outer, hidden)
         if remaining.any():
@@ -448,6 +467,7 @@ def local_witnesses(
     up: FloatArray,
     down: FloatArray,
     required: FloatArray,
+    levels: Sequence[tuple[int, int]] = LOCAL_LIMITS.levels,
     progress: Progress = silent,
 ) -> list[Witness]:
     """Witnesses for ``cells`` from small problems around each (``wres.engine.protection.local``):
@@ -476,7 +496,7 @@ def local_witnesses(
         proved = rise[asked] + fall[asked] + 1 >= required[asked]
         progress(PROVING, int(proved.sum()), len(asked))
 
-    for depth, size in LOCAL_LEVELS:
+    for depth, size in levels:
         for sign in (1, -1):
             for start in range(0, len(todo), LOCAL_GROUP):
                 tell()
@@ -544,16 +564,16 @@ def _still_short(  # noqa: PLR0917 - the arrays of one search
 
 
 def _in_small_components(
-    matrix: sp.csr_array, known: Knowledge, cells: BoolArray
+    matrix: sp.csr_array, known: Knowledge, cells: BoolArray, limit: int
 ) -> tuple[BoolArray, tuple[IntArray, IntArray] | None]:
-    """The cells in components of at most ``WHOLE_LIMIT`` unknown cells, and the components
+    """The cells in components of at most ``limit`` unknown cells, and the components
     (per cell and per relation; None when there are no cells)."""
     if not cells.any():
         return cells, None
     parts = components(matrix, known.lower < known.upper)
     comp = parts[0]
     size = np.bincount(comp[comp >= 0])
-    small: BoolArray = cells & (comp >= 0) & (size[np.maximum(comp, 0)] <= WHOLE_LIMIT)
+    small: BoolArray = cells & (comp >= 0) & (size[np.maximum(comp, 0)] <= limit)
     return small, parts
 
 

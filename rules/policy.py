@@ -54,10 +54,6 @@ class PrimaryRule:
             return self.suppress_zero_counts
         return count <= self.suppress_if_count_at_most
 
-    def withholds_base(self, base: int) -> bool:
-        """True when a group of ``base`` people may not be reported at all."""
-        return 0 < base <= self.suppress_if_base_at_most
-
 
 @dataclass(frozen=True, slots=True)
 class RoundingRule:
@@ -68,11 +64,6 @@ class RoundingRule:
 
     def __post_init__(self) -> None:
         _check_int("rounding.round_counts_to_nearest", self.round_counts_to_nearest, 1)
-
-    def round(self, count: int) -> int:
-        """Nearest multiple, halves rounded up (12.5 -> 15), as NHS Digital publishes."""
-        base = self.round_counts_to_nearest
-        return ((count + base // 2) // base) * base if base > 1 else count
 
 
 @dataclass(frozen=True, slots=True)

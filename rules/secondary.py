@@ -74,7 +74,7 @@ from wres.engine.protection.patterns import (
     search_patterns,
 )
 from wres.rules.audit import (
-    LOCAL_LEVELS,
+    LOCAL_LIMITS,
     Certificate,
     Knowledge,
     Witness,
@@ -424,7 +424,7 @@ def protect(
 REPAIR_LEVELS: tuple[tuple[int, int] | None, ...] = (
     (DEPTH, NEIGHBOURHOOD),
     None,
-    *LOCAL_LEVELS[1:],
+    *LOCAL_LIMITS.levels[1:],
 )
 
 #: What a pattern pays for each cell to keep published on it, withheld or not, in cells (a

@@ -193,8 +193,3 @@ def inject_unrecognised(rng: np.random.Generator, values: np.ndarray, rate: floa
     out = values.copy()
     out[hit] = rng.choice(UNRECOGNISED_IDS, size=len(hit))
     return out
-
-
-def is_unrecognised(values: np.ndarray) -> np.ndarray:
-    """Which entries of ``values`` are injected typos."""
-    return np.isin(values, UNRECOGNISED_IDS)

@@ -12,8 +12,15 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from tests.synthetic_tables import full_table
 from wres.engine.protection import local
 from wres.engine.protection.local import System, prove, prove_together, repair
-from wres.rules import audit as audit_module
-from wres.rules.audit import Certificate, Knowledge, Witness, audit, knowledge, witness_ranges
+from wres.rules.audit import (
+    Certificate,
+    Knowledge,
+    LocalLimits,
+    Witness,
+    audit,
+    knowledge,
+    witness_ranges,
+)
 from wres.rules.policy import policy_from_toml
 from wres.rules.table import Hierarchy, LinkedTables
 
@@ -103,22 +110,20 @@ def withheld_rectangle() -> tuple[LinkedTables, list[int], Knowledge]:
     return tables, corners, knowledge(POLICY, tables.values, hidden)
 
 
-def test_cells_left_in_too_large_a_component_fail_rather_than_pass_unproved(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_cells_left_in_too_large_a_component_fail_rather_than_pass_unproved() -> None:
     """A withheld rectangle: the exact audit finds room for each corner, but local problems of
     one relation (kept that small here) cannot see the opposite corner. Below the component
     limit the cells are solved over the component and pass; above it they fail, never pass
     on outer bounds."""
-    monkeypatch.setattr(audit_module, "LOCAL_LEVELS", ((1, 4),))
     tables, corners, known = withheld_rectangle()
     exact = audit(tables, known, POLICY)
 
     def local(limit: int) -> Certificate:
-        monkeypatch.setattr(audit_module, "WHOLE_LIMIT", limit)
+        # local problems of one relation (kept that small here)
+        limits = LocalLimits(levels=((1, 4),), whole_limit=limit)
         return audit(
             tables, known, POLICY, truth=tables.values, exhaustive=False, exact_limit=0,
-            local=True,
+            local=True, local_limits=limits,
         )  # fmt: skip
 
     corner = corners[0]  # the 3: the others are far above the withheld range

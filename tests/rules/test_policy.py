@@ -2,8 +2,10 @@
 
 import pytest
 
+from tests.rules.test_suppression import table
 from wres.engine.errors import ConfigError
-from wres.rules.policy import PROFILE_NAMES, RoundingRule, load_policy, policy_from_toml
+from wres.rules.policy import PROFILE_NAMES, load_policy, policy_from_toml
+from wres.rules.suppression import apply_primary
 
 
 @pytest.mark.parametrize(
@@ -24,9 +26,13 @@ def test_every_profile_name_loads() -> None:
 
 
 def test_staff_survey_profile_drops_groups_of_fewer_than_11_respondents() -> None:
-    primary = load_policy("staff-survey").primary
-    assert primary.withholds_base(10)
-    assert not primary.withholds_base(11)
+    """Judged by the rules that apply it: a group of 10 respondents is withheld, 11 is not."""
+    policy = load_policy("staff-survey")
+    assert policy.primary.suppress_if_base_at_most == 10
+    rows = table((6, 10, 20, 50), (6, 11, 20, 50))  # 10 and 11 respondents
+    done = apply_primary(rows, policy, ["indicator", "group"]).table
+    assert done["rate"].to_list()[0] is None
+    assert done["denominator"].to_list() == [None, 11]
 
 
 @pytest.mark.parametrize("n", [1, 3, 7, 10])
@@ -88,17 +94,6 @@ def test_policy_file_by_path(tmp_path) -> None:
     assert policy.name == "p"
     assert policy.primary.suppress_if_count_at_most == 3
     assert policy.secondary.min_attacker_interval >= 2
-
-
-@pytest.mark.parametrize(
-    ("count", "expected"), [(0, 0), (2, 0), (3, 5), (7, 5), (8, 10), (12, 10), (13, 15), (100, 100)]
-)
-def test_rounding_to_nearest_five(count: int, expected: int) -> None:
-    assert RoundingRule(5).round(count) == expected
-
-
-def test_rounding_of_one_leaves_counts_alone() -> None:
-    assert [RoundingRule(1).round(c) for c in range(20)] == list(range(20))
 
 
 def test_public_measures_parse_and_default_to_none() -> None:

@@ -178,9 +178,30 @@ def test_rounding_applies_to_counts_and_rates_come_from_true_counts() -> None:
     assert row["rate"] == pytest.approx(12 / 53)
 
 
-def test_halves_round_up() -> None:
-    done = apply_primary(table((13, 50, 20, 50)), policy(0, rounding=5), KEYS)
-    assert cell(done.table, 0, "numerator") == 15  # 12.5 -> 15, as NHS Digital rounds
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    # a half of ten is a whole count: 15, 25 and 35 are halves and go up (not to the even ten,
+    # 20 for 25, as round-half-to-even would); 14 and 24 go down, 16 up
+    [(14, 10), (15, 20), (16, 20), (24, 20), (25, 30), (35, 40), (100, 100)],
+)
+def test_halves_round_up(count: int, expected: int) -> None:
+    """Nearest multiple, halves up, as NHS Digital publishes (SPEC section 7)."""
+    done = apply_primary(table((count, 200, 20, 50)), policy(0, rounding=10), KEYS)
+    assert cell(done.table, 0, "numerator") == expected
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"), [(2, 0), (3, 5), (7, 5), (8, 10), (12, 10), (13, 15), (100, 100)]
+)
+def test_rounding_to_the_nearest_five(count: int, expected: int) -> None:
+    done = apply_primary(table((count, 200, 20, 50)), policy(0, rounding=5), KEYS)
+    assert cell(done.table, 0, "numerator") == expected
+
+
+def test_rounding_of_one_leaves_counts_alone() -> None:
+    rows = [(c, 200, 20, 50) for c in range(1, 20)]
+    done = apply_primary(table(*rows), policy(0, rounding=1), KEYS)
+    assert [cell(done.table, i, "numerator") for i in range(19)] == list(range(1, 20))
 
 
 def test_a_published_count_is_never_rounded_into_the_suppressed_range() -> None:
