@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 
 from wres.cli import pipeline
 from wres.cli.app import app
-from wres.rules.run_protection import RunCells, protect_run
+from wres.rules.run_cells import RunCells
+from wres.rules.run_protection import protect_run
 from wres.rules.secondary import Protection
 
 EXTRACTS = ("staff", "applications", "survey", "board")

@@ -35,9 +35,11 @@ import pytest
 from benchmarks.gauss_like import gauss_like
 from benchmarks.test_bench_protect import lower_bound
 from tests.synthetic_tables import Shape, synthetic_table
-from wres.rules.audit import audit, knowledge
+from wres.rules.attacker_knowledge import knowledge
+from wres.rules.audit import audit
 from wres.rules.policy import Policy, policy_from_toml
-from wres.rules.secondary import Protection, ProtectSettings, primary_cells, protect
+from wres.rules.secondary import Protection, primary_cells, protect
+from wres.rules.secondary_settings import ProtectSettings
 
 BOUND_SECONDS = float(os.environ.get("WRES_BOUND_SECONDS", "300"))
 

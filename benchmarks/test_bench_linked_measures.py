@@ -22,7 +22,8 @@ from tests.attacker.inputs import unlinked
 from wres.cli import pipeline
 from wres.cli.demo import DEMO_CUTS
 from wres.engine.synth import parse_years, write_synthetic
-from wres.rules.run_protection import RunCells, protect_run
+from wres.rules.run_cells import RunCells
+from wres.rules.run_protection import protect_run
 from wres.rules.secondary import Protection
 
 TARGET = 1.5

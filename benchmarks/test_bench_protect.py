@@ -30,9 +30,11 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from tests.synthetic_tables import Shape, synthetic_table
-from wres.rules.audit import audit, knowledge
+from wres.rules.attacker_knowledge import knowledge
+from wres.rules.audit import audit
 from wres.rules.policy import Policy, policy_from_toml
-from wres.rules.secondary import Protection, ProtectSettings, protect
+from wres.rules.secondary import Protection, protect
+from wres.rules.secondary_settings import ProtectSettings
 from wres.rules.table import LinkedTables
 
 SEED = 1
@@ -77,7 +79,7 @@ def _report(name: str, tables: LinkedTables, seconds: float, result: Protection)
 # B is cleaned up since issue 19 (``benchmarks/test_bench_cleanup.py``: 1 s of patterns, then
 # the cleanup that withholds 40% fewer secondary cells); N keeps its patterns (over 10,000
 # cells). C is cleaned up too, by default: its cleanup stops within seconds, as it publishes
-# too few cells for its work (``wres.engine.protection.flows.CleanupLimits``, docs/disclosure.md)
+# too few cells for its work (``wres.engine.protection.cleanup.CleanupLimits``, docs/disclosure.md)
 
 
 @pytest.mark.parametrize(("shape", "target"), [("A", None), ("B", 60.0), ("C", 10.0), ("N", 120.0)])

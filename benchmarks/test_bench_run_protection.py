@@ -25,7 +25,8 @@ import pytest
 from benchmarks import capture
 from wres.engine.synth import parse_years, write_synthetic
 from wres.rules import run_protection
-from wres.rules.run_protection import RUN_SETTINGS, RunCells, protect_run
+from wres.rules.run_cells import RunCells
+from wres.rules.run_protection import RUN_SETTINGS, protect_run
 from wres.rules.secondary import Protection
 
 

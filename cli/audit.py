@@ -16,8 +16,9 @@ from wres.cli.console import fail, handles_errors, stdout
 from wres.cli.exit_codes import ExitCode
 from wres.cli.protect import read_table
 from wres.engine.errors import BadInputError, Problem
-from wres.engine.protection.intervals import InconsistentSystemError
-from wres.rules.audit import UNBOUNDED, Certificate, RevealedSum, audit, knowledge, revealed_sums
+from wres.engine.protection.batches import InconsistentSystemError
+from wres.rules.attacker_knowledge import RevealedSum, knowledge, revealed_sums
+from wres.rules.audit import UNBOUNDED, Certificate, audit
 from wres.rules.long_format import LongTable
 from wres.rules.policy import Policy, load_policy
 from wres.rules.table import DEFAULT_TOTAL

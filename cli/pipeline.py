@@ -41,7 +41,7 @@ from wres.engine.indicators import (
 from wres.engine.measures import Bound, Split
 from wres.engine.pooling import pooled_over_years
 from wres.engine.progress import Progress, prefixed, silent
-from wres.engine.protection.intervals import InconsistentSystemError
+from wres.engine.protection.batches import InconsistentSystemError
 from wres.engine.readers import ExtractReader
 from wres.engine.reconciliation import (
     UNRECOGNISED_AT_MOST_PERCENT,
@@ -54,15 +54,9 @@ from wres.engine.standards import Measure, Standard
 from wres.engine.utility import COUNT_COLUMNS, TABLE_COLUMNS, utility
 from wres.rules.disclosure import count_sources, cut_values, declarations, group_members, nesting
 from wres.rules.policy import Policy
-from wres.rules.run_protection import (
-    CountSource,
-    FirstLevel,
-    RunCells,
-    SourceKey,
-    protect_run,
-    run_cells,
-    withhold,
-)
+from wres.rules.run_cells import RunCells, run_cells
+from wres.rules.run_counts import CountSource, SourceKey
+from wres.rules.run_protection import FirstLevel, protect_run, withhold
 from wres.rules.secondary import Protection
 from wres.rules.suppression import apply_primary, explain_comparisons
 

@@ -29,12 +29,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 import scipy.sparse as sp
 
-from wres.engine.errors import InternalError
-from wres.engine.progress import CHECKING, PROVING, Progress, silent
+from wres.engine.progress import CHECKING, Progress, silent
 from wres.engine.protection.intervals import (
     EXACT_LIMIT,
     Intervals,
@@ -42,40 +40,19 @@ from wres.engine.protection.intervals import (
     components,
     propagate_bounds,
 )
-from wres.engine.protection.local import Move, System, prove, prove_together
+from wres.rules.attacker_knowledge import (
+    BoolArray,
+    FloatArray,
+    IntArray,
+    Knowledge,
+    Witness,
+    witness_ranges,
+)
+from wres.rules.local_witnesses import LOCAL_LIMITS, LocalLimits, local_witnesses
 from wres.rules.policy import Policy
 from wres.rules.table import LinkedTables
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
-
 UNBOUNDED = "unbounded"
-#: Cells whose local problems are solved before the next group is chosen.
-LOCAL_GROUP = 64
-
-
-@dataclass(frozen=True, slots=True)
-class LocalLimits:
-    """How far an audit with local witnesses looks around a cell, and how large a component it
-    still solves whole."""
-
-    #: neighbourhoods tried for a cell the witnesses do not prove: (relations crossed, cells at
-    #: most), the small one first
-    levels: tuple[tuple[int, int], ...] = ((3, 500), (5, 5000), (7, 12000))
-    #: a cell the local witnesses leave unproved in a component of more unknown cells than this
-    #: is not solved over its component (each programme would take minutes): it fails, and a
-    #: protection repairs it (or falls back)
-    whole_limit: int = 100_000
-
-
-LOCAL_LIMITS = LocalLimits()
-#: Up to this many cells to prove, the local problems' moves are sparse (``wres.engine.protection.
-#: local``): a table's few unproved cells each get a move found fast (issue 6's N: 86 cells,
-#: 145 s of integer programmes down to 11 s). Above it, dense: among many unproved cells close
-#: together, a move that shifts many proves several at once (a national year: 13.1k cells;
-#: sparse, 28,350 secondary cells in 864 s against 26,401 in 718 s dense).
-SPARSE_UP_TO = 1_000
 
 
 class Proof(StrEnum):
@@ -90,28 +67,6 @@ class Proof(StrEnum):
     ABOVE_RANGE = "far above the range"
     #: neither: the cell is treated as failing
     NONE = "not proved"
-
-
-@dataclass(frozen=True, eq=False)
-class Knowledge:
-    """What the attacker knows of each cell: an interval (a point for a published count)."""
-
-    lower: FloatArray
-    upper: FloatArray
-    #: withheld cells: the ones the audit reports on
-    hidden: BoolArray
-    #: cells not in the publication (unknown, never reported)
-    absent: BoolArray
-
-
-@dataclass(frozen=True, eq=False)
-class Witness:
-    """Another table the attacker cannot tell from the true one: the true counts plus
-    ``deltas`` on ``cells``; with ``ray``, plus ``t * deltas`` for every ``t >= 0``."""
-
-    cells: IntArray
-    deltas: IntArray
-    ray: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -186,124 +141,6 @@ class Certificate:
             ],
             how="horizontal",
         )
-
-
-# --- the attacker model -----------------------------------------------------------------------
-
-
-def published_count(policy: Policy, count: int) -> int:
-    """The figure a count is published as: rounded to the policy's base (halves up); a count
-    that would round into the withheld range goes to the first multiple above it."""
-    base = policy.rounding.round_counts_to_nearest
-    if base <= 1:
-        return count
-    at_most = policy.primary.suppress_if_count_at_most
-    rounded = ((count + base // 2) // base) * base
-    lands = 1 <= rounded <= at_most or (
-        rounded == 0 and count > 0 and policy.primary.suppress_zero_counts
-    )
-    return (at_most // base + 1) * base if lands else rounded
-
-
-def rounding_interval(policy: Policy, figure: int) -> tuple[int, int]:
-    """The publishable counts that are published as ``figure`` (the attacker's interval)."""
-    base = policy.rounding.round_counts_to_nearest
-    if base <= 1:
-        return figure, figure
-    start = max(0, figure - base - policy.primary.suppress_if_count_at_most - base)
-    found = [
-        t
-        for t in range(start, figure + base + 1)
-        if not policy.primary.withholds_count(t) and published_count(policy, t) == figure
-    ]
-    if not found:
-        return figure, figure
-    return found[0], found[-1]
-
-
-def hidden_lower_bound(policy: Policy) -> int:
-    """The least value of a withheld cell: 1 when zeros are published, else 0."""
-    return 0 if policy.primary.suppress_zero_counts else 1
-
-
-def knowledge(
-    policy: Policy,
-    figures: IntArray,
-    hidden: BoolArray,
-    absent: BoolArray | None = None,
-    *,
-    hidden_upper: FloatArray | None = None,
-    rounded: bool = True,
-) -> Knowledge:
-    """The attacker's knowledge of each cell under ``policy``.
-
-    ``figures`` are the published figures (already rounded when ``rounded``: each is then known
-    only to lie in its rounding interval); ``hidden_upper`` what a marker says of a withheld
-    cell (``<5``: at most 4; inf when it says nothing).
-    """
-    n = len(figures)
-    absent = np.zeros(n, np.bool_) if absent is None else absent
-    if (hidden & absent).any():
-        msg = "a cell cannot be both withheld and absent (a bug in wres)"
-        raise InternalError(msg)
-    lower = figures.astype(np.float64).copy()
-    upper = lower.copy()
-    if rounded and policy.rounding.round_counts_to_nearest > 1:
-        published = ~hidden & ~absent
-        for value in np.unique(figures[published]):
-            lo, hi = rounding_interval(policy, int(value))
-            at = published & (figures == value)
-            lower[at], upper[at] = lo, hi
-    lower[hidden] = hidden_lower_bound(policy)
-    upper[hidden] = np.inf if hidden_upper is None else hidden_upper[hidden]
-    lower[absent], upper[absent] = 0.0, np.inf
-    return Knowledge(lower, upper, hidden.copy(), absent.copy())
-
-
-# --- witness tables ---------------------------------------------------------------------------
-
-
-def witness_ranges(
-    matrix: sp.csr_array, known: Knowledge, truth: IntArray, witnesses: Sequence[Witness]
-) -> tuple[FloatArray, FloatArray, int]:
-    """Check every witness against all relations and bounds; return how far each cell is
-    proved to move up and down, and how many witnesses were rejected."""
-    n = matrix.shape[1]
-    up = np.zeros(n)
-    down = np.zeros(n)
-    if not witnesses:
-        return up, down, 0
-    lengths = np.array([len(w.cells) for w in witnesses])
-    cells = np.concatenate([w.cells for w in witnesses]).astype(np.int64)
-    deltas = np.concatenate([w.deltas for w in witnesses]).astype(np.int64)
-    owner = np.repeat(np.arange(len(witnesses)), lengths)
-    # a cell listed twice in one witness moves by the sum of its entries
-    pair, at = np.unique(owner * n + cells, return_inverse=True)
-    deltas = np.bincount(at, weights=deltas, minlength=len(pair)).round().astype(np.int64)
-    owner, cells = pair // n, pair % n
-    is_ray = np.array([w.ray for w in witnesses])[owner]
-    moves = sp.csc_array((deltas.astype(np.float64), (cells, owner)), shape=(n, len(witnesses)))
-    residual = sp.csc_array(matrix @ moves)
-    residual.data[np.abs(residual.data) < 0.5] = 0.0
-    residual.eliminate_zeros()
-    broken = np.zeros(len(witnesses), np.bool_)
-    broken[np.repeat(np.arange(len(witnesses)), np.diff(residual.indptr))] = True
-    moved = deltas != 0
-    fixed = known.lower[cells] == known.upper[cells]
-    after = truth[cells] + deltas
-    out_of_bounds = np.where(
-        is_ray,
-        (deltas < 0) | ((deltas > 0) & ~np.isinf(known.upper[cells])),
-        (after < known.lower[cells]) | (after > known.upper[cells]),
-    )
-    bad_entry = (moved & fixed) | out_of_bounds
-    broken[owner[bad_entry]] = True
-    good = ~broken[owner]
-    rise = np.where(is_ray & (deltas > 0), np.inf, np.maximum(deltas, 0).astype(np.float64))
-    fall = np.where(is_ray, 0.0, np.maximum(-deltas, 0).astype(np.float64))
-    np.maximum.at(up, cells[good], rise[good])
-    np.maximum.at(down, cells[good], fall[good])
-    return up, down, int(broken.sum())
 
 
 # --- the audit --------------------------------------------------------------------------------
@@ -458,111 +295,6 @@ def _checked(
     return up, down
 
 
-def local_witnesses(
-    matrix: sp.csr_array,
-    known: Knowledge,
-    truth: IntArray,
-    cells: BoolArray,
-    *,
-    up: FloatArray,
-    down: FloatArray,
-    required: FloatArray,
-    levels: Sequence[tuple[int, int]] = LOCAL_LIMITS.levels,
-    progress: Progress = silent,
-) -> list[Witness]:
-    """Witnesses for ``cells`` from small problems around each (``wres.engine.protection.local``):
-    up as far as the requirement asks beyond what is proved down, then down for the rest.
-    Cells go in groups of neighbours (in cell order); a witness found for one proves every cell
-    it moves, so later groups skip the cells already proved. ``progress`` is told how many of
-    ``cells`` are proved (:data:`wres.engine.progress.PROVING`)."""
-    todo = np.flatnonzero(cells)
-    if not len(todo):
-        return []
-    asked = todo
-    sparse = len(todo) <= SPARSE_UP_TO
-    system = System.of(matrix)
-    t = truth.astype(np.float64)
-    low, high = known.lower - t, known.upper - t
-    rise, fall = up.copy(), down.copy()
-    out: list[Witness] = []
-
-    def record(move: Move) -> None:
-        """Keep the witness; it proves every cell it moves by as much as it moves it."""
-        out.append(Witness(move.cells, move.deltas))
-        np.maximum.at(rise, move.cells, np.maximum(move.deltas, 0))
-        np.maximum.at(fall, move.cells, np.maximum(-move.deltas, 0))
-
-    def tell() -> None:
-        proved = rise[asked] + fall[asked] + 1 >= required[asked]
-        progress(PROVING, int(proved.sum()), len(asked))
-
-    for depth, size in levels:
-        for sign in (1, -1):
-            for start in range(0, len(todo), LOCAL_GROUP):
-                tell()
-                group = todo[start : start + LOCAL_GROUP]
-                short, amount = _still_short(group, sign, rise, fall, required, t, known.lower)
-                if not len(short):
-                    continue
-                together = prove_together(
-                    system,
-                    low,
-                    high,
-                    short,
-                    direction=sign,
-                    wanted=amount,
-                    depth=depth,
-                    size=max(1, size // 4),
-                    sparse=sparse,
-                )
-                if together is not None:
-                    record(together)
-                    gone = rise if sign > 0 else fall
-                    ahead = gone[short] < amount
-                    short, amount = short[ahead], amount[ahead]
-                    if not len(short):
-                        continue
-                moves = prove(
-                    system,
-                    low,
-                    high,
-                    short,
-                    direction=np.full(len(short), sign, np.int64),
-                    wanted=amount,
-                    depth=depth,
-                    size=size,
-                    sparse=sparse,
-                )
-                for move in moves:
-                    record(move)
-        todo = todo[rise[todo] + fall[todo] + 1 < required[todo]]
-        if not len(todo):
-            break
-    tell()
-    return out
-
-
-def _still_short(  # noqa: PLR0917 - the arrays of one search
-    cells: IntArray,
-    sign: int,
-    rise: FloatArray,
-    fall: FloatArray,
-    required: FloatArray,
-    truth: FloatArray,
-    lowest: FloatArray,
-) -> tuple[IntArray, IntArray]:
-    """The cells not yet proved, and how far each should move in direction ``sign``: up as far
-    as the requirement asks beyond what is proved down; down for the rest, no further than the
-    lower bound allows. Cells already proved that far are left out."""
-    short = cells[rise[cells] + fall[cells] + 1 < required[cells]]
-    if sign > 0:
-        reach = required[short] - 1 - fall[short]
-    else:
-        reach = np.minimum(required[short] - 1 - rise[short], truth[short] - lowest[short])
-    ahead = reach > (rise if sign > 0 else fall)[short]
-    return short[ahead], reach[ahead].astype(np.int64)
-
-
 def _in_small_components(
     matrix: sp.csr_array, known: Knowledge, cells: BoolArray, limit: int
 ) -> tuple[BoolArray, tuple[IntArray, IntArray] | None]:
@@ -601,41 +333,3 @@ def _merged(outer: Intervals, solved: Intervals, cells: BoolArray) -> Intervals:
         solved.component,
         solved.component_size,
     )
-
-
-@dataclass(frozen=True, eq=False)
-class RevealedSum:
-    """A relation whose withheld cells all count the same way and whose other cells are all
-    published: the sum of those withheld cells is known exactly."""
-
-    row: int
-    cells: IntArray
-    total: int
-    #: the sum is small enough to narrow a possibly-small cell below the requirement
-    disclosive: bool
-
-
-def revealed_sums(tables: LinkedTables, known: Knowledge, policy: Policy) -> list[RevealedSum]:
-    """Sums of withheld cells that the published totals give away (for published tables:
-    the attacker can compute them, so they are reported as they are)."""
-    matrix = tables.constraints.matrix
-    variable = known.lower < known.upper
-    csr = sp.csr_array(matrix)
-    out = []
-    lo_hidden = hidden_lower_bound(policy)
-    need = policy.secondary.min_attacker_interval
-    for r in range(csr.shape[0]):
-        cols = csr.indices[csr.indptr[r] : csr.indptr[r + 1]]
-        coef = csr.data[csr.indptr[r] : csr.indptr[r + 1]]
-        vars_here = variable[cols]
-        if vars_here.sum() < 2 or not known.hidden[cols[vars_here]].all():
-            continue
-        signs = coef[vars_here]
-        if not (np.all(signs > 0) or np.all(signs < 0)):
-            continue
-        constant = float(coef[~vars_here] @ known.lower[cols[~vars_here]])
-        total = round(-constant / signs[0])
-        k = int(vars_here.sum())
-        room = total - k * lo_hidden + 1  # values each cell can take from this relation alone
-        out.append(RevealedSum(r, cols[vars_here], total, disclosive=room < need))
-    return out

@@ -23,7 +23,7 @@ from wres.engine.measures import Bound, Figure, Split, bounds, splits
 from wres.engine.rollup import BAND, BAND_CLUSTER, cluster_of
 from wres.engine.schema import EXTRACTS
 from wres.engine.standards import Measure, Standard
-from wres.rules.run_protection import BLANK, CountSource, SourceKey
+from wres.rules.run_counts import BLANK, CountSource, SourceKey
 
 
 def count_sources(

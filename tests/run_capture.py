@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from wres.cli import pipeline
-from wres.rules.run_protection import RunCells
+from wres.rules.run_cells import RunCells
 from wres.rules.secondary import Protection
 
 

@@ -16,7 +16,7 @@ from wres.engine.measures import Bound, Split
 from wres.engine.standards import Standard
 from wres.engine.synth import write_synthetic
 from wres.engine.synth.config import SynthConfig
-from wres.rules.run_protection import CountSource, SourceKey
+from wres.rules.run_counts import CountSource, SourceKey
 
 EXTRACTS = ("staff", "applications", "survey", "board")
 #: Nothing withheld: the true counts of a pack.

@@ -8,16 +8,15 @@ import numpy as np
 import pytest
 
 from tests.synthetic_tables import full_table
-from wres.rules.audit import (
-    Proof,
+from wres.rules.attacker_knowledge import (
     Witness,
-    audit,
     knowledge,
     published_count,
     revealed_sums,
     rounding_interval,
     witness_ranges,
 )
+from wres.rules.audit import Proof, audit
 from wres.rules.policy import load_policy, policy_from_toml
 from wres.rules.table import Hierarchy, LinkedTables
 

@@ -12,15 +12,9 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from tests.synthetic_tables import full_table
 from wres.engine.protection import local
 from wres.engine.protection.local import System, prove, prove_together, repair
-from wres.rules.audit import (
-    Certificate,
-    Knowledge,
-    LocalLimits,
-    Witness,
-    audit,
-    knowledge,
-    witness_ranges,
-)
+from wres.rules.attacker_knowledge import Knowledge, Witness, knowledge, witness_ranges
+from wres.rules.audit import Certificate, audit
+from wres.rules.local_witnesses import LocalLimits
 from wres.rules.policy import policy_from_toml
 from wres.rules.table import Hierarchy, LinkedTables
 

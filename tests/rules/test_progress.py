@@ -10,9 +10,11 @@ import pytest
 
 from tests.synthetic_tables import Shape, synthetic_table
 from wres.engine.progress import CHECKING, MOVING, PROVING, SEARCHING, SETTLING, SOLVING
-from wres.rules.audit import audit, knowledge
+from wres.rules.attacker_knowledge import knowledge
+from wres.rules.audit import audit
 from wres.rules.policy import policy_from_toml
-from wres.rules.secondary import ProtectSettings, protect
+from wres.rules.secondary import protect
+from wres.rules.secondary_settings import ProtectSettings
 
 POLICY = policy_from_toml(
     "[primary]\nsuppress_if_count_at_most = 4\n[secondary]\nmin_attacker_interval = 5\n", "test"

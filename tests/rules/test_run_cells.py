@@ -18,12 +18,8 @@ from wres.engine.standards import load_standard
 from wres.engine.synth import parse_years, write_synthetic
 from wres.rules.disclosure import declarations
 from wres.rules.measure_cells import ALL_MEASURES, measure_hierarchy
-from wres.rules.run_protection import (
-    CUT_TOTAL,
-    CountSource,
-    cut_dimensions,
-    structural_zeros,
-)
+from wres.rules.run_counts import CUT_TOTAL, CountSource, cut_dimensions
+from wres.rules.run_protection import structural_zeros
 from wres.rules.table import Hierarchy
 
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from tests.rules.independent_attacker import integer_interval, relations
 from tests.synthetic_tables import Shape, ethnicity_hierarchy, full_table, synthetic_table
 from wres.engine.errors import ConfigError
-from wres.engine.protection.flows import CleanupLimits
+from wres.engine.protection.cleanup import CleanupLimits
 from wres.engine.protection.patterns import (
     MAX_LINE_PATTERNS,
     SearchResult,
@@ -23,10 +23,12 @@ from wres.engine.protection.patterns import (
     _line_patterns_of,
     search_patterns,
 )
-from wres.rules import secondary
-from wres.rules.audit import knowledge, witness_ranges
+from wres.rules import secondary, secondary_patterns, secondary_repairs
+from wres.rules.attacker_knowledge import knowledge, witness_ranges
 from wres.rules.policy import Policy, policy_from_toml
-from wres.rules.secondary import ProtectionRule, ProtectSettings, cell_costs, protect, slabs
+from wres.rules.secondary import cell_costs, protect
+from wres.rules.secondary_repairs import slabs
+from wres.rules.secondary_settings import ProtectionRule, ProtectSettings
 from wres.rules.table import Hierarchy, LinkedTables
 
 SMALL_COUNTS = [0, 0, 1, 1, 2, 3, 4, 5, 7, 9, 12, 20, 35, 60]
@@ -275,8 +277,8 @@ def test_the_fallback_protects_when_search_and_repair_are_not_allowed(
 ) -> None:
     """Never fail: with no search, no repair rounds and no ray, whole relations are withheld
     (S2) until the audit passes, and the decisions say so."""
-    monkeypatch.setattr(secondary, "_first_pattern", lambda task: (task.primary.copy(), [], []))
-    monkeypatch.setattr(secondary, "_rays", lambda *_: (np.zeros(0, np.int64), []))
+    monkeypatch.setattr(secondary, "first_pattern", lambda task: (task.primary.copy(), [], []))
+    monkeypatch.setattr(secondary_repairs, "_rays", lambda *_: (np.zeros(0, np.int64), []))
     tables = grid([[3, 20, 30], [15, 25, 40], [12, 18, 22]])
     rule = policy(4, 5)
     result = protect(tables, rule, settings=ProtectSettings(repair_rounds=0))
@@ -292,7 +294,7 @@ def test_the_fallback_withholds_the_totals_above_a_cell_first(
     """With no search and no repair rounds, the fallback gives the small count a ray: its row
     total, column total and grand total withheld with it, so that it can grow without limit
     (the independent attacker finds no upper bound), and the ray proves all four."""
-    monkeypatch.setattr(secondary, "_first_pattern", lambda task: (task.primary.copy(), [], []))
+    monkeypatch.setattr(secondary, "first_pattern", lambda task: (task.primary.copy(), [], []))
     tables = grid([[3, 20, 30], [15, 25, 40], [12, 18, 22]])
     rule = policy(4, 5)
     result = protect(tables, rule, settings=ProtectSettings(repair_rounds=0))
@@ -305,7 +307,7 @@ def test_the_fallback_withholds_the_totals_above_a_cell_first(
 
 
 def test_a_repair_round_protects_without_the_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(secondary, "_first_pattern", lambda task: (task.primary.copy(), [], []))
+    monkeypatch.setattr(secondary, "first_pattern", lambda task: (task.primary.copy(), [], []))
     tables = grid([[3, 20, 30], [15, 25, 40], [12, 18, 22]])
     rule = policy(4, 5)
     result = protect(tables, rule)
@@ -457,13 +459,13 @@ def test_patterns_keep_a_second_split_and_the_audit_agrees(
     tables, absent = split_table(seed)
     rule = policy(4, 5)
     task_witnesses: list[Any] = []
-    original = secondary._complete
+    original = secondary_patterns.complete_pattern
 
     def no_balancing(tables: LinkedTables, witnesses: list[Any], *args: Any) -> list[Any]:
         task_witnesses.extend(witnesses)
         return original(tables, witnesses, *args)
 
-    monkeypatch.setattr(secondary, "_complete", no_balancing)
+    monkeypatch.setattr(secondary_patterns, "complete_pattern", no_balancing)
     result = protect(tables, rule, absent=absent, settings=ProtectSettings(method="patterns"))
     assert result.certificate.ok
     assert task_witnesses
@@ -495,7 +497,7 @@ def search_first(
 ) -> SearchResult:
     """The pattern search for r1 x c1 alone, needing a range of 4 (zeros published)."""
     return search_patterns(
-        trees=secondary._trees(tables),
+        trees=secondary_patterns.relation_trees(tables),
         coords=tables.coords,
         strides=tables.strides,
         primaries=tables.cells_of({"row": "r1", "col": "c1"}),
@@ -545,7 +547,7 @@ def test_a_fan_of_patterns_gives_room_no_single_pattern_has() -> None:
     assert not len(found.unprotected)
     assert (found.pattern_fan >= 0).sum() == 4
     assert not (found.hidden & ~inner).any()
-    (fan,) = secondary._fan_witnesses(found)
+    (fan,) = secondary_patterns.fan_witnesses(found)
     rule = policy(4, 5)
     known = knowledge(rule, tables.values, found.hidden)
     up, _down, rejected = witness_ranges(tables.constraints.matrix, known, tables.values, [fan])
@@ -580,7 +582,7 @@ def test_the_search_credits_a_cell_no_more_than_its_witnesses_prove(
     small = np.flatnonzero(values <= 4)
     order = small[np.lexsort((tables.codes[small], values[small]))]
     found = search_patterns(
-        trees=secondary._trees(tables),
+        trees=secondary_patterns.relation_trees(tables),
         coords=tables.coords,
         strides=tables.strides,
         primaries=order,
@@ -592,7 +594,9 @@ def test_the_search_credits_a_cell_no_more_than_its_witnesses_prove(
         hidden=np.zeros(tables.n_cells, np.bool_),
         max_fan=8,
     )
-    witnesses = secondary._pattern_witnesses(found) + secondary._fan_witnesses(found)
+    witnesses = secondary_patterns.pattern_witnesses(found) + secondary_patterns.fan_witnesses(
+        found
+    )
     known = knowledge(policy(4, 5), values, found.hidden)
     up, down, rejected = witness_ranges(tables.constraints.matrix, known, values, witnesses)
     assert rejected == 0
