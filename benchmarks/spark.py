@@ -143,7 +143,7 @@ def child(engine: str, data: Path) -> None:
         counts, _ = count_records(readers, standard, DIMS)
         timings["count"] = time.perf_counter() - start
     else:
-        from wres.cli.pipeline import RunRequest  # noqa: PLC0415
+        from wres.cli.request import RunRequest  # noqa: PLC0415
         from wres.engine.ethnicity import default_scheme  # noqa: PLC0415
         from wres.engine.spark import count_request, sources_of, spark_session  # noqa: PLC0415
         from wres.rules.policy import load_policy  # noqa: PLC0415

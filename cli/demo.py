@@ -10,8 +10,9 @@ import typer
 from wres.cli import options
 from wres.cli.console import handles_errors, stderr
 from wres.cli.pack import pack_folder
-from wres.cli.pipeline import RunRequest, run
+from wres.cli.pipeline import run
 from wres.cli.progress import WRITING, progress_bar
+from wres.cli.request import RunRequest
 from wres.cli.summary import print_summary, print_unrecognised_notes, print_utility
 from wres.engine.ethnicity import default_scheme
 from wres.engine.standards import load_standard

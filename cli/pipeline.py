@@ -5,19 +5,16 @@ The CLI gathers options and calls :func:`run`; nothing here prints or exits.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
-from itertools import combinations
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
 
 import numpy as np
 import polars as pl
 
-from wres.cli.pack import Pack, file_sha256
-from wres.engine import __version__
+from wres.cli.manifest import manifest_of, unknown_ethnicity
+from wres.cli.pack import Pack
+from wres.cli.request import RunRequest, plan_cuts
 from wres.engine.counts import (
     WORKFORCE,
     Counts,
@@ -28,9 +25,7 @@ from wres.engine.counts import (
 )
 from wres.engine.counts_file import read_counts
 from wres.engine.errors import BadInputError, ConfigError, Problem
-from wres.engine.ethnicity import EthnicityScheme
 from wres.engine.indicators import (
-    Settings,
     evaluate,
     organisation_cuts,
     organisation_rows,
@@ -40,96 +35,22 @@ from wres.engine.indicators import (
 )
 from wres.engine.measures import Bound, Split
 from wres.engine.pooling import pooled_over_years
-from wres.engine.progress import Progress, prefixed, silent
+from wres.engine.progress import silent
 from wres.engine.protection.batches import InconsistentSystemError
 from wres.engine.readers import ExtractReader
 from wres.engine.reconciliation import (
-    UNRECOGNISED_AT_MOST_PERCENT,
     Reconciliation,
     check_unrecognised,
 )
 from wres.engine.rollup import BAND_CLUSTER, counted_dims, roll_up_cuts, with_band_clusters
 from wres.engine.schema import EXTRACTS, Kind
-from wres.engine.standards import Measure, Standard
+from wres.engine.standards import Measure
 from wres.engine.utility import COUNT_COLUMNS, TABLE_COLUMNS, utility
 from wres.rules.disclosure import count_sources, cut_values, declarations, group_members, nesting
-from wres.rules.policy import Policy
 from wres.rules.run_cells import RunCells, run_cells
 from wres.rules.run_counts import CountSource, SourceKey
 from wres.rules.run_protection import FirstLevel, protect_run, withhold
-from wres.rules.secondary import Protection
 from wres.rules.suppression import apply_primary, explain_comparisons
-
-
-@dataclass(frozen=True)
-class RunRequest:
-    """Everything a run needs; built by the CLI or by a notebook."""
-
-    standard: Standard
-    scheme: EthnicityScheme
-    policy: Policy
-    settings: Settings = field(default_factory=Settings)
-    extracts: Mapping[str, Path] = field(default_factory=dict)
-    counts: Path | None = None
-    mapping: Mapping[str, str] = field(default_factory=dict)
-    by: Sequence[Sequence[str]] = ()
-    lattice: bool = False
-    adjust: Literal["bh", "holm"] = "bh"
-    command: Sequence[str] = ()
-    #: records per chunk of a record-level extract (None: WRES_CHUNK_ROWS or the default)
-    chunk_rows: int | None = None
-    #: told how far the run has got, for a progress display (``wres.engine.progress``): the records
-    #: read of each extract ("reading staff"), then secondary suppression and its audit
-    progress: Progress | None = None
-    #: where records are counted: in this process, or on Apache Spark (wres.engine.spark)
-    engine: Literal["local", "spark"] = "local"
-    #: Spark DataFrames by extract name, counted (engine "spark") like the extract files
-    frames: Mapping[str, Any] = field(default_factory=dict)
-    #: stop (UnrecognisedEthnicityError) when more than this percentage of an input's rows used
-    #: have an unrecognised ethnicity (for the standards compared by ethnicity)...
-    unrecognised_at_most_percent: float = UNRECOGNISED_AT_MOST_PERCENT
-    #: ...unless the user accepts them, as Unknown (unrecognised)
-    accept_unrecognised: bool = False
-    #: the organisation's name for the titles of the workbook and the report (None: its code,
-    #: when the data hold one organisation)
-    organisation_name: str | None = None
-    #: also publish the roll-ups of the fine cuts (``wres.engine.rollup``: band clusters)
-    roll_up: bool = False
-
-    @property
-    def reading_progress(self) -> Progress | None:
-        """:attr:`progress` as the readers tell it: an extract's records as "reading staff"."""
-        return None if self.progress is None else prefixed(self.progress, "reading ")
-
-
-def parse_by(values: Sequence[str]) -> list[list[str]]:
-    """``--by band,site`` (repeatable) -> [["band", "site"], ...], blanks and repeats removed."""
-    out = []
-    for value in values:
-        names = list(dict.fromkeys(n.strip() for n in value.split(",") if n.strip()))
-        if not names:
-            msg = f"--by {value!r} names no column; give e.g. --by band or --by band,site"
-            raise ConfigError(msg)
-        out.append(names)
-    return out
-
-
-def plan_cuts(by: Sequence[Sequence[str]], *, lattice: bool) -> list[tuple[str, ...]]:
-    """The cuts of a run: the total, then for each ``--by`` its roll-up (band, then
-    band x site); with ``lattice``, every subset of all the ``--by`` columns."""
-    cuts: list[tuple[str, ...]] = [()]
-    if lattice:
-        dims = list(dict.fromkeys(d for group in by for d in group))
-        for k in range(1, len(dims) + 1):
-            cuts.extend(combinations(dims, k))
-    else:
-        for group in by:
-            cuts.extend(tuple(group[:k]) for k in range(1, len(group) + 1))
-    # band x site and site x band are one cut (the same rows): keep the first
-    unique: dict[frozenset[str], tuple[str, ...]] = {}
-    for cut in cuts:
-        unique.setdefault(frozenset(cut), cut)
-    return list(unique.values())
 
 
 def _check_dims(dims: Sequence[str], available: set[str], source: str) -> None:
@@ -306,11 +227,9 @@ def run(request: RunRequest) -> Pack:
         reconciliations=tuple(reports),
         not_computed=not_computed,
         manifest={
-            **_manifest(request, cuts, protection, reports),
+            **manifest_of(request, cuts, protection, reports),
             **(
-                _unknown_ethnicity(reports)
-                if request.standard.characteristic == "ethnicity"
-                else {}
+                unknown_ethnicity(reports) if request.standard.characteristic == "ethnicity" else {}
             ),
         },
     )
@@ -396,111 +315,3 @@ def _disagreeing(
         )
         for text in list(texts)[:20]
     ]
-
-
-def _unknown_ethnicity(reports: Sequence[Reconciliation]) -> dict[str, Any]:
-    """The rows used of each input and its Unknown ethnicity by reason, for the report and
-    the workbook to tell unrecognised values apart from not stated (the manifest is
-    restricted; they publish of it words only, never a count)."""
-    return {
-        "ethnicity_unknown": {
-            report.extract: {"rows_used": report.rows_used, **report.ethnicity_unknown}
-            for report in reports
-        }
-    }
-
-
-def _protection_summary(protection: Protection) -> dict[str, Any]:
-    """What the manifest says of the secondary suppression and its audit (no cell, no value)."""
-    cert = protection.certificate
-    return {
-        "applied": True,
-        "attacker_audit": "passed" if cert.ok else "FAILED",
-        "cells": protection.tables.n_cells,
-        "withheld_primary": int(protection.primary.sum()),
-        "withheld_secondary": int(protection.secondary.sum()),
-        # withheld, then published: a reader recovers them exactly from the rest
-        "published_recoverable": protection.recovered,
-        "audited": len(cert.cells),
-        "failed": int((~cert.passed).sum()),
-        "notes": list(protection.notes),
-    }
-
-
-def organisation(request: RunRequest, reports: Sequence[Reconciliation]) -> dict[str, Any]:
-    """Whose figures these are: the name given, else the one organisation code of the data
-    (None when it holds several or none), and how many codes the data hold."""
-    codes = sorted({code for report in reports for code in report.organisations})
-    name = request.organisation_name
-    if name is None and len(codes) == 1:
-        name = codes[0]
-    return {"name": name, "codes_in_data": len(codes)}
-
-
-def _manifest(
-    request: RunRequest,
-    cuts: Sequence[Sequence[str]],
-    protection: Protection,
-    reports: Sequence[Reconciliation],
-) -> dict[str, Any]:
-    settings = {
-        "standard": request.standard.short_name,
-        **(
-            {
-                "ethnicity_level": str(request.settings.level),
-                "unrecognised_ethnicity_at_most_percent": request.unrecognised_at_most_percent,
-                "accept_unrecognised_ethnicity": request.accept_unrecognised,
-            }
-            if request.standard.characteristic == "ethnicity"
-            else {"characteristic": request.standard.characteristic}
-        ),
-        "reference_group": request.settings.reference,
-        "ci_method": request.settings.ci_method,
-        "confidence_level": request.settings.confidence,
-        "test": request.settings.test,
-        "adjustment": request.adjust,
-        "cuts": [list(c) for c in cuts],
-        "column_mapping": dict(sorted(request.mapping.items())),
-        "ethnicity_configuration": request.scheme.source,
-        "policy_sha256": request.policy.sha256,
-    }
-    config_hash = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
-    inputs = dict(request.extracts)
-    if request.counts is not None:
-        inputs["counts"] = request.counts
-    return {
-        "wres_version": __version__,
-        "settings": settings,
-        "config_sha256": config_hash,
-        "engine": request.engine,
-        "policy": {
-            "name": request.policy.name,
-            "sha256": request.policy.sha256,
-            "rules": {
-                "primary": asdict(request.policy.primary),
-                "rounding": asdict(request.policy.rounding),
-                "secondary": asdict(request.policy.secondary),
-            },
-        },
-        "secondary_protection": _protection_summary(protection),
-        "organisation": organisation(request, reports),
-        "inputs": {
-            **{
-                name: {"file": str(path), "sha256": file_sha256(path)}
-                for name, path in sorted(inputs.items())
-            },
-            **{name: {"spark_dataframe": True} for name in sorted(request.frames)},
-        },
-        "seed": _synthetic_seed(inputs.values()),
-        "command": list(request.command),
-    }
-
-
-def _synthetic_seed(paths: Iterable[Path]) -> int | None:
-    """The seed of synthetic inputs, read from the truth file ``wres synth`` writes beside them."""
-    for path in paths:
-        truth = path.parent / "synth_truth.json"
-        if truth.is_file():
-            seed = json.loads(truth.read_text(encoding="utf-8")).get("seed")
-            return int(seed) if seed is not None else None
-    return None

@@ -13,8 +13,9 @@ from wres.cli import options
 from wres.cli.console import handles_errors, stderr
 from wres.cli.exit_codes import ExitCode
 from wres.cli.pack import pack_folder
-from wres.cli.pipeline import RunRequest, parse_by, run
+from wres.cli.pipeline import run
 from wres.cli.progress import WRITING, progress_bar
+from wres.cli.request import RunRequest, parse_by
 from wres.cli.summary import report_run
 from wres.cli.validate import parse_mapping
 from wres.engine.errors import ConfigError

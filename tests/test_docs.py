@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from wres.cli.publication.tables import Marker
+from wres.cli.publication.status import Marker
 from wres.rules.policy import PROFILE_NAMES, load_policy, policy_from_toml
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,7 +19,8 @@ import pytest
 
 from tests.attacker.inputs import synthetic
 from wres.cli.pack import write_pack
-from wres.cli.pipeline import RunRequest, parse_by, run
+from wres.cli.pipeline import run
+from wres.cli.request import RunRequest, parse_by
 from wres.engine.ethnicity import default_scheme
 from wres.engine.schema import EXTRACTS
 from wres.engine.standards import standard_from_toml

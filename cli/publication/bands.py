@@ -23,14 +23,8 @@ from wres.cli.publication.readings import (
     direction,
     workforce_reading,
 )
-from wres.cli.publication.tables import (
-    ALL,
-    UNKNOWN,
-    Published,
-    natural_key,
-    rule_codes,
-    totals,
-)
+from wres.cli.publication.status import ALL, UNKNOWN, natural_key, rule_codes
+from wres.cli.publication.tables import Published, totals
 from wres.engine.rollup import BAND_CLUSTER, cluster_of, rolled_up_label
 
 Row = Mapping[str, Any]

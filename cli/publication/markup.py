@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from wres.cli.publication.tables import Context, is_withheld
+from wres.cli.publication.context import Context
+from wres.cli.publication.status import is_withheld
 
 
 def esc(value: object) -> str:

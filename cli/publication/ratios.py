@@ -24,14 +24,8 @@ from wres.cli.publication.readings import (
     short_title,
     variant_name,
 )
-from wres.cli.publication.tables import (
-    STANDARD_VARIANT,
-    UNKNOWN,
-    Published,
-    natural_key,
-    totals,
-    with_cut,
-)
+from wres.cli.publication.status import STANDARD_VARIANT, UNKNOWN, natural_key
+from wres.cli.publication.tables import Published, totals, with_cut
 
 Row = Mapping[str, Any]
 Key = tuple[str, int, str]

@@ -21,7 +21,7 @@ from wres.cli.publication.markup import (
     ratio,
     table,
 )
-from wres.cli.publication.tables import (
+from wres.cli.publication.status import (
     STANDARD_VARIANT,
     UNKNOWN,
     is_withheld,

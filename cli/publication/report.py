@@ -40,15 +40,9 @@ from wres.cli.publication.sentences import (
     policy_sentences,
     protection_sentences,
 )
+from wres.cli.publication.status import STANDARD_VARIANT, UNKNOWN, Marker, natural_key
 from wres.cli.publication.survey import board_section, survey_section
-from wres.cli.publication.tables import (
-    STANDARD_VARIANT,
-    UNKNOWN,
-    Marker,
-    Published,
-    natural_key,
-    totals,
-)
+from wres.cli.publication.tables import Published, totals
 
 STYLE = """
 :root{--blue:#005EB8;--dark-blue:#003087;--text:#212B32;--muted:#4C6272;--grey:#768692;

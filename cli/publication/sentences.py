@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from wres.cli.publication.tables import Context, title_case
+from wres.cli.publication.context import Context
+from wres.cli.publication.status import title_case
 
 _LEVELS = {
     "wres": "BME (every ethnic group other than White, together)",

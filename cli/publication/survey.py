@@ -22,7 +22,8 @@ from wres.cli.publication.readings import (
     direction,
     percentage_reading,
 )
-from wres.cli.publication.tables import UNKNOWN, Published, natural_key, totals
+from wres.cli.publication.status import UNKNOWN, natural_key
+from wres.cli.publication.tables import Published, totals
 
 Row = Mapping[str, Any]
 

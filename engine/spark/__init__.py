@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 
 class RunRequest(Protocol):
-    """What the count stage on Spark reads of a run's request (``wres.cli.pipeline.RunRequest``
+    """What the count stage on Spark reads of a run's request (``wres.cli.request.RunRequest``
     has it all; the engine does not import the layer that orchestrates it)."""
 
     @property

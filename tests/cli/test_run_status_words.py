@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from wres.cli.app import app
-from wres.cli.publication.tables import context_from_manifest
+from wres.cli.publication.context import context_from_manifest
 
 WHY = "the comparison uses a withheld White count"
 

@@ -15,7 +15,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from wres.cli.pipeline import RunRequest, plan_cuts, run
+from wres.cli.pipeline import run
+from wres.cli.request import RunRequest, plan_cuts
 from wres.engine.ethnicity import default_scheme
 from wres.engine.indicators import Settings
 from wres.engine.readers import read_extract

@@ -19,7 +19,8 @@ from typer.testing import CliRunner
 
 from tests.precision import as_printed
 from wres.cli.app import app
-from wres.cli.pipeline import RunRequest, run
+from wres.cli.pipeline import run
+from wres.cli.request import RunRequest
 from wres.engine.ethnicity import Level, default_scheme
 from wres.engine.indicators import Settings
 from wres.engine.standards import load_standard

@@ -12,7 +12,8 @@ import pytest
 
 from tests.precision import DECIMALS, SIGNIFICANT, as_printed
 from wres.cli.pack import Pack, write_pack
-from wres.cli.pipeline import RunRequest, run
+from wres.cli.pipeline import run
+from wres.cli.request import RunRequest
 from wres.engine.ethnicity import Level, default_scheme
 from wres.engine.indicators import Settings
 from wres.engine.precision import as_published

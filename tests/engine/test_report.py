@@ -15,8 +15,8 @@ from tests.engine.publication_fixtures import (
     WITHHELD_COUNT,
     small_count_pack,
 )
+from wres.cli.publication.context import context_from_manifest
 from wres.cli.publication.svg import Canvas, LogScale, num, ratio_domain
-from wres.cli.publication.tables import context_from_manifest
 
 
 @pytest.fixture(scope="module")

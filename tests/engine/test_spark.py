@@ -27,7 +27,8 @@ from typer.testing import CliRunner
 
 from wres.cli.app import app
 from wres.cli.pack import write_pack
-from wres.cli.pipeline import RunRequest, run
+from wres.cli.pipeline import run
+from wres.cli.request import RunRequest
 from wres.engine.counts import Block, count_records
 from wres.engine.cube import CountCube
 from wres.engine.errors import BadInputError, ConfigError

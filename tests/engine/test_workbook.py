@@ -23,7 +23,8 @@ from tests.engine.publication_fixtures import (
     small_count_pack,
 )
 from wres.cli.publication import workbook, write_publication
-from wres.cli.publication.tables import context_from_manifest, natural_key
+from wres.cli.publication.context import context_from_manifest
+from wres.cli.publication.status import natural_key
 
 NOT_CALCULABLE = "[x]"
 DATA_SHEETS_EXCLUDED = {"Contents", "Notes"}
