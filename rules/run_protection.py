@@ -66,9 +66,11 @@ def protect_run(
     policy: Policy,
     *,
     first: FirstLevel | None = None,
+    settings: ProtectSettings = RUN_SETTINGS,
     progress: Progress = silent,
 ) -> Protection:
-    """Protect the run's cells, its primary cells marked as the run decided them.
+    """Protect the run's cells, its primary cells marked as the run decided them (``settings``:
+    how hard the protection works, :data:`RUN_SETTINGS` for a run).
 
     A run withholds some zeros (a small group's zero events, the remainder of a count equal to
     its denominator), and its one public marker does not say which: the attacker's least value
@@ -83,10 +85,14 @@ def protect_run(
     organisation's too, is audited in the whole system. Within a stage a cell costs
     ``[secondary] coarser_level_cost`` times as much per cut column at its total."""
     if first is None:
-        return published_when_known(_protect_cells(cells, policy, progress=progress))
+        return published_when_known(
+            _protect_cells(cells, policy, settings=settings, progress=progress)
+        )
     told = prefixed(progress, "organisation level, ")
     # as the run without the cuts protects them, to the last figure published after all
-    inner = published_when_known(_protect_cells(first.cells, policy, progress=told))
+    inner = published_when_known(
+        _protect_cells(first.cells, policy, settings=settings, progress=told)
+    )
     published = np.zeros(cells.tables.n_cells, np.bool_)
     withheld = np.zeros(cells.tables.n_cells, np.bool_)
     rule_of = np.full(cells.tables.n_cells, "", dtype=object)
@@ -113,6 +119,7 @@ def protect_run(
         policy,
         withheld=withheld & ~cells.primary,
         reserve=published,
+        settings=settings,
         progress=prefixed(progress, "finer cuts, "),
     )
     rules = list(done.rules)
@@ -227,6 +234,7 @@ def _protect_cells(
     *,
     withheld: BoolArray | None = None,
     reserve: BoolArray | None = None,
+    settings: ProtectSettings = RUN_SETTINGS,
     progress: Progress = silent,
 ) -> Protection:
     """One stage of :func:`protect_run`."""
@@ -248,7 +256,7 @@ def _protect_cells(
         cells.tables,
         zeros_hidden,
         primary=cells.primary & ~nobody & ~absent,
-        settings=RUN_SETTINGS,
+        settings=settings,
         absent=absent,
         fixed=fixed,
         balance=cells.derived,

@@ -321,26 +321,27 @@ def _contents(book: Book, sheets: Sequence[tuple[str, str]]) -> None:
     sheet.freeze_panes(4, 0)
 
 
-def _results(data: Published) -> tuple[pl.DataFrame, str]:
+def _results(data: Published, at_most: int) -> tuple[pl.DataFrame, str]:
     """The rows of the All results sheet and a note when they are not all of them.
 
-    Beyond ``MAX_RESULT_ROWS`` (a national lattice can publish millions of rows, which Excel
-    cannot hold and xlsxwriter takes minutes to write) the sheet keeps the rows with the fewest
-    cut dimensions that fit; every row stays in indicators.csv and indicators.parquet.
+    Beyond ``at_most`` rows (``MAX_RESULT_ROWS`` by default: a national lattice can publish
+    millions of rows, which Excel cannot hold and xlsxwriter takes minutes to write) the sheet
+    keeps the rows with the fewest cut dimensions that fit; every row stays in indicators.csv
+    and indicators.parquet.
     """
     frame = data.indicators
-    if frame.height <= MAX_RESULT_ROWS:
+    if frame.height <= at_most:
         return frame, ""
     dims = data.dims
     depth = pl.sum_horizontal([(pl.col(c) != ALL).cast(pl.Int32) for c in dims])
     sizes = frame.group_by(depth.alias("depth")).len().sort("depth")
     kept_depth, total = -1, 0
     for d, n in sizes.iter_rows():
-        if total + n > MAX_RESULT_ROWS:
+        if total + n > at_most:
             break
         kept_depth, total = d, total + n
     if kept_depth < 0:
-        kept = frame.head(MAX_RESULT_ROWS)
+        kept = frame.head(at_most)
         return kept, f"The first {kept.height:,} of {frame.height:,} rows."
     kept = frame.filter(depth <= kept_depth)
     return kept, (
@@ -349,11 +350,11 @@ def _results(data: Published) -> tuple[pl.DataFrame, str]:
     )
 
 
-def write_workbook(path: Path, data: Published) -> Path:
+def write_workbook(path: Path, data: Published, *, max_result_rows: int = MAX_RESULT_ROWS) -> Path:
     """Write ``path`` (``publish/wres.xlsx``) from the published tables."""
     book = Book(path, data)
     ids = data.indicator_ids()
-    results, shortened = _results(data)
+    results, shortened = _results(data, max_result_rows)
     sheets: list[tuple[str, str]] = [
         ("Notes", "disclosure audit, policy, rule codes, markers, methods and provenance")
     ]

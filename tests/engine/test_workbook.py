@@ -25,6 +25,7 @@ from tests.engine.publication_fixtures import (
 from wres.cli.publication import workbook, write_publication
 from wres.cli.publication.context import context_from_manifest
 from wres.cli.publication.status import natural_key
+from wres.cli.publication.tables import published
 
 NOT_CALCULABLE = "[x]"
 DATA_SHEETS_EXCLUDED = {"Contents", "Notes"}
@@ -330,12 +331,12 @@ def test_the_same_tables_give_the_same_bytes(pack: Path, tmp_path: Path) -> None
 
 
 def test_a_very_large_run_keeps_the_coarsest_rows_in_the_workbook(
-    pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    pack: Path, tmp_path: Path
 ) -> None:
     indicators, pooled, manifest = published_tables(pack)
     coarse = indicators.filter((pl.col("site") == "All") & (pl.col("band") == "All"))
-    monkeypatch.setattr(workbook, "MAX_RESULT_ROWS", coarse.height)
-    write_publication(tmp_path, indicators, pooled, manifest)
+    data = published(indicators, pooled, manifest)
+    workbook.write_workbook(tmp_path / "wres.xlsx", data, max_result_rows=coarse.height)
     book = openpyxl.load_workbook(tmp_path / "wres.xlsx", read_only=True)
     rows = list(book["All results"].iter_rows(min_row=5, values_only=True))
     names = [c.value for c in next(book["All results"].iter_rows(min_row=4, max_row=4))]
