@@ -60,6 +60,7 @@ def audit_command(
 
     Example: wres audit published.csv --count-column staff --hierarchy ethnicity=eth.csv
     """
+    # long: a typer command; most of its lines declare its options
     chosen = load_policy(policy)
     read = read_table(
         table,

@@ -50,6 +50,7 @@ def demo(
 
     Example: wres demo --out ./wres-demo
     """
+    # long: a typer command; most of its lines declare its options
     messages = stderr()
     data = out / "data"
     with pack_folder(out, force=force) as folder:  # before anything is written

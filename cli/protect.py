@@ -121,6 +121,7 @@ def protect_command(
 
     Example: wres protect staff.csv --count-column staff --hierarchy ethnicity=eth.csv --out out.csv
     """
+    # long: a typer command; most of its lines declare its options
     # the folder of OUT is made and proved writable before the table is read
     with staging_folder(out.parent, "protect") as staging:
         chosen = load_policy(policy)

@@ -197,6 +197,7 @@ def run_command(
 
     Example: wres run --staff staff.parquet --applications applications.parquet --by site --out pack
     """
+    # long: a typer command; most of its lines declare its options
     with pack_folder(out, force=force) as folder:  # before any input is read
         extracts = options.given_extracts(staff, applications, survey, board)
         compared_level, reference_group = _settings_for(standard.value, ethnicity_level, reference)

@@ -68,6 +68,7 @@ def synth(
 
     Example: wres synth --trusts 210 --years 2015-2024 --seed 1 --format parquet --out ./national
     """
+    # long: a typer command; most of its lines declare its options
     check_out_dir(out, output_format, force=force)
     messages = stderr()
 

@@ -74,6 +74,7 @@ def validate(
 
     Example: wres validate --staff staff.csv --survey survey.parquet --map 'ethnicity=Ethnic Origin'
     """
+    # long: a typer command; most of its lines declare its options
     files = options.given_extracts(staff, applications, survey, board)
     if not files:
         msg = "give at least one extract to validate: --staff, --applications, --survey or --board"

@@ -24,7 +24,7 @@ every relation and bound). Nothing here returns or records a true value of a wit
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -201,37 +201,20 @@ def audit(
 
     found: list[Witness] = []
     if local and truth is not None and not exhaustive:
-        todo = hidden & ~far & (up + down + 1 < if_small)
-        found = local_witnesses(
+        intervals, found, up, down = _with_local_witnesses(
             matrix,
             known,
             truth,
-            todo,
+            witnesses,
             up=up,
             down=down,
-            required=if_small,
-            levels=local_limits.levels,
+            if_small=if_small,
+            far=far,
+            needed=needed,
+            exact_limit=exact_limit,
+            limits=local_limits,
             progress=progress,
         )
-        up, down, _rejected = witness_ranges(matrix, known, truth, [*witnesses, *found])
-        remaining = hidden & ~far & (up + down + 1 < if_small)
-        remaining, parts = _in_small_components(matrix, known, remaining, local_limits.whole_limit)
-        outer = propagate_bounds(matrix, known.lower, known.upper)
-        intervals = _outer_intervals(outer, hidden)
-        if remaining.any():
-            solved = attacker_intervals(
-                matrix,
-                known.lower,
-                known.upper,
-                remaining,
-                needed=needed,
-                witness=t_all,
-                exact_limit=exact_limit,
-                outer=outer,
-                parts=parts,
-                progress=progress,
-            )
-            intervals = _merged(intervals, solved, remaining)
     else:
         intervals = attacker_intervals(
             matrix,
@@ -243,11 +226,92 @@ def audit(
             exact_limit=exact_limit,
             progress=progress,
         )
+    return _certificate(
+        intervals,
+        reported,
+        truth=t_all,
+        up=up,
+        down=down,
+        at_most=at_most,
+        if_small=if_small,
+        far=far,
+        found=found,
+    )
+
+
+def _with_local_witnesses(
+    matrix: sp.csr_array,
+    known: Knowledge,
+    truth: IntArray,
+    witnesses: Sequence[Witness],
+    *,
+    up: FloatArray,
+    down: FloatArray,
+    if_small: FloatArray,
+    far: BoolArray,
+    needed: Callable[[Intervals], BoolArray],
+    exact_limit: int,
+    limits: LocalLimits,
+    progress: Progress,
+) -> tuple[Intervals, list[Witness], FloatArray, FloatArray]:
+    """The audit's intervals with local witnesses (see :func:`audit`): the witnesses found, and
+    how far all of them move each cell up and down."""
+    hidden = known.hidden
+    t_all = truth.astype(np.float64)
+    todo = hidden & ~far & (up + down + 1 < if_small)
+    found = local_witnesses(
+        matrix,
+        known,
+        truth,
+        todo,
+        up=up,
+        down=down,
+        required=if_small,
+        levels=limits.levels,
+        progress=progress,
+    )
+    up, down, _rejected = witness_ranges(matrix, known, truth, [*witnesses, *found])
+    remaining = hidden & ~far & (up + down + 1 < if_small)
+    remaining, parts = _in_small_components(matrix, known, remaining, limits.whole_limit)
+    outer = propagate_bounds(matrix, known.lower, known.upper)
+    intervals = _outer_intervals(outer, hidden)
+    if remaining.any():
+        solved = attacker_intervals(
+            matrix,
+            known.lower,
+            known.upper,
+            remaining,
+            needed=needed,
+            witness=t_all,
+            exact_limit=exact_limit,
+            outer=outer,
+            parts=parts,
+            progress=progress,
+        )
+        intervals = _merged(intervals, solved, remaining)
+    return intervals, found, up, down
+
+
+def _certificate(
+    intervals: Intervals,
+    reported: IntArray,
+    *,
+    truth: FloatArray | None,
+    up: FloatArray,
+    down: FloatArray,
+    at_most: int,
+    if_small: FloatArray,
+    far: BoolArray,
+    found: Sequence[Witness],
+) -> Certificate:
+    """The certificate of the ``reported`` cells: each cell's interval, the values proved
+    possible (exactly, by the witnesses' ``up`` and ``down`` around the ``truth``, or by being
+    ``far`` above the withheld range) against what it requires."""
     lower = intervals.lower[reported]
     upper = intervals.upper[reported]
     exact = intervals.exact_lower[reported] & intervals.exact_upper[reported]
-    if t_all is not None:
-        t = t_all[reported]
+    if truth is not None:
+        t = truth[reported]
         proved_lo = np.where(intervals.exact_lower[reported], lower, t - down[reported])
         proved_hi = np.where(intervals.exact_upper[reported], upper, t + up[reported])
     else:

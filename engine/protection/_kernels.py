@@ -188,6 +188,7 @@ def _cheapest(  # noqa: PLR0917 - numba kernels take positional arrays only
     upward range alone to ``target``. Depth-first over the dimensions: the partial product
     (later dimensions at the cell's own node) is part of every completion, so its cost bounds
     theirs from below and its range bounds theirs from above. Among equal costs, the widest."""
+    # long: one numba kernel, one pass over its arrays (calls between parts cost more)
     k = coords.shape[1]
     node_offset, node_ptr = lines[1], lines[2]
     for d in range(k):
@@ -260,6 +261,7 @@ def search(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernels take positional a
     chosen, 2 none found, 3 a fan); then per fan member: its primary's index, choice, and
     upward (its share) and downward range.
     """
+    # long: one numba kernel, one pass over its arrays (calls between parts cost more)
     n = primaries.shape[0]
     k = coords.shape[1]
     chosen = np.full((n, k), -1, np.int64)
@@ -393,6 +395,7 @@ def prune(  # noqa: PLR0917, PLR0912 - numba kernel: positional arrays, one pass
     patterns still kept. A cell stays hidden while a kept pattern holds it, so every kept
     pattern stays fully hidden and its ranges stay valid.
     """
+    # long: one numba kernel, one pass over its arrays (calls between parts cost more)
     n_pat = support_ptr.shape[0] - 1
     kept = np.ones(n_pat, np.bool_)
     # patterns through each primary cell: CSR over cells

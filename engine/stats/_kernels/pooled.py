@@ -55,6 +55,7 @@ def mantel_haenszel(  # noqa: PLR0917 - numba kernels take positional arrays onl
     sum(c n1 / N) = 0, and 0 (with NaN SE) where sum(a n2 / N) = 0. ``q`` is NaN with fewer than
     two Q strata or without a positive estimate.
     """
+    # long: one numba kernel, one pass over its arrays (calls between parts cost more)
     numerator = np.zeros(n_comparisons)  # R = sum a n2 / N
     denominator = np.zeros(n_comparisons)  # S = sum c n1 / N
     gr_sum = np.zeros(
