@@ -14,6 +14,7 @@ from typing import Any
 
 from wres.cli.publication import charts
 from wres.cli.publication.bands import share_section
+from wres.cli.publication.context import Context
 from wres.cli.publication.markup import (
     Page,
     definition_list,
@@ -218,39 +219,48 @@ def _summary(page: Page, data: Published) -> str:
         f"<ul class=readings>{''.join(items)}</ul>",
     ]
     if len(groups) > 1 and matrix:
-        body = [(esc(label), *(cells.get(g, "") for g in groups)) for label, cells in matrix]
-        parts.append(
-            "<p>Each group compared with the reference group (* significant after adjustment "
-            "for multiple comparisons; percentages with the difference from the reference "
-            "group in percentage points):</p>"
-            + table((page.ctx.noun, *groups), body, numeric=(False, *([True] * len(groups))))
-        )
+        parts.append(_by_group(page, groups, matrix))
     if headline:
-        svg = charts.forest(
-            headline,
-            ident=page.chart_id(),
-            title=f"Relative likelihoods, {latest}, against 1.00 and the non-adverse range",
-            desc="Each ratio indicator's relative likelihood with its interval on a log scale; "
-            "the shaded band is 0.80-1.25.",
-            axis_label="Relative likelihood (log scale)",
-        )
-        caption = (
-            f"Relative likelihoods, organisation total, {latest}, with {page.ctx.level_text} "
-            "intervals against equity (1.00) and NHS England's non-adverse range 0.80-1.25."
-        )
-        parts.append(figure(svg, caption))
+        parts.append(_headline_chart(page, latest, headline))
     parts.append("</section>")
     return "".join(parts)
+
+
+def _by_group(page: Page, groups: Sequence[str], matrix: list[tuple[str, dict[str, str]]]) -> str:
+    """The summary's figures as a table, a row per indicator and a column per compared group."""
+    body = [(esc(label), *(cells.get(g, "") for g in groups)) for label, cells in matrix]
+    return (
+        "<p>Each group compared with the reference group (* significant after adjustment "
+        "for multiple comparisons; percentages with the difference from the reference "
+        "group in percentage points):</p>"
+        + table((page.ctx.noun, *groups), body, numeric=(False, *([True] * len(groups))))
+    )
+
+
+def _headline_chart(page: Page, latest: int, headline: list[charts.Estimate]) -> str:
+    """The summary's forest plot of every ratio against 1.00 and the non-adverse range."""
+    svg = charts.forest(
+        headline,
+        ident=page.chart_id(),
+        title=f"Relative likelihoods, {latest}, against 1.00 and the non-adverse range",
+        desc="Each ratio indicator's relative likelihood with its interval on a log scale; "
+        "the shaded band is 0.80-1.25.",
+        axis_label="Relative likelihood (log scale)",
+    )
+    caption = (
+        f"Relative likelihoods, organisation total, {latest}, with {page.ctx.level_text} "
+        "intervals against equity (1.00) and NHS England's non-adverse range 0.80-1.25."
+    )
+    return figure(svg, caption)
 
 
 def _item(page: Page, indicator_id: int, text: str) -> str:
     return f"<li><strong>{esc(page.ctx.indicator_name(indicator_id))}.</strong> {esc(text)}</li>"
 
 
-def _methods(page: Page, data: Published) -> str:
-    ctx = page.ctx
-    codes = sorted({*data.rule_codes_used(), "C", "D1"}, key=lambda c: (c[0], natural_key(c)))
-    markers = [
+def _gap_markers(ctx: Context) -> list[tuple[str, str]]:
+    """What each kind of gap in the report means."""
+    return [
         (
             "withheld (C)",
             "withheld by disclosure control, with the rule codes; the value is "
@@ -267,13 +277,24 @@ def _methods(page: Page, data: Published) -> str:
             f"the rate it would be divided by is zero (in wres.xlsx: {Marker.NOT_CALCULABLE})",
         ),
     ]
+
+
+def _unknown_sentence(ctx: Context) -> str:
+    """Unknown is in no comparison, in the standard's words."""
     standard = ctx.standard
-    unknown = (
-        "Unknown ethnicity is never White and never BME"
-        if standard is None or standard.characteristic == "ethnicity"
-        else f"Unknown {standard.characteristic} is never {standard.reference} and never "
+    if standard is None or standard.characteristic == "ethnicity":
+        return "Unknown ethnicity is never White and never BME"
+    return (
+        f"Unknown {standard.characteristic} is never {standard.reference} and never "
         f"{standard.focal}"
     )
+
+
+def _methods(page: Page, data: Published) -> str:
+    ctx = page.ctx
+    codes = sorted({*data.rule_codes_used(), "C", "D1"}, key=lambda c: (c[0], natural_key(c)))
+    markers = _gap_markers(ctx)
+    unknown = _unknown_sentence(ctx)
     notice = (
         ""
         if ctx.protection_applied
@@ -318,34 +339,33 @@ def _paragraph(sentences: Sequence[str]) -> str:
     return f"<p>{esc(' '.join(sentences))}</p>"
 
 
-def build_report(data: Published) -> str:
-    """The report's HTML."""
-    ctx = data.context
-    page = Page(ctx)
+def _sections(page: Page, data: Published) -> tuple[str, list[tuple[str, str]], str]:
+    """The report's body, its navigation (anchor, label) and the span of its years."""
     years = data.years
-    title = f"{ctx.name}: report"
     if not years:
         body = "<section><h2>No indicators</h2><p>The run computed no indicators.</p></section>"
-        nav: list[tuple[str, str]] = []
-        span = ""
-    else:
-        span = f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0])
-        order = _sections_in_order(data)
-        nav = [("summary", "At a glance")]
-        nav += [(anchor, _nav_label(page, kind, ids)) for kind, anchor, ids in order]
-        nav.append(("methods", "Methods and disclosure"))
-        parts = [_summary(page, data)]
-        for kind, _, ids in order:
-            if kind == "share" and isinstance(ids, int):
-                parts.append(share_section(page, data, ids))
-            elif kind == "ratio" and isinstance(ids, int):
-                parts.append(ratio_section(page, data, ids))
-            elif kind == "percentage" and not isinstance(ids, int):
-                parts.append(survey_section(page, data, ids))
-            elif kind == "board_gap" and isinstance(ids, int):
-                parts.append(board_section(page, data, ids))
-        parts.append(_methods(page, data))
-        body = "".join(parts)
+        return body, [], ""
+    span = f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0])
+    order = _sections_in_order(data)
+    nav = [("summary", "At a glance")]
+    nav += [(anchor, _nav_label(page, kind, ids)) for kind, anchor, ids in order]
+    nav.append(("methods", "Methods and disclosure"))
+    parts = [_summary(page, data)]
+    for kind, _, ids in order:
+        if kind == "share" and isinstance(ids, int):
+            parts.append(share_section(page, data, ids))
+        elif kind == "ratio" and isinstance(ids, int):
+            parts.append(ratio_section(page, data, ids))
+        elif kind == "percentage" and not isinstance(ids, int):
+            parts.append(survey_section(page, data, ids))
+        elif kind == "board_gap" and isinstance(ids, int):
+            parts.append(board_section(page, data, ids))
+    parts.append(_methods(page, data))
+    return "".join(parts), nav, span
+
+
+def _warnings(ctx: Context) -> str:
+    """Notices above everything: no secondary protection, ethnicity values not recognised."""
     warning = (
         ""
         if ctx.protection_applied
@@ -359,6 +379,16 @@ def build_report(data: Published) -> str:
             '<div class="notice"><strong>Ethnicity not recognised.</strong> '
             f"{esc(ctx.unknown.summary())} See Methods and disclosure.</div>"
         )
+    return warning
+
+
+def build_report(data: Published) -> str:
+    """The report's HTML."""
+    ctx = data.context
+    page = Page(ctx)
+    title = f"{ctx.name}: report"
+    body, nav, span = _sections(page, data)
+    warning = _warnings(ctx)
     cuts = [c for c in data.dims if c not in ("staff_group",)]
     cut_text = ", ".join(c.replace("_", " ") for c in cuts)
     links = "".join(f'<li><a href="#{esc(a)}">{esc(label)}</a></li>' for a, label in nav)
