@@ -102,8 +102,6 @@ LONG_LEFT = {
     "rules/secondary_repairs.py:audit_and_repair",
     "cli/pipeline.py:run",
     "cli/publication/bands.py:share_section",
-    "cli/publication/survey.py:survey_section",
-    "cli/publication/survey.py:board_section",
     "cli/publication/workbook.py:_share_sheet",
 }
 

@@ -69,43 +69,10 @@ def survey_section(page: Page, data: Published, ids: Sequence[int]) -> str:
     body: list[tuple[str, ...]] = []
     for i in ids:
         latest_rows = {r["group"]: r for r in frames[i].filter(pl.col("year") == latest).to_dicts()}
-        values: list[float | None] = []
-        gaps: list[str | None] = []
-        cells: list[str] = []
-        compared = ctx.compared(i)
-        ref_source = next((latest_rows[g] for g in groups if g in latest_rows), None)
-        if not compared:  # each group on its own: the reference's own row, if it has one
-            ref_source = latest_rows.get(ref)
-        for g in shown:
-            row = ref_source if g == ref else latest_rows.get(g)
-            column = "reference_rate" if g == ref and compared else "rate"
-            value = None if row is None else finite(row.get(column))
-            values.append(value)
-            if g == ref and not compared:
-                gaps.append(None if value is not None else "not asked")
-            else:
-                gaps.append(
-                    None
-                    if value is not None or row is None
-                    else page.ctx.short_reason(row.get("status"))
-                )
-            cells.append("" if row is None else page.value(row, column, "pct"))
-        dot_rows.append(DotRow(ctx.indicator_name(i), values, gaps))
-        for g in groups:
-            row = latest_rows.get(g)
-            if row is not None:
-                reading = esc(percentage_reading(page, i, row))
-                readings.append(
-                    f"<li><strong>{esc(ctx.indicator_name(i))}.</strong> {reading}</li>"
-                )
-                body.append(
-                    (
-                        esc(ctx.indicator_name(i)),
-                        *cells,
-                        page.value(row, "difference_pp", "pp") if compared else "",
-                        page.value(row, "p_adjusted", "p") if compared else "",
-                    )
-                )
+        dot_row, mine, rows = _latest_of(page, i, latest_rows, ref=ref, groups=groups)
+        dot_rows.append(dot_row)
+        readings += mine
+        body += rows
     svg = charts.dot_rows(
         dot_rows,
         shown,
@@ -127,6 +94,55 @@ def survey_section(page: Page, data: Published, ids: Sequence[int]) -> str:
     parts.extend(_survey_trend(page, data, i, frames[i], (shown, classes)) for i in ids)
     parts.append("</section>")
     return "".join(parts)
+
+
+def _latest_of(
+    page: Page,
+    i: int,
+    latest_rows: dict[Any, dict[str, Any]],
+    *,
+    ref: str,
+    groups: Sequence[str],
+) -> tuple[DotRow, list[str], list[tuple[str, ...]]]:
+    """One survey indicator in the latest year: its row of the dot chart (the reference first),
+    a reading per compared group, and its rows of the table beside the chart."""
+    ctx = page.ctx
+    shown = [ref, *groups]
+    values: list[float | None] = []
+    gaps: list[str | None] = []
+    cells: list[str] = []
+    compared = ctx.compared(i)
+    ref_source = next((latest_rows[g] for g in groups if g in latest_rows), None)
+    if not compared:  # each group on its own: the reference's own row, if it has one
+        ref_source = latest_rows.get(ref)
+    for g in shown:
+        row = ref_source if g == ref else latest_rows.get(g)
+        column = "reference_rate" if g == ref and compared else "rate"
+        value = None if row is None else finite(row.get(column))
+        values.append(value)
+        if g == ref and not compared:
+            gaps.append(None if value is not None else "not asked")
+        else:
+            gaps.append(
+                None if value is not None or row is None else ctx.short_reason(row.get("status"))
+            )
+        cells.append("" if row is None else page.value(row, column, "pct"))
+    readings: list[str] = []
+    body: list[tuple[str, ...]] = []
+    for g in groups:
+        row = latest_rows.get(g)
+        if row is not None:
+            reading = esc(percentage_reading(page, i, row))
+            readings.append(f"<li><strong>{esc(ctx.indicator_name(i))}.</strong> {reading}</li>")
+            body.append(
+                (
+                    esc(ctx.indicator_name(i)),
+                    *cells,
+                    page.value(row, "difference_pp", "pp") if compared else "",
+                    page.value(row, "p_adjusted", "p") if compared else "",
+                )
+            )
+    return DotRow(ctx.indicator_name(i), values, gaps), readings, body
 
 
 def _survey_trend(
@@ -196,13 +212,44 @@ def board_section(page: Page, data: Published, indicator_id: int) -> str:
             natural_key(r["group"]),
         ),
     )
+    items, readings = _board_latest(page, rows, latest, several=len(groups) > 1)
+    svg = charts.gap_bars(
+        items,
+        ident=page.chart_id(),
+        title=f"Board compared with the workforce, {latest}",
+        desc="Group share of board members minus its share of the workforce, in percentage points.",
+        axis_label="Percentage points (board minus workforce)",
+    )
+    return "".join(
+        [
+            f'<section id="indicator-{indicator_id}"><h2>Board representation</h2>'
+            f'<p class="lede">{esc(page.ctx.indicator_name(indicator_id))}: '
+            f"{esc(page.ctx.title(indicator_id))}</p>",
+            f'<p class="direction">{esc(direction(page, indicator_id, ref, groups))}</p>',
+            f"<h3>{latest}</h3><ul class=readings>{''.join(readings)}</ul>",
+            figure(
+                svg,
+                f"Board membership compared with the overall workforce, {latest}; every "
+                "year is in the table.",
+                _board_table(page, rows),
+            ),
+            "</section>",
+        ]
+    )
+
+
+def _board_latest(
+    page: Page, rows: Sequence[Mapping[str, Any]], latest: int, *, several: bool
+) -> tuple[list[Estimate], list[str]]:
+    """The latest year's gap per board membership (and group, when ``several``) for the chart,
+    and its readings."""
     items = []
     readings = []
     for r in rows:
         if r["year"] != latest or r["group"] == UNKNOWN:
             continue
         label = f"{str(r['board']).capitalize()} members" + (
-            "" if len(groups) == 1 else f" / {r['group']}"
+            "" if not several else f" / {r['group']}"
         )
         value = finite(r.get("difference_pp"))
         items.append(
@@ -213,13 +260,11 @@ def board_section(page: Page, data: Published, indicator_id: int) -> str:
             )
         )
         readings.append(f"<li>{esc(board_reading(page, r))}</li>")
-    svg = charts.gap_bars(
-        items,
-        ident=page.chart_id(),
-        title=f"Board compared with the workforce, {latest}",
-        desc="Group share of board members minus its share of the workforce, in percentage points.",
-        axis_label="Percentage points (board minus workforce)",
-    )
+    return items, readings
+
+
+def _board_table(page: Page, rows: Sequence[Mapping[str, Any]]) -> str:
+    """Every year's board figures beside the chart."""
     head = (
         "Year",
         "Board membership",
@@ -240,19 +285,4 @@ def board_section(page: Page, data: Published, indicator_id: int) -> str:
         for r in rows
         if r["group"] != UNKNOWN
     ]
-    return "".join(
-        [
-            f'<section id="indicator-{indicator_id}"><h2>Board representation</h2>'
-            f'<p class="lede">{esc(page.ctx.indicator_name(indicator_id))}: '
-            f"{esc(page.ctx.title(indicator_id))}</p>",
-            f'<p class="direction">{esc(direction(page, indicator_id, ref, groups))}</p>',
-            f"<h3>{latest}</h3><ul class=readings>{''.join(readings)}</ul>",
-            figure(
-                svg,
-                f"Board membership compared with the overall workforce, {latest}; every "
-                "year is in the table.",
-                table(head, body, numeric=(False, False, False, True, True, True)),
-            ),
-            "</section>",
-        ]
-    )
+    return table(head, body, numeric=(False, False, False, True, True, True))
