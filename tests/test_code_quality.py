@@ -101,7 +101,6 @@ LONG_LEFT = {
     "rules/secondary_patterns.py:complete_pattern",
     "rules/secondary_repairs.py:audit_and_repair",
     "cli/pipeline.py:run",
-    "cli/publication/bands.py:share_section",
     "cli/publication/workbook.py:_share_sheet",
 }
 

@@ -94,33 +94,7 @@ def share_section(page: Page, data: Published, indicator_id: int) -> str:
     def line(year: int, sg: str, band: str, label: str, *, strong: bool = False) -> ShareRow:
         return _share_row(label, [cells.get((year, sg, band, g)) for g in groups], strong=strong)
 
-    staff_groups = sorted({k[1] for k in cells if k[1] != ALL}, key=natural_key)
-    bars: list[ShareRow] = []
-    body: list[tuple[str, ...]] = []
-    for sg in staff_groups:
-        bars.append(ShareRow(sg, heading=True))
-        bands = sorted(
-            {k[2] for k in cells if k[0] == latest and k[1] == sg and k[2] != ALL}, key=natural_key
-        )
-        for i, band in enumerate([*bands, ALL]):
-            label = f"{sg}: total" if band == ALL else band
-            bars.append(line(latest, sg, band, label, strong=band == ALL))
-            body.append(
-                _share_cells(page, sg, label, [cells.get((latest, sg, band, g)) for g in groups])
-            )
-            after = bands[i + 1] if i + 1 < len(bands) else None
-            cluster = cluster_of(band) if clustered and band != ALL else None
-            if cluster is None or (after is not None and cluster_of(after) == cluster):
-                continue  # not the last band of its cluster
-            if not any(
-                _withheld(cells, latest, sg, b, groups) for b in bands if cluster_of(b) == cluster
-            ):
-                continue
-            rolled = [clusters.get((latest, sg, str(cluster), g)) for g in groups]
-            if any(c is not None for c in rolled):
-                label = rolled_up_label(str(cluster))
-                bars.append(_share_row(label, rolled))
-                body.append(_share_cells(page, sg, label, rolled))
+    bars, body = _latest_bands(page, cells, clusters, groups, latest)
     bars.append(line(latest, ALL, ALL, "All staff", strong=True))
     body.append(
         _share_cells(page, "All staff", "Total", [cells.get((latest, ALL, ALL, g)) for g in groups])
@@ -137,20 +111,7 @@ def share_section(page: Page, data: Published, indicator_id: int) -> str:
         desc=f"Each bar splits a band's headcount between {page.ctx.group_plural}; bars with a "
         "withheld share are drawn as an outline with the reason.",
     )
-    years = data.years
-    over = [line(y, ALL, ALL, str(y)) for y in years]
-    over_svg = charts.stacked_shares(
-        over,
-        groups,
-        classes,
-        ident=page.chart_id(),
-        title=f"The whole workforce by {page.ctx.by_group}, by year",
-        desc=f"Each bar splits a year's whole workforce between {page.ctx.group_plural}.",
-    )
-    over_body = [
-        _share_cells(page, str(y), "Total", [cells.get((y, ALL, ALL, g)) for g in groups])[1:]
-        for y in years
-    ]
+    over_years = _over_years(page, data.years, cells, groups, classes)
     total_row = [cells.get((latest, ALL, ALL, g)) for g in groups]
     parts = [
         _heading(page, indicator_id, "Workforce by band"),
@@ -161,19 +122,81 @@ def share_section(page: Page, data: Published, indicator_id: int) -> str:
             f"total). Unknown {page.ctx.characteristic} is counted in every band's total.",
             table(headers, body, numeric=numeric),
         ),
-        figure(
-            over_svg,
-            f"The whole workforce by {page.ctx.by_group}, each year.",
-            table(
-                ("Year", *(f"{g} %" for g in groups), "Headcount"),
-                over_body,
-                numeric=(False, *([True] * len(groups)), True),
-            ),
-        ),
+        over_years,
         _clusters_by_year(page, data, clusters, groups) if clusters else "",
         "</section>",
     ]
     return "".join(parts)
+
+
+def _over_years(
+    page: Page,
+    years: Sequence[int],
+    cells: Mapping[tuple[int, str, str, str], Row],
+    groups: Sequence[str],
+    classes: Sequence[str],
+) -> str:
+    """The whole workforce by group, a bar and a table row per year."""
+    over = [_share_row(str(y), [cells.get((y, ALL, ALL, g)) for g in groups]) for y in years]
+    svg = charts.stacked_shares(
+        over,
+        groups,
+        classes,
+        ident=page.chart_id(),
+        title=f"The whole workforce by {page.ctx.by_group}, by year",
+        desc=f"Each bar splits a year's whole workforce between {page.ctx.group_plural}.",
+    )
+    body = [
+        _share_cells(page, str(y), "Total", [cells.get((y, ALL, ALL, g)) for g in groups])[1:]
+        for y in years
+    ]
+    return figure(
+        svg,
+        f"The whole workforce by {page.ctx.by_group}, each year.",
+        table(
+            ("Year", *(f"{g} %" for g in groups), "Headcount"),
+            body,
+            numeric=(False, *([True] * len(groups)), True),
+        ),
+    )
+
+
+def _latest_bands(
+    page: Page,
+    cells: Mapping[tuple[int, str, str, str], Row],
+    clusters: Mapping[tuple[int, str, str, str], Row],
+    groups: Sequence[str],
+    latest: int,
+) -> tuple[list[ShareRow], list[tuple[str, ...]]]:
+    """The latest year's bars and table rows: each staff group's bands and its total, with a
+    band cluster's rolled-up row after its last band where one of its bands is withheld."""
+    staff_groups = sorted({k[1] for k in cells if k[1] != ALL}, key=natural_key)
+    bars: list[ShareRow] = []
+    body: list[tuple[str, ...]] = []
+    for sg in staff_groups:
+        bars.append(ShareRow(sg, heading=True))
+        bands = sorted(
+            {k[2] for k in cells if k[0] == latest and k[1] == sg and k[2] != ALL}, key=natural_key
+        )
+        for i, band in enumerate([*bands, ALL]):
+            label = f"{sg}: total" if band == ALL else band
+            shares = [cells.get((latest, sg, band, g)) for g in groups]
+            bars.append(_share_row(label, shares, strong=band == ALL))
+            body.append(_share_cells(page, sg, label, shares))
+            after = bands[i + 1] if i + 1 < len(bands) else None
+            cluster = cluster_of(band) if clusters and band != ALL else None
+            if cluster is None or (after is not None and cluster_of(after) == cluster):
+                continue  # not the last band of its cluster
+            if not any(
+                _withheld(cells, latest, sg, b, groups) for b in bands if cluster_of(b) == cluster
+            ):
+                continue
+            rolled = [clusters.get((latest, sg, str(cluster), g)) for g in groups]
+            if any(c is not None for c in rolled):
+                label = rolled_up_label(str(cluster))
+                bars.append(_share_row(label, rolled))
+                body.append(_share_cells(page, sg, label, rolled))
+    return bars, body
 
 
 def _withheld(
