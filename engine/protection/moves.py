@@ -33,10 +33,14 @@ class Moves:
         self.room: dict[int, FloatArray] = {}
         self.uses: dict[tuple[int, int], IntArray] = {}
         self.programmes = 0
-        #: the warm programme's work: simplex iterations times rows (see :class:`CleanupLimits`)
-        self.work = 0.0
         #: the withheld cells' programme kept warm (:meth:`warm`): the cleanup only publishes
         self.programme: Programme | None = None
+
+    @property
+    def work(self) -> float:
+        """The warm programme's work: simplex iterations times rows
+        (``wres.engine.protection.cleanup.CleanupLimits``); none before it is kept warm."""
+        return 0.0 if self.programme is None else self.programme.work
 
     def warm(self) -> None:
         """From now on cells are only published: keep one programme over the withheld cells
@@ -67,9 +71,7 @@ class Moves:
         proofs depend on any one cell."""
         if self.programme is not None:
             self.programmes += len(jobs)
-            found = [self.programme.largest(c, d, cap, excluded) for c, d in jobs]
-            self.work = self.programme.work
-            return found
+            return [self.programme.largest(c, d, cap, excluded) for c, d in jobs]
         hidden = self.hidden.copy()
         if excluded >= 0:
             hidden[excluded] = False

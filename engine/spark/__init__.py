@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from wres.engine.spark.driver import Counted, SparkSource
 
 
-class RunRequest(Protocol):
+class CountRequest(Protocol):
     """What the count stage on Spark reads of a run's request (``wres.cli.request.RunRequest``
     has it all; the engine does not import the layer that orchestrates it)."""
 
@@ -54,7 +54,7 @@ class RunRequest(Protocol):
 __all__ = ["SPARK_EXTRA", "count_dataframes", "count_request", "sources_of", "spark_session"]
 
 
-def sources_of(request: RunRequest) -> dict[str, SparkSource]:
+def sources_of(request: CountRequest) -> dict[str, SparkSource]:
     """The extracts of a run as Spark reads them: its files, and the DataFrames it was given."""
     require_pyspark()
     from wres.engine.spark.driver import open_file, open_frame  # noqa: PLC0415  # needs pyspark
@@ -76,7 +76,7 @@ def sources_of(request: RunRequest) -> dict[str, SparkSource]:
 
 
 def count_request(
-    request: RunRequest, sources: Mapping[str, SparkSource], dims: Sequence[str]
+    request: CountRequest, sources: Mapping[str, SparkSource], dims: Sequence[str]
 ) -> Counted:
     """The count stage of a run on Spark (what :mod:`wres.cli.pipeline` calls)."""
     from wres.engine.spark.driver import count_sources  # noqa: PLC0415  # needs pyspark
