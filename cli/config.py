@@ -15,11 +15,11 @@ silently falls back to a default.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from wres.engine.errors import ConfigError
+from wres.engine.toml_settings import read_toml_settings
 
 #: The file read from the working folder when no ``--config`` is given.
 DEFAULT_FILE = Path("wres.toml")
@@ -31,17 +31,11 @@ def read_settings(path: Path, commands: dict[str, list[tuple[str, list[str]]]]) 
     ``commands`` gives, per command, its parameters as (name, option spellings).
     """
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as err:
         msg = f"{path}: cannot read the settings file ({err.strerror})"
         raise ConfigError(msg) from None
-    except tomllib.TOMLDecodeError as err:
-        msg = f"{path}: not valid TOML ({err})"
-        raise ConfigError(msg) from None
-    unknown = sorted(set(data) - set(commands))
-    if unknown:
-        msg = f"{path}: unknown table(s) {unknown}; valid tables are {sorted(commands)}"
-        raise ConfigError(msg)
+    data = read_toml_settings(text, str(path), valid=sorted(commands), called="table")
     out: dict[str, Any] = {}
     for command, table in data.items():
         if not isinstance(table, dict):

@@ -14,7 +14,6 @@ and Gypsy or Irish Traveller differently from the national (2001) classification
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
@@ -26,6 +25,7 @@ from typing import Any
 import polars as pl
 
 from wres.engine.errors import ConfigError
+from wres.engine.toml_settings import read_toml_settings
 
 WHITE = "White"
 BME = "BME"
@@ -379,15 +379,9 @@ def _subcodes(data: dict[str, Any], source: str) -> tuple[dict[str, str], dict[s
 
 def scheme_from_toml(text: str, source: str) -> EthnicityScheme:
     """Parse and validate an ethnicity configuration (the format of the shipped default)."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        msg = f"{source}: not valid TOML ({err})"
-        raise EthnicityConfigError(msg) from None
-    extra = sorted(set(data) - set(_TOP_KEYS))
-    if extra:
-        msg = f"{source}: unknown section(s) {extra}; valid sections are {list(_TOP_KEYS)}"
-        raise EthnicityConfigError(msg)
+    data = read_toml_settings(
+        text, source, valid=_TOP_KEYS, called="section", error=EthnicityConfigError
+    )
     labels, broad_of = _categories(data, source)
     sub_cat, sub_labels = _subcodes(data, source)
     wres_of_broad = {k: str(v) for k, v in _table(data, "broad", source).items()}

@@ -9,13 +9,13 @@ weakens protection.
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from wres.engine.errors import ConfigError
+from wres.engine.toml_settings import read_toml_settings
 
 PROFILE_NAMES: tuple[str, ...] = ("wres-default", "nhs-digital", "ons-10-5", "staff-survey")
 
@@ -184,15 +184,7 @@ _TOP_LEVEL = ("name", "description", "source", "primary", "rounding", "secondary
 
 def policy_from_toml(text: str, source: str) -> Policy:
     """Parse and validate a policy; ``source`` names it in error messages."""
-    try:
-        data: dict[str, Any] = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        msg = f"{source}: not valid TOML ({err})"
-        raise ConfigError(msg) from None
-    unknown = sorted(set(data) - set(_TOP_LEVEL))
-    if unknown:
-        msg = f"{source}: unknown key(s) {unknown}; valid keys are {list(_TOP_LEVEL)}"
-        raise ConfigError(msg)
+    data = read_toml_settings(text, source, valid=_TOP_LEVEL, called="key")
     if "primary" not in data:
         msg = f"{source}: [primary] with suppress_if_count_at_most is required"
         raise ConfigError(msg)
