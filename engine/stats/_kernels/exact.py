@@ -376,16 +376,34 @@ def chi2_one(a: float, n1: float, c: float, n2: float) -> float:
     return math.erfc(math.sqrt(0.5 * statistic))
 
 
+#: The tests ``_each_table`` computes, by number: numba caches no kernel that takes another
+#: (``fisher_one`` and ``midp_one`` read large global tables) as an argument.
+_CHI2, _MIDP, _FISHER = 0, 1, 2
+
+
+@njit(cache=True, error_model="numpy")
+def _each_table(  # noqa: PLR0917 - numba kernels take positional arguments only
+    test: int, a: FloatArray, n1: FloatArray, c: FloatArray, n2: FloatArray, out: FloatArray
+) -> None:
+    """Fill ``out`` with the p-values of ``test`` (``_CHI2``, ``_MIDP`` or ``_FISHER``), one per
+    table; NaN where a group is empty."""
+    for i in range(a.size):
+        if n1[i] == 0.0 or n2[i] == 0.0:
+            out[i] = np.nan
+        elif test == _FISHER:
+            out[i] = fisher_one(a[i], n1[i], c[i], n2[i])
+        elif test == _MIDP:
+            out[i] = midp_one(a[i], n1[i], c[i], n2[i])
+        else:
+            out[i] = chi2_one(a[i], n1[i], c[i], n2[i])
+
+
 @njit(cache=True, error_model="numpy")
 def fisher_two_sided(
     a: FloatArray, n1: FloatArray, c: FloatArray, n2: FloatArray, out: FloatArray
 ) -> None:
     """Fill ``out`` with two-sided Fisher exact p-values; NaN where a group is empty."""
-    for i in range(a.size):
-        if n1[i] == 0.0 or n2[i] == 0.0:
-            out[i] = np.nan
-        else:
-            out[i] = fisher_one(a[i], n1[i], c[i], n2[i])
+    _each_table(_FISHER, a, n1, c, n2, out)
 
 
 @njit(cache=True, error_model="numpy")
@@ -393,11 +411,7 @@ def midp_two_sided(
     a: FloatArray, n1: FloatArray, c: FloatArray, n2: FloatArray, out: FloatArray
 ) -> None:
     """Fill ``out`` with two-sided mid-p values (epitools); NaN where a group is empty."""
-    for i in range(a.size):
-        if n1[i] == 0.0 or n2[i] == 0.0:
-            out[i] = np.nan
-        else:
-            out[i] = midp_one(a[i], n1[i], c[i], n2[i])
+    _each_table(_MIDP, a, n1, c, n2, out)
 
 
 @njit(cache=True, error_model="numpy")
@@ -405,8 +419,4 @@ def chi2_two_sided(
     a: FloatArray, n1: FloatArray, c: FloatArray, n2: FloatArray, out: FloatArray
 ) -> None:
     """Fill ``out`` with Pearson chi-square p-values; NaN where a group is empty."""
-    for i in range(a.size):
-        if n1[i] == 0.0 or n2[i] == 0.0:
-            out[i] = np.nan
-        else:
-            out[i] = chi2_one(a[i], n1[i], c[i], n2[i])
+    _each_table(_CHI2, a, n1, c, n2, out)
