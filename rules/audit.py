@@ -25,7 +25,7 @@ every relation and bound). Nothing here returns or records a true value of a wit
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import numpy as np
@@ -89,20 +89,27 @@ class Certificate:
     #: are withheld, so a repair's next audit starts from them
     found: tuple[Witness, ...] = ()
 
+    def rows(self, picked: IntArray | BoolArray) -> Certificate:
+        """The certificate of the withheld cells ``picked`` (positions or a mask), in that order."""
+        positions = np.arange(len(self.cells))[picked]
+        return replace(
+            self,
+            cells=self.cells[positions],
+            lower=self.lower[positions],
+            upper=self.upper[positions],
+            exact=self.exact[positions],
+            possible=self.possible[positions],
+            required=self.required[positions],
+            passed=self.passed[positions],
+            proof=tuple(self.proof[i] for i in positions),
+        )
+
     def renumbered(self, new_index: IntArray) -> Certificate:
         """The same certificate for cells renumbered ``i -> new_index[i]`` (in the new order)."""
         cells = new_index[self.cells]
         order = np.argsort(cells, kind="stable")
-        return Certificate(
-            cells=cells[order],
-            lower=self.lower[order],
-            upper=self.upper[order],
-            exact=self.exact[order],
-            possible=self.possible[order],
-            required=self.required[order],
-            passed=self.passed[order],
-            proof=tuple(self.proof[i] for i in order),
-        )
+        # the witnesses found name cells by their old numbers, so they are dropped
+        return replace(self.rows(order), cells=cells[order], found=())
 
     @property
     def ok(self) -> bool:

@@ -201,17 +201,7 @@ def published_when_known(protection: Protection) -> Protection:
         raise InternalError(msg)
     cert = protection.certificate
     stays = ~pinned[cert.cells]
-    certificate = replace(
-        cert,
-        cells=cert.cells[stays],
-        lower=cert.lower[stays],
-        upper=cert.upper[stays],
-        exact=cert.exact[stays],
-        possible=cert.possible[stays],
-        required=cert.required[stays],
-        passed=cert.passed[stays],
-        proof=tuple(p for p, k in zip(cert.proof, stays, strict=True) if k),
-    )
+    certificate = cert.rows(stays)
     return replace(
         protection,
         secondary=protection.secondary & ~pinned,
