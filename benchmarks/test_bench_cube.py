@@ -15,8 +15,6 @@ then ``bincount``: the memory-bandwidth floor of counting).
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable
 from itertools import combinations
 
 import numpy as np
@@ -24,20 +22,11 @@ import polars as pl
 import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
+from benchmarks.timing import best_seconds
 from wres.engine.cube import CountCube, CubeBuilder, Dictionary, encode
 
 ROWS = 10_000_000
 KEYS = {"ethnicity": 17, "band": 13, "site": 40, "year": 10, "outcome": 2}
-
-
-def _best_of(repeats: int, function: Callable[[], object]) -> float:
-    function()  # warm up: numba compiles (or loads its cache), polars builds its pools
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 @pytest.fixture(scope="module")
@@ -70,9 +59,9 @@ def test_counting_ten_million_rows(benchmark: BenchmarkFixture, records: pl.Data
 
     cube = count_cube(records)
     assert (cube.counts[..., 0].ravel() == numpy_floor()).all()  # same cells, same counts
-    ours = _best_of(5, lambda: count_cube(records))
-    floor = _best_of(5, numpy_floor)
-    group_by = _best_of(3, polars_group_by)
+    ours = best_seconds(lambda: count_cube(records), 5, warm_up=True)
+    floor = best_seconds(numpy_floor, 5, warm_up=True)
+    group_by = best_seconds(polars_group_by, 3, warm_up=True)
     print(
         f"\ncounting {ROWS:,} rows, 5 keys: cube {ours * 1e3:.0f} ms, "
         f"polars group_by {group_by * 1e3:.0f} ms ({group_by / ours:.1f}x), "
@@ -104,9 +93,9 @@ def test_every_cut_of_a_five_dimension_lattice(
         return [frame.group_by(cut).agg(count) if cut else frame.select(count) for cut in cuts]
 
     table = cube.to_frame()  # the long count table: one row per occupied cell
-    ours = _best_of(5, lambda: every_cut(cube))
-    on_records = _best_of(1, lambda: group_bys(records, pl.len()))
-    on_table = _best_of(3, lambda: group_bys(table, pl.col("rows").sum()))
+    ours = best_seconds(lambda: every_cut(cube), 5, warm_up=True)
+    on_records = best_seconds(lambda: group_bys(records, pl.len()), 1, warm_up=True)
+    on_table = best_seconds(lambda: group_bys(table, pl.col("rows").sum()), 3, warm_up=True)
     print(
         f"\nall 32 cuts: cube {ours * 1e3:.1f} ms; 32 polars group-bys over the {ROWS:,} records "
         f"{on_records * 1e3:.0f} ms ({on_records / ours:.0f}x), over the {table.height:,}-row "

@@ -11,28 +11,22 @@ proportion is 1). The JIT is warmed up before anything is timed.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 import numpy as np
 import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 from statsmodels.stats.proportion import confint_proportions_2indep
 
+from benchmarks.timing import Tables, best_seconds, random_tables
 from wres.engine.stats.intervals import relative_likelihood
 
 N_TABLES = 200_000
 N_BASELINE = 500
 MIN_SPEEDUP = 100.0
 
-Tables = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-
 
 @pytest.fixture(scope="module")
 def tables() -> Tables:
-    rng = np.random.default_rng(20261128)
-    a, b, c, d = rng.integers(0, 501, (4, N_TABLES))
-    return a, a + b, c, c + d
+    return random_tables(20261128, N_TABLES)
 
 
 @pytest.fixture(scope="module")
@@ -45,15 +39,6 @@ def baseline_tables(tables: Tables) -> Tables:
         c[interior][:N_BASELINE],
         n2[interior][:N_BASELINE],
     )
-
-
-def _best_seconds(run: Callable[[], object], repeats: int) -> float:
-    best = np.inf
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
-    return float(best)
 
 
 def _statsmodels_loop(tables: Tables, correction: bool) -> list[tuple[float, float]]:
@@ -75,8 +60,8 @@ def test_score_is_100x_faster_than_statsmodels_per_table(
 ) -> None:
     relative_likelihood(*(x[:100] for x in tables), ci=method)
     result = benchmark(relative_likelihood, *tables, ci=method)
-    ours = _best_seconds(lambda: relative_likelihood(*tables, ci=method), 5) / N_TABLES
-    theirs = _best_seconds(lambda: _statsmodels_loop(baseline_tables, correction), 2) / N_BASELINE
+    ours = best_seconds(lambda: relative_likelihood(*tables, ci=method), 5) / N_TABLES
+    theirs = best_seconds(lambda: _statsmodels_loop(baseline_tables, correction), 2) / N_BASELINE
     # same answers on the subset, so the speed is not bought with accuracy
     subset = relative_likelihood(*baseline_tables, ci=method)
     reference = np.array(_statsmodels_loop(baseline_tables, correction))

@@ -7,15 +7,13 @@ and asserted comes from the same run; the benchmark table shows the same calls a
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 import numpy as np
 import pytest
 import statsmodels.api as sm
 from scipy import stats as sps
 from statsmodels.stats.contingency_tables import StratifiedTable
 
+from benchmarks.timing import best_seconds
 from wres.engine.stats.pooled import mantel_haenszel, trend
 
 COMPARISONS = 100_000
@@ -38,15 +36,6 @@ def data() -> Data:
     x = np.tile(np.arange(2015, 2015 + STRATA), COMPARISONS).astype(np.float64)
     order = rng.permutation(rows)  # rows in no particular order, as a count cube gives them
     return a[order], n1[order], c[order], n2[order], strata_of[order], x[order]
-
-
-def _best_of(repeats: int, function: Callable[[], object]) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def _subset(data: Data) -> list[Data]:
@@ -122,12 +111,12 @@ def test_mantel_haenszel_and_q_batched_vs_statsmodels_loop(benchmark, data: Data
         return mantel_haenszel(a, n1, c, n2, strata_of=strata_of, n_comparisons=COMPARISONS)
 
     groups = _subset(data)
-    theirs = _best_of(3, lambda: _statsmodels_mh_and_q(groups))
+    theirs = best_seconds(lambda: _statsmodels_mh_and_q(groups), 3)
     result = benchmark(ours)
     baseline = _statsmodels_mh_and_q(groups)
     np.testing.assert_allclose(result.estimate[:SUBSET], [b[0] for b in baseline], rtol=1e-9)
     np.testing.assert_allclose(result.q[:SUBSET], [b[2] for b in baseline], rtol=1e-9)
-    _report(benchmark, "MH + Q", _best_of(5, ours), theirs)
+    _report(benchmark, "MH + Q", best_seconds(ours, 5), theirs)
 
 
 def test_statsmodels_mh_loop_baseline(benchmark, data: Data) -> None:
@@ -143,8 +132,8 @@ def test_trend_batched_vs_statsmodels_wls_loop(benchmark, data: Data) -> None:
         return trend(x, a, n1, c, n2, strata_of=strata_of, n_comparisons=COMPARISONS)
 
     groups = _subset(data)
-    theirs = _best_of(3, lambda: _statsmodels_trend(groups))
+    theirs = best_seconds(lambda: _statsmodels_trend(groups), 3)
     result = benchmark(ours)
     baseline = _statsmodels_trend(groups)
     np.testing.assert_allclose(result.slope[:SUBSET], [b[0] for b in baseline], rtol=1e-8)
-    _report(benchmark, "trend", _best_of(5, ours), theirs)
+    _report(benchmark, "trend", best_seconds(ours, 5), theirs)

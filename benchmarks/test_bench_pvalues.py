@@ -14,7 +14,6 @@ The JIT is warmed up before anything is timed; each timing is the best of a few 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import numpy as np
@@ -22,6 +21,7 @@ import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 from scipy.stats import chi2_contingency, fisher_exact, hypergeom
 
+from benchmarks.timing import Tables, best_seconds, random_tables
 from wres.engine.stats.pvalues import p_value
 
 N_TABLES = 200_000
@@ -29,23 +29,10 @@ N_BASELINE = 300
 #: The speed-ups asserted per table: Fisher's is the target; the others guard against regressions.
 MIN_SPEEDUP = {"fisher": 500.0, "midp": 100.0, "chi2": 100.0}
 
-Tables = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-
 
 @pytest.fixture(scope="module")
 def tables() -> Tables:
-    rng = np.random.default_rng(20261129)
-    a, b, c, d = rng.integers(0, 501, (4, N_TABLES))
-    return a, a + b, c, c + d
-
-
-def _best_seconds(run: Callable[[], object], repeats: int) -> float:
-    best = np.inf
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
-    return float(best)
+    return random_tables(20261129, N_TABLES)
 
 
 def _scipy_fisher(a: int, n1: int, c: int, n2: int) -> float:
@@ -80,8 +67,8 @@ def test_p_values_beat_a_scipy_loop_per_table(
 
     p_value(*(x[:100] for x in tables), test=test)
     benchmark(p_value, *tables, test=test)
-    ours = _best_seconds(lambda: p_value(*tables, test=test), 5) / N_TABLES
-    theirs = _best_seconds(lambda: [baseline(*t) for t in subset], 2) / N_BASELINE
+    ours = best_seconds(lambda: p_value(*tables, test=test), 5) / N_TABLES
+    theirs = best_seconds(lambda: [baseline(*t) for t in subset], 2) / N_BASELINE
 
     # the same answers on the subset, so the speed is not bought with accuracy
     expected = np.array([baseline(*t) for t in subset])

@@ -11,9 +11,7 @@ as the number of such passes the set costs.
 
 from __future__ import annotations
 
-import time
 import tracemalloc
-from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -22,20 +20,17 @@ from scipy.stats import chi2_contingency, hypergeom
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep
 
+from benchmarks.timing import Tables, best_seconds, random_tables
 from wres.engine.stats import adjust, p_value, relative_likelihood
 
 N = 1_000_000
 N_BASELINE = 200
 MIN_SPEEDUP = 100.0
 
-Tables = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-
 
 @pytest.fixture(scope="module")
 def tables() -> Tables:
-    rng = np.random.default_rng(20261127)
-    a, b, c, d = rng.integers(0, 501, (4, N))
-    return a, a + b, c, c + d
+    return random_tables(20261127, N)
 
 
 def whole_set(t: Tables) -> dict[str, np.ndarray]:
@@ -73,25 +68,16 @@ def memory_pass(t: Tables) -> np.ndarray:
         return (a / n1) / (c / n2)
 
 
-def _seconds(run: Callable[[], object], repeats: int = 3) -> float:
-    best = np.inf
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
-    return float(best)
-
-
 def test_whole_set_for_a_million_comparisons(benchmark: BenchmarkFixture, tables: Tables) -> None:
     whole_set(tuple(x[:1000] for x in tables))  # type: ignore[arg-type]  # compile the kernels
     tracemalloc.start()
     whole_set(tables)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    ours = _seconds(lambda: whole_set(tables))
-    floor = _seconds(lambda: memory_pass(tables))
+    ours = best_seconds(lambda: whole_set(tables))
+    floor = best_seconds(lambda: memory_pass(tables))
     subset = tuple(x[:N_BASELINE] for x in tables)
-    loop = _seconds(lambda: library_loop(subset), repeats=1) / N_BASELINE  # type: ignore[arg-type]
+    loop = best_seconds(lambda: library_loop(subset), repeats=1) / N_BASELINE  # type: ignore[arg-type]
     benchmark.pedantic(whole_set, args=(tables,), rounds=1, iterations=1)
     speedup = loop / (ours / N)
     print(
