@@ -7,25 +7,21 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.models import OptionInfo
 
 _FILE = "FILE"
 
-Staff = Annotated[
-    Path | None,
-    typer.Option(metavar=_FILE, help="Staff extract: one row per staff member on 31 March."),
-]
-Applications = Annotated[
-    Path | None,
-    typer.Option(metavar=_FILE, help="Applications extract: one row per application."),
-]
-Survey = Annotated[
-    Path | None,
-    typer.Option(metavar=_FILE, help="Staff-survey extract: one row per respondent."),
-]
-Board = Annotated[
-    Path | None,
-    typer.Option(metavar=_FILE, help="Board extract: one row per board member."),
-]
+
+def _file(help_text: str) -> OptionInfo:
+    """An option naming one input file: an extract or the ethnicity configuration."""
+    option: OptionInfo = typer.Option(metavar=_FILE, help=help_text)
+    return option
+
+
+Staff = Annotated[Path | None, _file("Staff extract: one row per staff member on 31 March.")]
+Applications = Annotated[Path | None, _file("Applications extract: one row per application.")]
+Survey = Annotated[Path | None, _file("Staff-survey extract: one row per respondent.")]
+Board = Annotated[Path | None, _file("Board extract: one row per board member.")]
 ColumnMap = Annotated[
     list[str] | None,
     typer.Option(
@@ -36,11 +32,7 @@ ColumnMap = Annotated[
     ),
 ]
 EthnicityConfig = Annotated[
-    Path | None,
-    typer.Option(
-        metavar=_FILE,
-        help="Ethnicity hierarchy (TOML, the format of engine/data/ethnicity.toml).",
-    ),
+    Path | None, _file("Ethnicity hierarchy (TOML, the format of engine/data/ethnicity.toml).")
 ]
 UnrecognisedAtMost = Annotated[
     float,
