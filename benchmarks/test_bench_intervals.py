@@ -16,7 +16,7 @@ import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from benchmarks.timing import Tables, best_seconds, random_tables
+from benchmarks.timing import Tables, best_seconds, tables_fixture
 from wres.engine.stats.intervals import relative_likelihood
 
 N_TABLES = 200_000
@@ -24,9 +24,7 @@ N_BASELINE = 500
 MIN_SPEEDUP = 100.0
 
 
-@pytest.fixture(scope="module")
-def tables() -> Tables:
-    return random_tables(20261128, N_TABLES)
+tables = tables_fixture(20261128, N_TABLES)
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 from scipy.stats import chi2_contingency, fisher_exact, hypergeom
 
-from benchmarks.timing import Tables, best_seconds, random_tables
+from benchmarks.timing import Tables, best_seconds, tables_fixture
 from wres.engine.stats.pvalues import p_value
 
 N_TABLES = 200_000
@@ -30,9 +30,7 @@ N_BASELINE = 300
 MIN_SPEEDUP = {"fisher": 500.0, "midp": 100.0, "chi2": 100.0}
 
 
-@pytest.fixture(scope="module")
-def tables() -> Tables:
-    return random_tables(20261129, N_TABLES)
+tables = tables_fixture(20261129, N_TABLES)
 
 
 def _scipy_fisher(a: int, n1: int, c: int, n2: int) -> float:

@@ -14,13 +14,12 @@ from __future__ import annotations
 import tracemalloc
 
 import numpy as np
-import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 from scipy.stats import chi2_contingency, hypergeom
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from benchmarks.timing import Tables, best_seconds, random_tables
+from benchmarks.timing import Tables, best_seconds, tables_fixture
 from wres.engine.stats import adjust, p_value, relative_likelihood
 
 N = 1_000_000
@@ -28,9 +27,7 @@ N_BASELINE = 200
 MIN_SPEEDUP = 100.0
 
 
-@pytest.fixture(scope="module")
-def tables() -> Tables:
-    return random_tables(20261127, N)
+tables = tables_fixture(20261127, N)
 
 
 def whole_set(t: Tables) -> dict[str, np.ndarray]:

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+import pytest
 
 #: Tables as four columns (a, n1, c, n2): a events of n1 against c events of n2.
 Tables = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -20,6 +21,16 @@ def random_tables(seed: int, count: int) -> Tables:
     rng = np.random.default_rng(seed)
     a, b, c, d = rng.integers(0, 501, (4, count))
     return a, a + b, c, c + d
+
+
+def tables_fixture(seed: int, count: int) -> Callable[[], Tables]:
+    """A module-scoped ``tables`` fixture: :func:`random_tables` made once for the module."""
+
+    @pytest.fixture(scope="module")
+    def tables() -> Tables:
+        return random_tables(seed, count)
+
+    return tables
 
 
 def best_seconds(run: Callable[[], object], repeats: int = 3, *, warm_up: bool = False) -> float:
