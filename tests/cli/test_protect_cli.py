@@ -161,29 +161,39 @@ def row_of(frame: pl.DataFrame, ethnicity: str, site: str) -> int:
     return int(index) + 2
 
 
-def test_a_count_that_is_not_a_whole_number(files: dict[str, Path]) -> None:
-    frame = pl.read_csv(files["table"], infer_schema=False)
-    row = row_of(frame, "Irish", "B")
+def with_cell(
+    files: dict[str, Path], ethnicity: str, site: str, column: str, value: str
+) -> tuple[Path, int]:
+    """The table with ``column`` of the cell (ethnicity, site) set to ``value``: the bad file
+    and the row of that cell in it (the header is row 1)."""
+    row = row_of(pl.read_csv(files["table"], infer_schema=False), ethnicity, site)
+    cell = (pl.col("ethnicity") == ethnicity) & (pl.col("site") == site)
     bad = rewrite(files, lambda f: f.with_columns(
-        staff=pl.when((pl.col("ethnicity") == "Irish") & (pl.col("site") == "B"))
-        .then(pl.lit("4321.5")).otherwise(pl.col("staff"))
+        pl.when(cell).then(pl.lit(value)).otherwise(pl.col(column)).alias(column)
     ))  # fmt: skip
-    result = protect(files, table=bad)
-    assert result.exit_code == ExitCode.BAD_INPUT
-    assert f"bad.csv, row {row}, column 'staff': not a whole number >= 0" in result.stderr
-    assert "4321" not in result.output
+    return bad, row
 
 
-def test_totals_that_do_not_add_up(files: dict[str, Path]) -> None:
-    frame = pl.read_csv(files["table"], infer_schema=False)
-    row = row_of(frame, "Total", "A")
-    bad = rewrite(files, lambda f: f.with_columns(
-        staff=pl.when((pl.col("ethnicity") == "Total") & (pl.col("site") == "A"))
-        .then(pl.lit("4321")).otherwise(pl.col("staff"))
-    ))  # fmt: skip
+@pytest.mark.parametrize(
+    ("ethnicity", "site", "count", "message"),
+    [
+        ("Irish", "B", "4321.5", "bad.csv, row {row}, column 'staff': not a whole number >= 0"),
+        (
+            "Total",
+            "A",
+            "4321",
+            "row {row}, column 'staff': this total does not equal the sum of its",
+        ),
+    ],
+    ids=["a count that is not a whole number", "totals that do not add up"],
+)
+def test_a_bad_count_is_named_by_row_and_never_quoted(
+    files: dict[str, Path], ethnicity: str, site: str, count: str, message: str
+) -> None:
+    bad, row = with_cell(files, ethnicity, site, "staff", count)
     result = protect(files, table=bad)
     assert result.exit_code == ExitCode.BAD_INPUT
-    assert f"row {row}, column 'staff': this total does not equal the sum of its" in result.stderr
+    assert message.format(row=row) in result.stderr
     assert "4321" not in result.output
 
 
@@ -195,12 +205,7 @@ def test_a_missing_total_row(files: dict[str, Path]) -> None:
 
 
 def test_an_entry_not_in_the_hierarchy(files: dict[str, Path]) -> None:
-    frame = pl.read_csv(files["table"], infer_schema=False)
-    row = row_of(frame, "Mixed", "C")
-    bad = rewrite(files, lambda f: f.with_columns(
-        ethnicity=pl.when((pl.col("ethnicity") == "Mixed") & (pl.col("site") == "C"))
-        .then(pl.lit("Chinese")).otherwise(pl.col("ethnicity"))
-    ))  # fmt: skip
+    bad, row = with_cell(files, "Mixed", "C", "ethnicity", "Chinese")
     result = protect(files, table=bad)
     assert result.exit_code == ExitCode.BAD_INPUT
     assert f"row {row}, column 'ethnicity': 'Chinese' is not in the hierarchy file" in result.stderr
@@ -226,10 +231,10 @@ def test_a_hierarchy_file_with_a_child_under_two_parents(files: dict[str, Path])
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--hierarchy", "ethnicity"], "write DIMENSION=FILE"),
-        (["--hierarchy", "band=x.csv"], "not a dimension column"),
-        (["--count-column", "people"], "no column 'people'"),
-        (["--policy", "strictest"], "neither a shipped profile"),
+        pytest.param(["--hierarchy", "ethnicity"], "write DIMENSION=FILE", id="no hierarchy file"),
+        pytest.param(["--hierarchy", "band=x.csv"], "not a dimension column", id="not a column"),
+        pytest.param(["--count-column", "people"], "no column 'people'", id="no count column"),
+        pytest.param(["--policy", "strictest"], "neither a shipped profile", id="unknown policy"),
     ],
 )
 def test_usage_errors_exit_2(files: dict[str, Path], args: list[str], message: str) -> None:
