@@ -20,6 +20,9 @@ from wres.rules.audit import Proof, audit
 from wres.rules.policy import load_policy, policy_from_toml
 from wres.rules.table import Hierarchy, LinkedTables
 
+#: The four cells of rows r1, r2 by columns c1, c2: a rectangle withheld together.
+RECTANGLE = tuple({"row": row, "col": col} for row in ("r1", "r2") for col in ("c1", "c2"))
+
 
 def policy(at_most: int = 4, need: int = 5, *, zeros_sensitive: bool = False, rounding: int = 1):
     return policy_from_toml(
@@ -68,13 +71,7 @@ def test_a_lone_withheld_cell_in_a_row_is_recovered_exactly() -> None:
 def test_two_small_cells_whose_sum_is_small_stay_narrow_even_in_a_rectangle() -> None:
     # x11 + x12 = 3 with both at least 1: each is 1 or 2, whatever the other row allows
     tables = grid([[1, 2, 50], [30, 40, 50], [12, 18, 22]])
-    hidden = hide(
-        tables,
-        {"row": "r1", "col": "c1"},
-        {"row": "r1", "col": "c2"},
-        {"row": "r2", "col": "c1"},
-        {"row": "r2", "col": "c2"},
-    )
+    hidden = hide(tables, *RECTANGLE)
     cert, _ = audit_true(tables, hidden)
     small = cert.cells == cell(tables, row="r1", col="c1")
     assert (cert.lower[small], cert.upper[small]) == (1, 2)
@@ -87,13 +84,7 @@ def test_two_small_cells_whose_sum_is_small_stay_narrow_even_in_a_rectangle() ->
 
 def test_a_rectangle_of_large_enough_cells_protects() -> None:
     tables = grid([[3, 20, 30], [15, 25, 40], [12, 18, 22]])
-    hidden = hide(
-        tables,
-        {"row": "r1", "col": "c1"},
-        {"row": "r1", "col": "c2"},
-        {"row": "r2", "col": "c1"},
-        {"row": "r2", "col": "c2"},
-    )
+    hidden = hide(tables, *RECTANGLE)
     cert, _ = audit_true(tables, hidden)
     assert cert.ok
     primary = cert.cells == cell(tables, row="r1", col="c1")
@@ -208,8 +199,7 @@ def test_witness_tables_are_checked_against_every_relation() -> None:
 
 def test_the_certificate_frame_holds_keys_and_bounds_never_values() -> None:
     tables = grid([[3, 20, 30], [15, 25, 40], [12, 18, 22]])
-    hidden = hide(tables, {"row": "r1", "col": "c1"}, {"row": "r1", "col": "c2"},
-                  {"row": "r2", "col": "c1"}, {"row": "r2", "col": "c2"})  # fmt: skip
+    hidden = hide(tables, *RECTANGLE)
     cert, _ = audit_true(tables, hidden)
     frame = cert.frame(tables)
     assert frame.columns == [
