@@ -44,7 +44,7 @@ from wres.engine.reconciliation import (
 )
 from wres.engine.rollup import BAND_CLUSTER, counted_dims, roll_up_cuts, with_band_clusters
 from wres.engine.schema import EXTRACTS, Kind
-from wres.engine.standards import Measure
+from wres.engine.standards import Shape
 from wres.engine.utility import COUNT_COLUMNS, TABLE_COLUMNS, utility
 from wres.rules.disclosure import count_sources, cut_values, declarations, group_members, nesting
 from wres.rules.run_cells import RunCells, run_cells
@@ -129,7 +129,7 @@ def _count_columns(
     workforce_only = {
         i.id
         for i in request.standard.indicators
-        if i.measure is Measure.BOARD_GAP
+        if i.kind.shape is Shape.BOARD
         and i.id in counts
         and all(block.board == WORKFORCE for block in counts[i.id])
     }

@@ -16,7 +16,7 @@ from wres.cli.pack import RESTRICTED, UNRECOGNISED_FILE, UTILITY_FILE, Pack
 from wres.engine import __version__
 from wres.engine.counts import STANDARD_VARIANT
 from wres.engine.indicators import ALL
-from wres.engine.standards import Indicator, Measure, Standard
+from wres.engine.standards import Indicator, MeasureKind, Shape, Standard
 from wres.engine.utility import EVERY
 
 
@@ -37,30 +37,30 @@ def _percent(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}%"
 
 
-def _figure(row: dict[str, object], measure: Measure, level: float) -> str:
+def _figure(row: dict[str, object], kind: MeasureKind, level: float) -> str:
     status = str(row["status"])
     if status.startswith("suppressed") or status == "not calculable":
         return status
-    if measure is Measure.RATIO:
+    if kind.relative_likelihood:
         rl, low, high = row["relative_likelihood"], row["ci_low"], row["ci_high"]
         assert isinstance(rl, float)
         interval = "" if low is None else f" ({100 * level:g}% CI {low:.2f}-{high:.2f})"
         return f"{rl:.2f}{interval}"
-    if measure is Measure.BOARD_GAP:
+    if kind.shape is Shape.BOARD:
         diff = row["difference_pp"]
         return "-" if diff is None else f"{diff:+.1f} points ({row['board']})"
     rate = row["rate"]
     ref = row["reference_rate"]
-    if measure is Measure.PERCENTAGE:
+    if row["reference_group"] is not None:
         return f"{_percent(rate)} vs {row['reference_group']} {_percent(ref)}"  # type: ignore[arg-type]
     return _percent(rate)  # type: ignore[arg-type]
 
 
 def _meaning(row: dict[str, object], indicator: Indicator, standard: Standard) -> str:
     """What the organisation-total figure of ``indicator`` is, in words."""
-    if indicator.measure is Measure.RATIO:
+    if indicator.kind.relative_likelihood:
         return str(row["direction"])
-    if indicator.measure is Measure.SHARE:
+    if indicator.kind.shape is Shape.SHARE:
         # the total row is the group's share of the whole workforce, not the bands the
         # indicator's title names (those are in the workbook and indicators.csv)
         return (
@@ -82,7 +82,7 @@ def print_summary(indicators: pl.DataFrame, standard: Standard, level: float = 0
         table.add_column(name, overflow="fold")
     for ind in standard.indicators:
         mine = rows.filter(pl.col("indicator") == ind.id, pl.col("group") == standard.focal)
-        if ind.measure is Measure.BOARD_GAP:
+        if ind.kind.shape is Shape.BOARD:
             mine = mine.filter(pl.col("board") == "voting")
         if mine.height == 0:
             # At the broad and detailed levels there is no BME row, only its parts.
@@ -91,7 +91,7 @@ def print_summary(indicators: pl.DataFrame, standard: Standard, level: float = 0
             table.add_row(str(ind.id), figure, ind.title)
             continue
         row = mine.row(0, named=True)
-        table.add_row(str(ind.id), _figure(row, ind.measure, level), _meaning(row, ind, standard))
+        table.add_row(str(ind.id), _figure(row, ind.kind, level), _meaning(row, ind, standard))
     stdout().print(table)
 
 

@@ -24,7 +24,7 @@ import polars as pl
 from wres.engine.cube import ROWS, CountCube, CubeBuilder, Dictionary, Encoded, encode, encode_joint
 from wres.engine.readers import ExtractReader
 from wres.engine.schema import EXTRACTS, Kind
-from wres.engine.standards import Indicator, Measure, Standard
+from wres.engine.standards import Indicator, Shape, Standard
 
 #: The columns whose combination is the ``ethnicity`` axis of a cube.
 ETHNIC_COLUMNS: tuple[str, ...] = ("ethnic_category", "ethnic_broad", "ethnic_wres")
@@ -103,9 +103,9 @@ class _Wanted:
 
 def _channels(ind: Indicator, columns: set[str]) -> tuple[dict[str, pl.Expr], list[_Wanted]]:
     """The channels (boolean expressions over a chunk) an indicator needs, and its blocks."""
-    if ind.measure is Measure.SHARE:
+    if ind.kind.shape is Shape.SHARE:
         return {}, [_Wanted(STANDARD_VARIANT, None, ROWS, ROWS)]
-    if ind.measure is Measure.BOARD_GAP:
+    if ind.kind.shape is Shape.BOARD:
         channels = {f"{ind.id}:{m}": _MEMBERSHIP[m].fill_null(value=False) for m in ind.members}
         return channels, [
             _Wanted(STANDARD_VARIANT, m, f"{ind.id}:{m}", f"{ind.id}:{m}") for m in ind.members
@@ -139,7 +139,7 @@ def _channels(ind: Indicator, columns: set[str]) -> tuple[dict[str, pl.Expr], li
 
 def _reads(ind: Indicator, extract: str) -> bool:
     """The indicator counts this extract (indicator 9 also reads the staff extract)."""
-    return ind.extract == extract or (ind.measure is Measure.BOARD_GAP and extract == "staff")
+    return ind.extract == extract or extract in ind.kind.extracts
 
 
 # --- counting records ---------------------------------------------------------------------------
@@ -300,7 +300,7 @@ def blocks_of(
             Block(w.variant, w.board, cube, w.numerator, w.denominator, w.denominator)
             for w in plan.wanted[ind.id, ind.extract]
         ]
-        if ind.measure is Measure.BOARD_GAP:
+        if ind.kind.shape is Shape.BOARD:
             if "staff" in lacking:
                 reason = f"the staff extract has no {characteristic!r} column"
                 missing.append(NotComputed(ind.id, reason))

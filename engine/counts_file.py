@@ -20,7 +20,7 @@ from wres.engine.problem_log import ProblemLog
 from wres.engine.readers import _format_of, _open, _reading
 from wres.engine.reconciliation import ETHNICITY_STATUSES, UNKNOWN_REASONS, Reconciliation
 from wres.engine.schema import YEAR_RANGE
-from wres.engine.standards import Measure, Standard
+from wres.engine.standards import Shape, Standard
 from wres.engine.validation import organisation_codes, unrecognised_spellings
 
 REQUIRED: tuple[str, ...] = ("indicator", "year", "ethnicity", "numerator", "denominator")
@@ -80,7 +80,7 @@ def _check_values(
         else pl.Series([None] * frame.height, dtype=pl.String)
     )
     is_board = indicator == next(
-        (i.id for i in standard.indicators if i.measure is Measure.BOARD_GAP), -1
+        (i.id for i in standard.indicators if i.kind.shape is Shape.BOARD), -1
     )
     bad_board = is_board.fill_null(value=False) & ~board.is_in(BOARD_VALUES).fill_null(value=False)
     _report(
@@ -152,9 +152,7 @@ def read_counts(
     _check_keys(table, keys, log)
     if log:
         raise BadInputError(log.problems())
-    headcounts = [
-        i.id for i in standard.indicators if i.measure in (Measure.SHARE, Measure.BOARD_GAP)
-    ]
+    headcounts = [i.id for i in standard.indicators if i.kind.headcount]
     is_headcount = pl.col("indicator").is_in(headcounts)
     remainder = _unlisted_headcount(table.filter(is_headcount), keys, log)
     if log:

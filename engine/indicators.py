@@ -24,7 +24,7 @@ from wres.engine.cube import Label
 from wres.engine.ethnicity import UNKNOWN, EthnicityScheme, Level
 from wres.engine.families import adjust_within, family_codes
 from wres.engine.rollup import BAND, BAND_CLUSTER
-from wres.engine.standards import Indicator, Measure, RatioOrder, Standard
+from wres.engine.standards import Indicator, RatioOrder, Shape, Standard
 from wres.engine.stats import p_value, relative_likelihood
 from wres.engine.stats.intervals import CiMethod
 from wres.engine.stats.pvalues import TestName
@@ -62,8 +62,8 @@ class Status:
 
 
 def _compares(ind: Indicator) -> bool:
-    """The indicator sets each group beside a reference group (not shares, not WDES metric 8)."""
-    return ind.measure is not Measure.SHARE and ind.compared
+    """The indicator sets each group beside another's figure (not shares, not WDES metric 8)."""
+    return ind.kind.compares and ind.compared
 
 
 def _measure_rows(frame: pl.DataFrame, ind: Indicator, settings: Settings) -> pl.DataFrame:
@@ -72,12 +72,12 @@ def _measure_rows(frame: pl.DataFrame, ind: Indicator, settings: Settings) -> pl
         # every group with anyone, on its own: the share of the row's headcount, or a
         # percentage of the group's own respondents
         return frame.with_columns(
-            denominator="_row_total" if ind.measure is Measure.SHARE else "denominator",
+            denominator="_row_total" if ind.kind.headcount else "denominator",
             reference_numerator=pl.lit(None, pl.Int64),
             reference_denominator=pl.lit(None, pl.Int64),
             reference_group=pl.lit(None, pl.String),
         )
-    if ind.measure is Measure.BOARD_GAP:
+    if ind.kind.shape is Shape.BOARD:
         # each membership's group against the same group in the workforce
         return frame.filter(~pl.col("_all_ref") & (pl.col("group") != UNKNOWN)).with_columns(
             denominator="_row_total", reference_group=pl.lit(WORKFORCE)
@@ -109,7 +109,7 @@ def _statistics(frame: pl.DataFrame, ind: Indicator, settings: Settings) -> pl.D
     columns["difference_pp"] = np.where(comparable, (rate - reference_rate) * 100, np.nan)
     estimate = low = high = np.full(len(a), np.nan)
     method = None
-    if ind.measure is Measure.RATIO and len(a):
+    if ind.kind.relative_likelihood and len(a):
         top, bottom = ((c, n2), (a, n1))
         if ind.ratio is RatioOrder.GROUP_OVER_REFERENCE:
             top, bottom = bottom, top
@@ -122,7 +122,7 @@ def _statistics(frame: pl.DataFrame, ind: Indicator, settings: Settings) -> pl.D
             np.where(calculable, x, np.nan) for x in (rr.estimate, rr.ci_low, rr.ci_high)
         )
     columns |= {"relative_likelihood": estimate, "ci_low": low, "ci_high": high}
-    tested = comparable & (ind.measure in (Measure.RATIO, Measure.PERCENTAGE)) & (n1 > 0) & (n2 > 0)
+    tested = comparable & ind.kind.tested & (n1 > 0) & (n2 > 0)
     p = np.full(len(a), np.nan)
     if tested.any():
         p[tested] = p_value(a[tested], n1[tested], c[tested], n2[tested], test=settings.test)
@@ -133,7 +133,7 @@ def _statistics(frame: pl.DataFrame, ind: Indicator, settings: Settings) -> pl.D
             for name, values in columns.items()
         ]
     )
-    ratio = ind.measure is Measure.RATIO
+    ratio = ind.kind.relative_likelihood
     return out.with_columns(
         ci_method=pl.when(pl.col("ci_low").is_not_null()).then(pl.lit(method, pl.String)),
         test=pl.when(pl.col("p_value").is_not_null()).then(pl.lit(settings.test)),
@@ -287,7 +287,7 @@ def evaluate(
             settings.level,
             settings.reference,
             scheme,
-            compared=_compares(ind) and ind.measure is not Measure.BOARD_GAP,
+            compared=_compares(ind) and ind.kind.shape is Shape.RATIO,
         )
         for ind in indicators
     }

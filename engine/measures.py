@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from wres.engine.errors import InternalError
-from wres.engine.standards import Indicator, Measure, Standard
+from wres.engine.standards import Indicator, Shape, Standard
 
 #: The classes of a board's members: voting or not, executive or not.
 _MEMBERSHIP: Mapping[str, frozenset[str]] = {
@@ -87,9 +87,9 @@ def splits(
     measure names; ``excluded_flag``: the variant leaving out a flag (``excluding
     international``), when the run publishes it."""
     own = f"{indicator.id}"
-    if indicator.measure is Measure.SHARE:
+    if indicator.kind.shape is Shape.SHARE:
         return []
-    if indicator.measure is Measure.BOARD_GAP:
+    if indicator.kind.shape is Shape.BOARD:
         atoms = {
             f.events: frozenset(f"{own}:{a}" for a in _MEMBERSHIP[f.board])
             for f in figures

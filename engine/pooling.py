@@ -17,7 +17,7 @@ import polars as pl
 
 from wres.engine.ethnicity import UNKNOWN
 from wres.engine.families import adjust_within, family_codes
-from wres.engine.standards import Measure, RatioOrder, Standard
+from wres.engine.standards import RatioOrder, Standard
 from wres.engine.stats import mantel_haenszel, trend
 
 COUNTS = ("numerator", "denominator", "reference_numerator", "reference_denominator")
@@ -50,7 +50,7 @@ def _ratio_rows(
 ) -> pl.DataFrame:
     """Yearly ratio comparisons (no rolling figures: they overlap years), with true counts and
     whether all four counts of the year are published."""
-    ratio_ids = [i.id for i in standard.indicators if i.measure is Measure.RATIO]
+    ratio_ids = [i.id for i in standard.indicators if i.kind.relative_likelihood]
     shown = pl.all_horizontal([published[c].is_not_null() for c in COUNTS])
     rows = evaluated.with_columns(_published=shown)
     return rows.filter(

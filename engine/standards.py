@@ -27,6 +27,53 @@ class Measure(StrEnum):
     BOARD_GAP = "board_gap"
 
 
+class Shape(StrEnum):
+    """How a measure's counts relate to each other: what counting, protection and the writers
+    need to know of a kind of measure beyond its traits (see :class:`MeasureKind`)."""
+
+    #: a group's headcount over everyone's in its row (indicator 1)
+    SHARE = "share"
+    #: a group's events over its own people at risk, beside the reference group's (2 to 8)
+    RATIO = "ratio"
+    #: a board's members by group, beside the same group's share of the workforce (9)
+    BOARD = "board"
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureKind:
+    """One kind of measure, declared once: everything that reads an indicator asks its kind
+    (``indicator.kind``) rather than naming the kind. A new kind is one entry of
+    :data:`KINDS`; only a new :class:`Shape` needs code in counting, protection and writers."""
+
+    shape: Shape
+    #: publishes the relative likelihood of the two rates, with its interval
+    relative_likelihood: bool
+    #: its comparisons are tested for significance (rates of events, not headcounts)
+    tested: bool
+    #: may be declared ``compared = false``: each group's rate on its own (WDES metric 8)
+    may_stand_alone: bool = False
+
+    @property
+    def needs_event(self) -> bool:
+        """Counts events of an ``event`` column (not people in rows or on a board)."""
+        return self.shape is Shape.RATIO
+
+    @property
+    def compares(self) -> bool:
+        """Sets each group's figure beside another's (a reference group or the workforce)."""
+        return self.shape is not Shape.SHARE
+
+    @property
+    def headcount(self) -> bool:
+        """Its denominator is everyone's count in the row, not the group's own."""
+        return self.shape is not Shape.RATIO
+
+    @property
+    def extracts(self) -> tuple[str, ...]:
+        """Extracts it reads besides its own: a board is compared with the staff extract."""
+        return ("staff",) if self.shape is Shape.BOARD else ()
+
+
 class RatioOrder(StrEnum):
     """Which rate is on top. Either way a ratio above 1 means disadvantage for the group."""
 
@@ -78,6 +125,11 @@ class Indicator:
     asked_of: tuple[int, ...] = ()
 
     @property
+    def kind(self) -> MeasureKind:
+        """What its measure is: the one place the kinds differ (:data:`KINDS`)."""
+        return KINDS[self.measure]
+
+    @property
     def number(self) -> str:
         """How outputs name it: its label, else its id (``4a(i)``, ``2``)."""
         return self.label if self.label is not None else str(self.id)
@@ -97,18 +149,17 @@ class Indicator:
             if column not in columns:
                 msg = f"{where}: row column {column!r} is not in the {self.extract} extract"
                 raise ConfigError(msg)
-        needs_event = self.measure in (Measure.RATIO, Measure.PERCENTAGE)
-        if needs_event and self.event is None:
+        if self.kind.needs_event and self.event is None:
             msg = f"{where}: a {self.measure} indicator needs an `event` column"
             raise ConfigError(msg)
-        if (self.measure is Measure.RATIO) != (self.ratio is not None):
+        if self.kind.relative_likelihood != (self.ratio is not None):
             msg = f"{where}: `ratio` is required for ratio indicators and only for them"
             raise ConfigError(msg)
         if self.rolling_years is not None and self.rolling_years < 2:
             msg = f"{where}: rolling_years must be 2 or more"
             raise ConfigError(msg)
         self._check_event_kind(where)
-        if not self.compared and self.measure is not Measure.PERCENTAGE:
+        if not self.compared and not self.kind.may_stand_alone:
             msg = f"{where}: only a percentage can be published without a comparison"
             raise ConfigError(msg)
 
@@ -155,6 +206,18 @@ class Standard:
         known = [i.id for i in self.indicators]
         msg = f"{self.short_name} has no indicator {indicator_id}; its indicators are {known}"
         raise ConfigError(msg)
+
+
+#: Every kind of measure and what it is. A test checks each :class:`Shape` is handled wherever
+#: code dispatches on it.
+KINDS: dict[Measure, MeasureKind] = {
+    Measure.SHARE: MeasureKind(Shape.SHARE, relative_likelihood=False, tested=False),
+    Measure.RATIO: MeasureKind(Shape.RATIO, relative_likelihood=True, tested=True),
+    Measure.PERCENTAGE: MeasureKind(
+        Shape.RATIO, relative_likelihood=False, tested=True, may_stand_alone=True
+    ),
+    Measure.BOARD_GAP: MeasureKind(Shape.BOARD, relative_likelihood=False, tested=False),
+}
 
 
 _STANDARD_KEYS = ("name", "short_name", "characteristic", "focal", "reference", "unknown")

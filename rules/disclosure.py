@@ -22,7 +22,7 @@ from wres.engine.indicators import Settings
 from wres.engine.measures import Bound, Figure, Split, bounds, splits
 from wres.engine.rollup import BAND, BAND_CLUSTER, cluster_of
 from wres.engine.schema import EXTRACTS
-from wres.engine.standards import Measure, Standard
+from wres.engine.standards import Shape, Standard
 from wres.rules.run_counts import BLANK, CountSource, SourceKey
 
 
@@ -59,15 +59,12 @@ def count_sources(
             source: CountSource
             # from records, a share's and a board's numerator and denominator are one channel
             # (the denominator is everyone's count); a counts file gives both columns
-            if ind.measure is Measure.SHARE:
-                source = CountSource("share", events, at_risk)
-            elif ind.measure is Measure.BOARD_GAP:
+            source = CountSource(ind.kind.shape, events, at_risk)
+            if ind.kind.shape is Shape.BOARD:
                 assert workforce is not None  # counts.py adds it to every board indicator
                 staff = measure(WORKFORCE, workforce.numerator, "staff")
                 total = measure(WORKFORCE, workforce.denominator, "staff")
-                source = CountSource("board", events, at_risk, staff, workforce_total=total)
-            else:
-                source = CountSource("ratio", events, at_risk)
+                source = replace(source, workforce=staff, workforce_total=total)
             out[ind.id, block.variant, block.board] = source
             if ind.rolling_years and block.variant == STANDARD_VARIANT:
                 rolling = f"{ind.rolling_years}-year rolling"

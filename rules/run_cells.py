@@ -35,6 +35,7 @@ import polars as pl
 from wres.engine.errors import InternalError
 from wres.engine.ethnicity import UNKNOWN, WHITE
 from wres.engine.measures import Bound, MeasureModel, Split, measure_model
+from wres.engine.standards import Shape
 from wres.rules.measure_cells import (
     derived_cells,
     derived_mask,
@@ -263,7 +264,7 @@ def about_mask(
     In a row where one more count must be withheld beside a small Unknown, the White count goes
     before BME's, so the BME share, the figure the WRES reads, stays published (the ratios over
     the headcount lose the same either way: each compares a group with White)."""
-    shares = {s.events for s in sources.values() if s.kind == "share"}
+    shares = {s.events for s in sources.values() if s.kind is Shape.SHARE}
     of_share = np.array([label in shares for label in measure.labels], np.bool_)
     aside = np.zeros(len(eth.labels), np.bool_)
     for i, label in enumerate(eth.labels):  # a parent comes before its children

@@ -9,13 +9,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
 from wres.engine.errors import InternalError
+from wres.engine.standards import Shape
 from wres.rules.table import Hierarchy
 
 IntArray = npt.NDArray[np.int64]
@@ -47,7 +47,7 @@ class CountSource:
     ``span``: years per figure (2 for a 2-year rolling variant).
     """
 
-    kind: Literal["share", "ratio", "board"]
+    kind: Shape
     events: str
     at_risk: str
     workforce: str | None = None
@@ -266,7 +266,7 @@ def long_counts(
                 i,
                 v,
                 b,
-                s.kind,
+                s.kind.value,
                 s.events,
                 s.at_risk,
                 s.workforce,
@@ -314,7 +314,7 @@ def long_counts(
         missing = base.filter(pl.col("_kind").is_null()).row(0, named=True)
         msg = f"no count source for indicator {missing['indicator']} {missing['variant']!r}"
         raise InternalError(msg)
-    kind = pl.col("_kind")
+    board, ratio = (pl.col("_kind") == shape.value for shape in (Shape.BOARD, Shape.RATIO))
     total = pl.lit(ALL_GROUPS)
     # (column, measure, group node, value, withheld)
     parts: list[tuple[str, pl.Expr, pl.Expr, pl.Expr, pl.Expr]] = [
@@ -322,21 +322,21 @@ def long_counts(
         (
             "denominator",
             pl.col("_at_risk"),
-            pl.when(kind == "ratio").then(pl.col("group")).otherwise(total),
+            pl.when(ratio).then(pl.col("group")).otherwise(total),
             pl.col("denominator"),
             _h("denominator"),
         ),
         (
             "reference_numerator",
-            pl.when(kind == "board").then("_workforce").otherwise("_events"),
-            pl.when(kind == "board").then(pl.col("group")).otherwise(pl.col("reference_group")),
+            pl.when(board).then("_workforce").otherwise("_events"),
+            pl.when(board).then(pl.col("group")).otherwise(pl.col("reference_group")),
             pl.col("reference_numerator"),
             _h("reference_numerator"),
         ),
         (
             "reference_denominator",
-            pl.when(kind == "board").then("_workforce_total").otherwise("_at_risk"),
-            pl.when(kind == "board").then(total).otherwise(pl.col("reference_group")),
+            pl.when(board).then("_workforce_total").otherwise("_at_risk"),
+            pl.when(board).then(total).otherwise(pl.col("reference_group")),
             pl.col("reference_denominator"),
             _h("reference_denominator"),
         ),
@@ -354,7 +354,7 @@ def long_counts(
                 pl.lit(value=False).alias("phantom"),
                 # a board's rows are where it has members: its workforce columns say nothing
                 # of the rows it leaves out
-                ~((kind == "board") & pl.lit(column.startswith("reference"))).alias("fills"),
+                ~(board & pl.lit(column.startswith("reference"))).alias("fills"),
             )
             for column, measure, group, value, hidden in parts
         ]
@@ -388,7 +388,7 @@ def long_counts(
 def _phantom_totals(base: pl.DataFrame, keys: Sequence[str]) -> list[pl.DataFrame]:
     """A ratio's counts over every group: nobody publishes them, but their relations make the
     tables whole, so a pattern may pass through them (they are absent to the attacker)."""
-    ratio = base.filter(pl.col("_kind") == "ratio")
+    ratio = base.filter(pl.col("_kind") == Shape.RATIO.value)
     if not ratio.height:
         return []
     by = ["variant", "board", *(k for k in keys if k != "row")]

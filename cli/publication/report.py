@@ -8,7 +8,8 @@ is a gap with its reason.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,9 @@ from wres.cli.publication.sentences import (
 from wres.cli.publication.status import STANDARD_VARIANT, UNKNOWN, Marker, natural_key
 from wres.cli.publication.survey import board_section, survey_section
 from wres.cli.publication.tables import Published, totals
+from wres.engine.standards import Measure
+
+Row = Mapping[str, Any]
 
 STYLE = """
 :root{--blue:#005EB8;--dark-blue:#003087;--text:#212B32;--muted:#4C6272;--grey:#768692;
@@ -128,24 +132,44 @@ nav.toc{display:none}figure{break-inside:avoid}}
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
-def _sections_in_order(data: Published) -> list[tuple[str, str, int | Sequence[int]]]:
-    """(kind, anchor, indicators) per section, in the order of the indicators' numbers."""
-    out: list[tuple[str, str, int | Sequence[int]]] = []
-    survey = [i for i in data.indicator_ids() if data.measure(i) == "percentage"]
+@dataclass(frozen=True, slots=True)
+class _Section:
+    """One section of the report's body: an indicator, or the survey's percentages together."""
+
+    anchor: str
+    measure: Measure
+    ids: tuple[int, ...]
+
+    def label(self, page: Page) -> str:
+        if self.measure is Measure.PERCENTAGE:
+            return f"{page.ctx.number(self.ids[0])}-{page.ctx.number(self.ids[-1])} Staff survey"
+        return f"{page.ctx.number(self.ids[0])} {short_title(page, self.ids[0])}"
+
+    def render(self, page: Page, data: Published) -> str:
+        if self.measure is Measure.PERCENTAGE:
+            return survey_section(page, data, self.ids)
+        return _SECTION[self.measure](page, data, self.ids[0])
+
+
+#: The section of one indicator, by its measure; the staff survey's percentages share one.
+_SECTION: dict[Measure, Callable[[Page, Published, int], str]] = {
+    Measure.SHARE: share_section,
+    Measure.RATIO: ratio_section,
+    Measure.BOARD_GAP: board_section,
+}
+
+
+def _sections_in_order(data: Published) -> list[_Section]:
+    """The body's sections, in the order of the indicators' numbers."""
+    survey = tuple(i for i in data.indicator_ids() if data.measure(i) is Measure.PERCENTAGE)
+    out: list[_Section] = []
     for i in data.indicator_ids():
         measure = data.measure(i)
-        if measure == "percentage":
-            if i == survey[0]:
-                out.append(("percentage", "survey", survey))
-            continue
-        out.append((measure, f"indicator-{i}", i))
+        if measure is not Measure.PERCENTAGE:
+            out.append(_Section(f"indicator-{i}", measure, (i,)))
+        elif i == survey[0]:
+            out.append(_Section("survey", measure, survey))
     return out
-
-
-def _nav_label(page: Page, kind: str, ids: int | Sequence[int]) -> str:
-    if isinstance(ids, int):
-        return f"{page.ctx.number(ids)} {short_title(page, ids)}"
-    return f"{page.ctx.number(ids[0])}-{page.ctx.number(ids[-1])} Staff survey"
 
 
 def _by_variant(row: Mapping[str, Any]) -> tuple[bool, Any, Any]:
@@ -165,53 +189,84 @@ def _percentage_cell(page: Page, row: Mapping[str, Any]) -> str:
     return esc(f"{percent(rate)} ({points(diff)} points){' *' if row.get('significant') else ''}")
 
 
+@dataclass(slots=True)
+class _Glance:
+    """What the summary gathers of the latest year: readings in words, the ratios for the
+    forest plot, and a row of figures per indicator for the table by group."""
+
+    items: list[str] = field(default_factory=list)
+    headline: list[charts.Estimate] = field(default_factory=list)
+    matrix: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+
+def _share_glance(
+    page: Page, data: Published, i: int, rows: Sequence[Row], glance: _Glance
+) -> None:
+    latest = data.years[-1]
+    order = data.groups(data.rows(i))
+    cells = {r["group"]: r for r in rows}
+    glance.items.append(
+        _item(page, i, workforce_reading(page, latest, order, [cells.get(g) for g in order]))
+    )
+
+
+def _ratio_glance(
+    page: Page, data: Published, i: int, rows: Sequence[Row], glance: _Glance
+) -> None:
+    several = len({r["group"] for r in rows}) > 1
+    for r in rows:
+        label = f"{page.ctx.number(i)} {short_title(page, i)}"
+        label += "" if r["variant"] == STANDARD_VARIANT else f" ({r['variant']})"
+        glance.headline.append(estimate(page, r, label + (f" / {r['group']}" if several else "")))
+        if not several and r["variant"] == STANDARD_VARIANT:
+            glance.items.append(_item(page, i, ratio_reading(page, r)))
+        if not glance.matrix or glance.matrix[-1][0] != label:
+            glance.matrix.append((label, {}))
+        glance.matrix[-1][1][str(r["group"])] = estimate_cell(page, r)
+
+
+def _percentage_glance(
+    page: Page, data: Published, i: int, rows: Sequence[Row], glance: _Glance
+) -> None:
+    cells = {str(r["group"]): _percentage_cell(page, r) for r in rows}
+    glance.matrix.append((f"{page.ctx.number(i)} {subject(page, i)}", cells))
+    if len(cells) <= 1:
+        glance.items.extend(_item(page, i, percentage_reading(page, i, r)) for r in rows)
+
+
+def _board_glance(
+    page: Page, data: Published, i: int, rows: Sequence[Row], glance: _Glance
+) -> None:
+    voting = (r for r in rows if r.get("board") == "voting")
+    glance.items.extend(_item(page, i, board_reading(page, r)) for r in voting)
+
+
+#: What the summary takes of an indicator, by its measure: the share's reading of all its
+#: groups; the others' rows of the compared groups (neither Unknown nor the reference)
+_GLANCE: dict[Measure, Callable[[Page, Published, int, Sequence[Row], _Glance], None]] = {
+    Measure.SHARE: _share_glance,
+    Measure.RATIO: _ratio_glance,
+    Measure.PERCENTAGE: _percentage_glance,
+    Measure.BOARD_GAP: _board_glance,
+}
+
+
 def _summary(page: Page, data: Published) -> str:
     """The latest year in words: a reading per indicator, or with several compared groups a
     table of figures by group; and the ratios against 1.00 and the non-adverse range."""
     latest = data.years[-1]
-    items: list[str] = []
-    headline: list[charts.Estimate] = []
-    matrix: list[tuple[str, dict[str, str]]] = []
+    glance = _Glance()
     groups: list[str] = []
     for i in data.indicator_ids():
         rows = [r for r in totals(data.rows(i), data.dims).to_dicts() if r["year"] == latest]
-        measure = data.measure(i)
         compared = sorted(
             (r for r in rows if r["group"] not in (UNKNOWN, data.reference)), key=_by_variant
         )
         mine = sorted({str(r["group"]) for r in compared}, key=natural_key)
         groups += [g for g in mine if g not in groups]
-        several = len(mine) > 1
-        if measure == "share":
-            order = data.groups(data.rows(i))
-            cells = {r["group"]: r for r in rows}
-            text = workforce_reading(page, latest, order, [cells.get(g) for g in order])
-            items.append(_item(page, i, text))
-        elif measure == "ratio":
-            for r in compared:
-                label = f"{page.ctx.number(i)} {short_title(page, i)}"
-                label += "" if r["variant"] == STANDARD_VARIANT else f" ({r['variant']})"
-                headline.append(estimate(page, r, label + (f" / {r['group']}" if several else "")))
-                if not several and r["variant"] == STANDARD_VARIANT:
-                    items.append(_item(page, i, ratio_reading(page, r)))
-                if not matrix or matrix[-1][0] != label:
-                    matrix.append((label, {}))
-                matrix[-1][1][str(r["group"])] = estimate_cell(page, r)
-        elif measure == "percentage":
-            matrix.append(
-                (
-                    f"{page.ctx.number(i)} {subject(page, i)}",
-                    {str(r["group"]): _percentage_cell(page, r) for r in compared},
-                )
-            )
-            if not several:
-                items.extend(_item(page, i, percentage_reading(page, i, r)) for r in compared)
-        elif measure == "board_gap":
-            items.extend(
-                _item(page, i, board_reading(page, r))
-                for r in compared
-                if r.get("board") == "voting"
-            )
+        measure = data.measure(i)
+        _GLANCE[measure](page, data, i, rows if measure is Measure.SHARE else compared, glance)
+    items, headline, matrix = glance.items, glance.headline, glance.matrix
     parts = [
         f'<section id="summary"><h2>At a glance: {latest}</h2>',
         '<p class="lede">The organisation total for the latest year. Above 1.00 always '
@@ -348,18 +403,10 @@ def _sections(page: Page, data: Published) -> tuple[str, list[tuple[str, str]], 
     span = f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0])
     order = _sections_in_order(data)
     nav = [("summary", "At a glance")]
-    nav += [(anchor, _nav_label(page, kind, ids)) for kind, anchor, ids in order]
+    nav += [(section.anchor, section.label(page)) for section in order]
     nav.append(("methods", "Methods and disclosure"))
     parts = [_summary(page, data)]
-    for kind, _, ids in order:
-        if kind == "share" and isinstance(ids, int):
-            parts.append(share_section(page, data, ids))
-        elif kind == "ratio" and isinstance(ids, int):
-            parts.append(ratio_section(page, data, ids))
-        elif kind == "percentage" and not isinstance(ids, int):
-            parts.append(survey_section(page, data, ids))
-        elif kind == "board_gap" and isinstance(ids, int):
-            parts.append(board_section(page, data, ids))
+    parts += [section.render(page, data) for section in order]
     parts.append(_methods(page, data))
     return "".join(parts), nav, span
 

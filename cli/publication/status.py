@@ -12,6 +12,7 @@ from typing import Any
 
 from wres.engine.rollup import CLUSTERS
 from wres.engine.schema import AFC_BANDS, MEDICAL_GRADES, STAFF_GROUPS
+from wres.engine.standards import KINDS, Measure, MeasureKind
 
 #: The label of a rolled-up cut dimension in ``indicators.csv`` (SPEC section 10).
 ALL = "All"
@@ -31,34 +32,29 @@ class Marker(StrEnum):
     NOT_CALCULABLE = "[x]"
 
 
+_OWN = ("numerator", "denominator", "rate")
 _COMPARED = (
-    "numerator",
-    "denominator",
-    "rate",
+    *_OWN,
     "reference_numerator",
     "reference_denominator",
     "reference_rate",
     "difference_pp",
 )
-#: The columns each measure publishes for a compared group: an empty one is withheld or not
-#: calculable; any other empty column simply does not apply to that measure.
-APPLICABLE: Mapping[str, frozenset[str]] = {
-    "share": frozenset(("numerator", "denominator", "rate")),
-    "ratio": frozenset(
-        (
-            *_COMPARED,
-            "relative_likelihood",
-            "ci_low",
-            "ci_high",
-            "p_value",
-            "p_adjusted",
-            "significant",
-            "non_adverse_range",
-        )
-    ),
-    "percentage": frozenset((*_COMPARED, "p_value", "p_adjusted", "significant")),
-    "board_gap": frozenset(_COMPARED),
-}
+_TESTED = ("p_value", "p_adjusted", "significant")
+_RATIO = ("relative_likelihood", "ci_low", "ci_high")
+
+
+def _applicable(kind: MeasureKind) -> frozenset[str]:
+    """The columns a kind of measure publishes for a compared group: an empty one is withheld
+    or not calculable; any other empty column simply does not apply to that measure."""
+    columns = [*(_COMPARED if kind.compares else _OWN)]
+    columns += _RATIO if kind.relative_likelihood else ()
+    columns += _TESTED if kind.tested else ()
+    columns += ("non_adverse_range",) if kind.relative_likelihood else ()
+    return frozenset(columns)
+
+
+APPLICABLE: Mapping[Measure, frozenset[str]] = {m: _applicable(k) for m, k in KINDS.items()}
 #: Unknown ethnicity is never compared: only its own counts and rate apply.
 _NOT_COMPARED = frozenset(("numerator", "denominator", "rate"))
 #: The figures of a row of ``pooled.csv``.
@@ -117,9 +113,9 @@ def applicable(measure: str | None, group: str | None, *, compared: bool = True)
     metric 8, asked of Disabled staff only)."""
     if measure is None:  # a row of pooled.csv
         return _POOLED
-    if group == UNKNOWN or (not compared and measure == "percentage"):
+    if group == UNKNOWN or not compared:
         return _NOT_COMPARED
-    return APPLICABLE.get(measure, _NOT_COMPARED)
+    return APPLICABLE.get(Measure(measure), _NOT_COMPARED)
 
 
 def marker_for(row: Mapping[str, Any], column: str) -> Marker | None:

@@ -16,7 +16,7 @@ import polars as pl
 
 from wres.cli.publication.context import Context, context_from_manifest
 from wres.cli.publication.status import ALL, UNKNOWN, natural_key, rule_codes, title_case
-from wres.engine.standards import Standard
+from wres.engine.standards import Measure, Standard
 
 # --- the tables ---------------------------------------------------------------------------------
 
@@ -81,9 +81,9 @@ class Published:
     def rows(self, indicator_id: int) -> pl.DataFrame:
         return self.indicators.filter(pl.col("indicator") == indicator_id)
 
-    def measure(self, indicator_id: int) -> str:
-        rows = self.rows(indicator_id)
-        return str(rows["measure"][0]) if rows.height else ""
+    def measure(self, indicator_id: int) -> Measure:
+        """What a published indicator measures (one of :meth:`indicator_ids`)."""
+        return Measure(self.rows(indicator_id)["measure"][0])
 
     def groups(self, frame: pl.DataFrame) -> list[str]:
         """The reference group first, then the compared groups, Unknown last."""

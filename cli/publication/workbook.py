@@ -25,6 +25,7 @@ from wres.cli.publication.book import Book, Column, column_of
 from wres.cli.publication.status import ALL, AT_RISK_WORDS, STANDARD_VARIANT, Marker, natural_key
 from wres.cli.publication.tables import Published, totals
 from wres.engine.rollup import BAND_CLUSTER, CLUSTERS, last_band, rolled_up_label
+from wres.engine.standards import KINDS, MeasureKind, Shape
 
 #: The most rows the All results sheet holds (Excel's limit is 1,048,576).
 MAX_RESULT_ROWS = 100_000
@@ -45,7 +46,7 @@ def _labels(book: Book, indicator_id: int) -> tuple[str, str]:
     return event or str(ind.event), at_risk
 
 
-def _ratio_columns(book: Book, indicator_id: int, measure: str) -> list[Column]:
+def _ratio_columns(book: Book, indicator_id: int, kind: MeasureKind) -> list[Column]:
     event, at_risk = _labels(book, indicator_id)
     ref = book.data.reference or "Reference"
     level = book.ctx.level_text
@@ -60,7 +61,7 @@ def _ratio_columns(book: Book, indicator_id: int, measure: str) -> list[Column]:
         Column(f"{ref}: {event}", "reference_numerator", "int"),
         Column(f"{ref}: rate", "reference_rate", "pct", 10),
     ]
-    if measure == "ratio":
+    if kind.relative_likelihood:
         columns += [
             Column("Relative likelihood", "relative_likelihood", "ratio"),
             Column(f"{level} CI low", "ci_low", "ratio", 10),
@@ -73,7 +74,7 @@ def _ratio_columns(book: Book, indicator_id: int, measure: str) -> list[Column]:
         Column("Adjusted p-value", "p_adjusted", "p", 10),
         Column("Significant after adjustment", "significant", "flag", 13),
     ]
-    if measure == "ratio":
+    if kind.relative_likelihood:
         columns.append(Column("Non-adverse range 0.80-1.25", "non_adverse_range", "text", 12))
     columns.append(Column("Status", "status", "text", 24))
     if not book.ctx.compared(indicator_id):  # each group on its own: no reference, no test
@@ -196,8 +197,8 @@ def _share_sheet(book: Book, indicator_id: int, name: str) -> None:
 
 
 def _indicator_sheet(book: Book, indicator_id: int, name: str) -> None:
-    measure = book.data.measure(indicator_id)
-    if measure == "share":
+    kind = KINDS[book.data.measure(indicator_id)]
+    if kind.shape is Shape.SHARE:
         _share_sheet(book, indicator_id, name)
         return
     ind = book.ctx.indicator(indicator_id)
@@ -210,15 +211,16 @@ def _indicator_sheet(book: Book, indicator_id: int, name: str) -> None:
             if g != "Unknown" and (g != ref or not ind.compared)
         ]
         direction = ind.direction.format(reference=ref, group=" / ".join(groups) or "group")
-    if measure == "board_gap":
+    if kind.shape is Shape.BOARD:
         columns = _board_columns(book)
         keys: Sequence[str] = ("year", "board", "group")
         note = "Organisation total, latest year first. " + direction
     else:
-        columns = _ratio_columns(book, indicator_id, measure)
-        keys = ("variant", "year", "group") if measure == "ratio" else ("year", "group")
+        # a ratio's variants (without a flag, rolling years) are rows of its sheet
+        columns = _ratio_columns(book, indicator_id, kind)
+        keys = ("variant", "year", "group") if kind.relative_likelihood else ("year", "group")
         note = "Organisation total, latest year first. " + direction
-        if measure != "ratio":
+        if not kind.relative_likelihood:
             columns = [c for c in columns if c.source != "variant"]
     book.table_sheet(
         name,

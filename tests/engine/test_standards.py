@@ -3,7 +3,14 @@
 import pytest
 
 from wres.engine.errors import ConfigError
-from wres.engine.standards import Measure, RatioOrder, load_standard, standard_from_toml
+from wres.engine.standards import (
+    KINDS,
+    Measure,
+    RatioOrder,
+    Shape,
+    load_standard,
+    standard_from_toml,
+)
 
 
 def test_wres_declares_nine_indicators_with_the_spec_directions() -> None:
@@ -23,6 +30,20 @@ def test_wres_declares_nine_indicators_with_the_spec_directions() -> None:
     assert {wres.indicator(i).measure for i in (5, 6, 7, 8)} == {Measure.PERCENTAGE}
     assert wres.indicator(1).measure is Measure.SHARE
     assert wres.indicator(9).members == ("voting", "executive", "non-executive")
+
+
+def test_each_kind_of_measure_is_declared_once_with_what_spec_says_of_it() -> None:
+    assert set(KINDS) == set(Measure)
+    # SPEC 2: only 2, 3 and 4 publish a relative likelihood; survey percentages and ratios are
+    # tested; a share is of the row's headcount; a board is compared with the workforce
+    wres = load_standard("wres")
+    assert [i.id for i in wres.indicators if i.kind.relative_likelihood] == [2, 3, 4]
+    assert [i.id for i in wres.indicators if i.kind.tested] == [2, 3, 4, 5, 6, 7, 8]
+    assert [i.id for i in wres.indicators if i.kind.headcount] == [1, 9]
+    assert [i.id for i in wres.indicators if not i.kind.compares] == [1]
+    assert wres.indicator(9).kind.shape is Shape.BOARD
+    assert wres.indicator(9).kind.extracts == ("staff",)
+    assert [m for m, k in KINDS.items() if k.may_stand_alone] == [Measure.PERCENTAGE]
 
 
 def test_unknown_indicator_names_the_valid_ones() -> None:

@@ -14,7 +14,7 @@ from tests.run_capture import captured_protections
 from tests.synthetic_tables import full_table
 from wres.cli.app import app
 from wres.engine.measures import measure_model
-from wres.engine.standards import load_standard
+from wres.engine.standards import Shape, load_standard
 from wres.engine.synth import parse_years, write_synthetic
 from wres.rules.disclosure import declarations
 from wres.rules.measure_cells import ALL_MEASURES, measure_hierarchy
@@ -25,9 +25,9 @@ from wres.rules.table import Hierarchy
 
 def test_people_at_risk_are_the_sum_of_their_events_and_the_rest() -> None:
     sources = {
-        (3, "standard", None): CountSource("ratio", "staff:3:events", "staff:rows"),
-        (4, "standard", None): CountSource("ratio", "staff:4:events", "staff:rows"),
-        (1, "standard", None): CountSource("share", "staff:rows", "staff:rows"),
+        (3, "standard", None): CountSource(Shape.RATIO, "staff:3:events", "staff:rows"),
+        (4, "standard", None): CountSource(Shape.RATIO, "staff:4:events", "staff:rows"),
+        (1, "standard", None): CountSource(Shape.SHARE, "staff:rows", "staff:rows"),
     }
     declared, routing = declarations(load_standard("wres"), sources)
     model = measure_model(["staff:3:events", "staff:4:events", "staff:rows"], declared, routing)
