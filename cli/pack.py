@@ -24,7 +24,7 @@ from typing import Any
 
 import polars as pl
 
-from wres.cli.publication import REPORT, WORKBOOK, write_publication
+from wres.cli.publication import WRITERS, write_publication
 from wres.engine.errors import ConfigError
 from wres.engine.precision import as_published
 from wres.engine.reconciliation import Reconciliation
@@ -43,7 +43,13 @@ UTILITY_FILE = "utility.csv"
 #: Every file a pack holds, by folder: the only files a new pack may replace or remove.
 PACK_FILES: Mapping[str, frozenset[str]] = {
     PUBLISH: frozenset(
-        {"indicators.csv", "indicators.parquet", "pooled.csv", "pooled.parquet", WORKBOOK, REPORT}
+        {
+            "indicators.csv",
+            "indicators.parquet",
+            "pooled.csv",
+            "pooled.parquet",
+            *(w.filename for w in WRITERS),
+        }
     ),
     RESTRICTED: frozenset(
         {
