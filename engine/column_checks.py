@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import TypeVar, cast
 
 import polars as pl
 
@@ -126,43 +126,47 @@ class _Bad:
 
 _BAD = _Bad()
 _YEAR_TEXT = re.compile(r"^\+?\d+(?:\.0*)?$")  # "2024", and "2024.0" as spreadsheets write it
+_N = TypeVar("_N", int, float)
 
 
-def _parse_year(text: str) -> int | _Bad | None:
+def _parse_in_range(
+    text: str, pattern: re.Pattern[str], number: Callable[[str], _N], bounds: tuple[_N, _N]
+) -> _N | _Bad | None:
+    """``number`` of the text when it matches ``pattern`` and lies in ``bounds``; None if blank."""
     stripped = text.strip()
     if not stripped:
         return None
-    if not _YEAR_TEXT.match(stripped):
+    if not pattern.match(stripped):
         return _BAD
-    year = int(stripped.split(".")[0])
-    return year if YEAR_RANGE[0] <= year <= YEAR_RANGE[1] else _BAD
+    value = number(stripped)
+    return value if bounds[0] <= value <= bounds[1] else _BAD
 
 
-def _parse_bool_text(text: str) -> bool | _Bad | None:
-    try:
-        return parse_bool(text)
-    except ValueError:
-        return _BAD
+def _parse_year(text: str) -> int | _Bad | None:
+    return _parse_in_range(text, _YEAR_TEXT, lambda s: int(s.split(".")[0]), YEAR_RANGE)
 
 
-def _parse_answer_text(text: str) -> bool | _Bad | None:
-    try:
-        return parse_answer(text)
-    except ValueError:
-        return _BAD
+def _or_bad(parse: Callable[[str], bool | None]) -> Callable[[str], bool | _Bad | None]:
+    """``parse`` with its ``ValueError`` (a spelling it does not accept) returned as ``_BAD``."""
+
+    def parse_or_bad(text: str) -> bool | _Bad | None:
+        try:
+            return parse(text)
+        except ValueError:
+            return _BAD
+
+    return parse_or_bad
+
+
+_parse_bool_text = _or_bad(parse_bool)
+_parse_answer_text = _or_bad(parse_answer)
 
 
 _SCORE_TEXT = re.compile(r"^[+]?(?:\d+(?:\.\d*)?|\.\d+)$")
 
 
 def _parse_score(text: str) -> float | _Bad | None:
-    stripped = text.strip()
-    if not stripped:
-        return None
-    if not _SCORE_TEXT.match(stripped):
-        return _BAD
-    score = float(stripped)
-    return score if SCORE_RANGE[0] <= score <= SCORE_RANGE[1] else _BAD
+    return _parse_in_range(text, _SCORE_TEXT, float, SCORE_RANGE)
 
 
 @dataclass(frozen=True)
