@@ -256,11 +256,16 @@ _STAFF_GROUP_ALIASES: MappingProxyType[str, str] = MappingProxyType(
 )
 
 
-def normalise_staff_group(value: str | None) -> str:
-    """Canonical staff group (Non-clinical, Clinical, Medical) or ``Unknown``."""
+def _canonical(aliases: MappingProxyType[str, str], value: str | None) -> str:
+    """The canonical value of ``value`` (compared ignoring case and spacing), or ``Unknown``."""
     if value is None:
         return UNKNOWN
-    return _STAFF_GROUP_ALIASES.get(" ".join(value.strip().lower().split()), UNKNOWN)
+    return aliases.get(" ".join(value.strip().lower().split()), UNKNOWN)
+
+
+def normalise_staff_group(value: str | None) -> str:
+    """Canonical staff group (Non-clinical, Clinical, Medical) or ``Unknown``."""
+    return _canonical(_STAFF_GROUP_ALIASES, value)
 
 
 _DISABILITY_ALIASES: MappingProxyType[str, str] = MappingProxyType(
@@ -278,9 +283,7 @@ _DISABILITY_ALIASES: MappingProxyType[str, str] = MappingProxyType(
 
 def normalise_disability(value: str | None) -> str:
     """Disabled / Not disabled, anything else (not declared, blank, prefer not to say) Unknown."""
-    if value is None:
-        return UNKNOWN
-    return _DISABILITY_ALIASES.get(" ".join(value.strip().lower().split()), UNKNOWN)
+    return _canonical(_DISABILITY_ALIASES, value)
 
 
 def parse_bool(value: str | None) -> bool | None:
