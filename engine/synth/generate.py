@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from wres.engine.errors import ConfigError
@@ -58,30 +59,18 @@ class TrustData:
 def generate_trust(seed: int, index: int, years: tuple[int, ...], config: SynthConfig) -> TrustData:
     """All four extracts of trust ``index`` for ``years``; independent of how many trusts."""
     trust = build_trust(seed, index, config)
-    workforce = grow_workforce(trust_rng(seed, index, _STAFF), trust, config, years)
+
+    def rng(stream: int) -> np.random.Generator:
+        return trust_rng(seed, index, stream)
+
+    workforce = grow_workforce(rng(_STAFF), trust, config, years)
     frames = {
-        "staff": staff_frame(trust_rng(seed, index, _STAFF + 10), trust, config, workforce),
+        "staff": staff_frame(rng(_STAFF + 10), trust, config, workforce),
         "applications": applications_frame(
-            trust_rng(seed, index, _APPLICATIONS),
-            trust,
-            config,
-            years,
-            trust_rng(seed, index, _APPLICATIONS + _DISABILITY),
+            rng(_APPLICATIONS), trust, config, years, rng(_APPLICATIONS + _DISABILITY)
         ),
-        "survey": survey_frame(
-            trust_rng(seed, index, _SURVEY),
-            trust,
-            config,
-            workforce,
-            trust_rng(seed, index, _SURVEY + _DISABILITY),
-        ),
-        "board": board_frame(
-            trust_rng(seed, index, _BOARD),
-            trust,
-            config,
-            years,
-            trust_rng(seed, index, _BOARD + _DISABILITY),
-        ),
+        "survey": survey_frame(rng(_SURVEY), trust, config, workforce, rng(_SURVEY + _DISABILITY)),
+        "board": board_frame(rng(_BOARD), trust, config, years, rng(_BOARD + _DISABILITY)),
     }
     where = (pl.lit(trust.code).alias("organisation"), pl.lit(trust.region).alias("region"))
     return TrustData(trust, {name: frame.with_columns(where) for name, frame in frames.items()})
