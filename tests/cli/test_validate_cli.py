@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner, Result
 
+from tests.unreadable_files import UNREADABLE, unreadable_file
 from wres.cli.app import app
 from wres.cli.exit_codes import ExitCode
 
@@ -247,21 +248,11 @@ def test_a_mapping_to_a_column_not_in_the_file(staff: Path) -> None:
     assert_bad_input(result, f"{staff}, column 'Ethnic Origin'", "not in the file")
 
 
-@pytest.mark.parametrize(
-    ("name", "content", "fragment"),
-    [
-        ("missing.csv", None, "file not found"),
-        ("staff.txt", "year\n", ".csv, .parquet, .xlsx, .xls"),
-        ("staff.parquet", "garbage", "cannot read the file as Parquet"),
-        ("staff.xlsx", "garbage", "cannot read the file as Excel"),
-    ],
-)
+@pytest.mark.parametrize(("name", "content", "fragment"), UNREADABLE)
 def test_files_that_cannot_be_read(
     tmp_path: Path, name: str, content: str | None, fragment: str
 ) -> None:
-    path = tmp_path / name
-    if content is not None:
-        path.write_text(content)
+    path = unreadable_file(tmp_path, name, content)
     assert_bad_input(run("--staff", path), f"{path}: ", fragment)
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from tests.unreadable_files import UNREADABLE, unreadable_file
 from wres.engine.errors import BadInputError, InternalError, Problem
 from wres.engine.ethnicity import default_scheme
 from wres.engine.problem_log import ProblemLog
@@ -167,24 +168,11 @@ def test_messages_use_the_files_own_column_names(tmp_path: Path) -> None:
     assert problem.column == "Disciplinary Case"
 
 
-@pytest.mark.parametrize(
-    ("name", "content", "fragment"),
-    [
-        ("missing.csv", None, "file not found"),
-        ("staff.txt", "year\n2024\n", "accepted suffixes: .csv, .parquet, .xlsx, .xls"),
-        ("staff.parquet", "PAR1 this is not parquet", "cannot read the file as Parquet"),
-        ("staff.xlsx", "not a zip", "cannot read the file as Excel"),
-        ("empty.csv", "", "empty"),
-        ("header.csv", HEADER + "\n", "no records"),
-    ],
-)
+@pytest.mark.parametrize(("name", "content", "fragment"), UNREADABLE)
 def test_files_that_cannot_be_read(
     tmp_path: Path, name: str, content: str | None, fragment: str
 ) -> None:
-    path = tmp_path / name
-    if content is not None:
-        path.write_text(content)
-    [problem] = problems_of(path)
+    [problem] = problems_of(unreadable_file(tmp_path, name, content))
     assert fragment in problem.message
 
 
