@@ -160,6 +160,23 @@ def _ratio(a: float, n1: float, c: float, n2: float) -> float:
 
 
 @njit(cache=True, error_model="numpy")
+def _settled(  # noqa: PLR0917 - numba kernels take positional arguments only
+    i: int, a: float, n1: float, c: float, n2: float, low: np.ndarray, high: np.ndarray
+) -> bool:
+    """Write the bounds of table ``i`` where no method is needed, and say so: [NaN, NaN] with an
+    empty group, [0, inf] with no events in either group."""
+    if n1 <= 0.0 or n2 <= 0.0:
+        low[i] = math.nan
+        high[i] = math.nan
+        return True
+    if a == 0.0 and c == 0.0:
+        low[i] = 0.0
+        high[i] = math.inf
+        return True
+    return False
+
+
+@njit(cache=True, error_model="numpy")
 def score_intervals(  # noqa: PLR0917 - numba kernels take positional arguments only
     a: np.ndarray,
     n1: np.ndarray,
@@ -179,13 +196,7 @@ def score_intervals(  # noqa: PLR0917 - numba kernels take positional arguments 
     for i in range(a.shape[0]):
         ai, n1i, ci, n2i = a[i], n1[i], c[i], n2[i]
         estimate[i] = _ratio(ai, n1i, ci, n2i)
-        if n1i <= 0.0 or n2i <= 0.0:
-            low[i] = math.nan
-            high[i] = math.nan
-            continue
-        if ai == 0.0 and ci == 0.0:
-            low[i] = 0.0
-            high[i] = math.inf
+        if _settled(i, ai, n1i, ci, n2i, low, high):
             continue
         n = n1i + n2i
         scale = math.sqrt((n - 1.0) / n) if miettinen_nurminen else 1.0
@@ -215,13 +226,7 @@ def katz_intervals(  # noqa: PLR0917 - numba kernels take positional arguments o
         ai, n1i, ci, n2i = a[i], n1[i], c[i], n2[i]
         estimate[i] = _ratio(ai, n1i, ci, n2i)
         corrected[i] = False
-        if n1i <= 0.0 or n2i <= 0.0:
-            low[i] = math.nan
-            high[i] = math.nan
-            continue
-        if ai == 0.0 and ci == 0.0:
-            low[i] = 0.0
-            high[i] = math.inf
+        if _settled(i, ai, n1i, ci, n2i, low, high):
             continue
         if ai == 0.0 or ci == 0.0 or ai == n1i or ci == n2i:
             corrected[i] = True
