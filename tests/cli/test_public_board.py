@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from tests.run_capture import captured_protections
+from tests.text_files import written
 from wres.cli.app import app
 from wres.cli.exit_codes import ExitCode
 from wres.engine.synth import write_synthetic
@@ -41,20 +42,16 @@ def board_counts(tmp_path: Path, *, bme_staff: int = 300) -> Path:
             f"9,{year},BME,{bme_staff},1000,workforce",
             f"9,{year},White,{1000 - bme_staff},1000,workforce",
         ]
-    path = tmp_path / "counts.csv"
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    return path
+    return written(tmp_path / "counts.csv", "\n".join(rows) + "\n")
 
 
 def private_board(tmp_path: Path) -> Path:
     """wres-default without the board's exemption."""
-    path = tmp_path / "private.toml"
-    path.write_text(
+    return written(
+        tmp_path / "private.toml",
         'name = "private-board"\n[primary]\nsuppress_if_count_at_most = 7\n'
         "[secondary]\nmin_attacker_interval = 7\n",
-        encoding="utf-8",
     )
-    return path
 
 
 def published_board(counts: Path, out: Path, *policy: str | Path) -> pl.DataFrame:

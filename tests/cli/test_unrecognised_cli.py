@@ -18,6 +18,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner, Result
 
+from tests.text_files import written
 from wres.cli.app import app
 from wres.cli.exit_codes import ExitCode
 from wres.engine.ethnicity import default_scheme
@@ -90,8 +91,7 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run_pack(folder: Path, out: Path) -> bytes:
-    policy = folder / "off.toml"
-    policy.write_text(NO_SUPPRESSION, encoding="utf-8")
+    policy = written(folder / "off.toml", NO_SUPPRESSION)
     result = wres(
         "run", "--staff", folder / "staff.parquet",
         "--applications", folder / "applications.parquet",
@@ -274,11 +274,10 @@ def test_a_run_without_unrecognised_values_says_so(tmp_path: Path) -> None:
 
 
 def test_a_counts_file_with_unknown_group_names_stops_too(tmp_path: Path) -> None:
-    counts = tmp_path / "counts.csv"
-    counts.write_text(
+    counts = written(
+        tmp_path / "counts.csv",
         "indicator,year,ethnicity,numerator,denominator\n"
         "2,2024,White,50,317\n2,2024,Other ethnic group: Arab,9,40\n2,2024,Blak,30,378\n",
-        encoding="utf-8",
     )
     result = wres("run", "--counts", counts, "--out", tmp_path / "pack")
     assert result.exit_code == ExitCode.BAD_INPUT, result.output
