@@ -207,6 +207,15 @@ def _is_number(dtype: pl.DataType) -> bool:
     return dtype.is_integer() or dtype.is_float()
 
 
+def _report_unreadable(cells: Cells, parsed: _Parsed, what: str, accepted: str) -> None:
+    """Report the cells that cannot be read as ``what``; ``accepted`` says what can be."""
+    cells.report(
+        f"rows that cannot be read as {what}",
+        parsed.bad,
+        lambda i: f"cannot read {show(parsed.cell(i))} as {what} ({accepted})",
+    )
+
+
 def year(series: pl.Series, cells: Cells) -> pl.Series:
     """Int16 years of the kept rows; non-integers, years outside YEAR_RANGE and blanks are
     problems."""
@@ -218,14 +227,7 @@ def year(series: pl.Series, cells: Cells) -> pl.Series:
         parsed = _parse_number(series, bad, pl.Int16(), cells)
     else:
         parsed = _parse_text(series, _parse_year, pl.Int16(), cells)
-    cells.report(
-        "rows that cannot be read as a year",
-        parsed.bad,
-        lambda i: (
-            f"cannot read {show(parsed.cell(i))} as a year (a whole number from {low} to "
-            f"{high}, e.g. 2024)"
-        ),
-    )
+    _report_unreadable(cells, parsed, "a year", f"a whole number from {low} to {high}, e.g. 2024")
     cells.report("rows with a blank year", parsed.blank, lambda _: BLANK_YEAR)
     return parsed.values.alias("year")
 
@@ -240,11 +242,7 @@ def boolean(series: pl.Series, cells: Cells, *, blank_allowed: bool) -> pl.Serie
         parsed = _parse_number(series, ~((series == 0) | (series == 1)), pl.Boolean(), cells)
     else:
         parsed = _parse_text(series, _parse_bool_text, pl.Boolean(), cells)
-    cells.report(
-        "rows that cannot be read as yes/no",
-        parsed.bad,
-        lambda i: f"cannot read {show(parsed.cell(i))} as yes/no (accepted: {YES_NO})",
-    )
+    _report_unreadable(cells, parsed, "yes/no", f"accepted: {YES_NO}")
     if not blank_allowed:
         cells.report("blank rows", parsed.blank, lambda _: BLANK_BOOL)
     return parsed.values.alias(series.name)
@@ -256,13 +254,12 @@ def answer(series: pl.Series, cells: Cells) -> pl.Series:
     if series.dtype == pl.Boolean or _is_number(series.dtype):
         return boolean(series, cells, blank_allowed=True)
     parsed = _parse_text(series, _parse_answer_text, pl.Boolean(), cells)
-    cells.report(
-        "rows that cannot be read as an answer",
-        parsed.bad,
-        lambda i: (
-            f"cannot read {show(parsed.cell(i))} as an answer (accepted: {YES_NO}, "
-            "the satisfaction or agreement scale, not applicable, no adjustment required)"
-        ),
+    _report_unreadable(
+        cells,
+        parsed,
+        "an answer",
+        f"accepted: {YES_NO}, the satisfaction or agreement scale, not applicable, "
+        "no adjustment required",
     )
     return parsed.values.alias(series.name)
 
@@ -276,14 +273,7 @@ def score(series: pl.Series, cells: Cells) -> pl.Series:
         parsed = _parse_number(series, ~number.is_between(low, high), pl.Float64(), cells)
     else:
         parsed = _parse_text(series, _parse_score, pl.Float64(), cells)
-    cells.report(
-        "rows that cannot be read as a score",
-        parsed.bad,
-        lambda i: (
-            f"cannot read {show(parsed.cell(i))} as a score (a number from {low:g} to {high:g}, "
-            "e.g. 7.2)"
-        ),
-    )
+    _report_unreadable(cells, parsed, "a score", f"a number from {low:g} to {high:g}, e.g. 7.2")
     return parsed.values.alias(series.name)
 
 
