@@ -47,6 +47,7 @@ from wres.engine.schema import EXTRACTS, Kind
 from wres.engine.standards import Shape
 from wres.engine.utility import COUNT_COLUMNS, TABLE_COLUMNS, utility
 from wres.rules.disclosure import count_sources, cut_values, declarations, group_members, nesting
+from wres.rules.policy import Policy
 from wres.rules.run_cells import RunCells, run_cells
 from wres.rules.run_counts import CountSource, SourceKey
 from wres.rules.run_protection import FirstLevel, protect_run, withhold
@@ -143,15 +144,7 @@ def _count_columns(
 
 def run(request: RunRequest) -> Pack:
     """Compute, protect and package one run."""
-    if (request.counts is None) == (not request.extracts and not request.frames):
-        msg = "give record-level extracts (--staff, ...) or a counts file (--counts), not both"
-        raise ConfigError(msg)
-    if request.counts is not None and request.standard.characteristic != "ethnicity":
-        msg = (
-            f"{request.standard.short_name} runs read record-level extracts only; "
-            "a counts file (--counts) holds ethnicity counts"
-        )
-        raise ConfigError(msg)
+    _check_inputs(request)
     cuts = plan_cuts(request.by, lattice=request.lattice)
     if request.roll_up:
         cuts = roll_up_cuts(cuts, organisation_cuts(cuts))
@@ -166,11 +159,7 @@ def run(request: RunRequest) -> Pack:
     members = group_members(counts, request.settings, request.scheme)
     dims = output_dims(request.standard, cuts)
     keys = ["indicator", "variant", "year", *dims, "board", "group"]
-    policy = request.policy
-    if request.standard.characteristic != "ethnicity" and policy.primary.public_measures:
-        # the annual report names a board's members, and so their ethnic group (WRES 9), but
-        # not whether a member is disabled (WDES 10): that board is not public
-        policy = replace(policy, primary=replace(policy.primary, public_measures=()))
+    policy = _policy_of(request)
     primary = apply_primary(evaluated, policy, keys)
     cells, first = _systems(
         request,
@@ -192,6 +181,56 @@ def run(request: RunRequest) -> Pack:
     table, secondary = withhold(primary.table, cells, protection, keys)
     costs = utility(computed, table, dims)
     del computed
+    published, pooled = _published(request, table, dims)
+    decisions = pl.concat([primary.decisions, secondary], how="diagonal_relaxed").sort(
+        [*keys, "column"], nulls_last=False
+    )
+    return Pack(
+        indicators=published,
+        pooled=pooled,
+        decisions=decisions,
+        certificate=protection.certificate_frame(),
+        audit_passed=protection.certificate.ok,
+        utility=costs,
+        standard=request.standard,
+        reconciliations=tuple(reports),
+        not_computed=_not_computed(missing),
+        manifest={
+            **manifest_of(request, cuts, protection, reports),
+            **(
+                unknown_ethnicity(reports) if request.standard.characteristic == "ethnicity" else {}
+            ),
+        },
+    )
+
+
+def _check_inputs(request: RunRequest) -> None:
+    """One kind of input: record-level extracts, or (for ethnicity only) a counts file."""
+    if (request.counts is None) == (not request.extracts and not request.frames):
+        msg = "give record-level extracts (--staff, ...) or a counts file (--counts), not both"
+        raise ConfigError(msg)
+    if request.counts is not None and request.standard.characteristic != "ethnicity":
+        msg = (
+            f"{request.standard.short_name} runs read record-level extracts only; "
+            "a counts file (--counts) holds ethnicity counts"
+        )
+        raise ConfigError(msg)
+
+
+def _policy_of(request: RunRequest) -> Policy:
+    """The run's policy as it applies to the run's standard."""
+    policy = request.policy
+    if request.standard.characteristic != "ethnicity" and policy.primary.public_measures:
+        # the annual report names a board's members, and so their ethnic group (WRES 9), but
+        # not whether a member is disabled (WDES 10): that board is not public
+        policy = replace(policy, primary=replace(policy.primary, public_measures=()))
+    return policy
+
+
+def _published(
+    request: RunRequest, table: pl.DataFrame, dims: Sequence[str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The protected rows as published, and the pooled figures over their years."""
     if request.policy.rounding.round_counts_to_nearest > 1:
         # rates beside rounded counts would give the true counts away: recompute every figure
         # from the counts as published
@@ -208,31 +247,15 @@ def run(request: RunRequest) -> Pack:
         confidence=request.settings.confidence,
         adjust_method=request.adjust,
     )
-    not_computed = pl.DataFrame(
+    return published, pooled
+
+
+def _not_computed(missing: Sequence[NotComputed]) -> pl.DataFrame:
+    return pl.DataFrame(
         [(m.indicator, m.reason) for m in missing],
         schema={"indicator": pl.Int16, "reason": pl.String},
         orient="row",
     ).unique(maintain_order=True)
-    decisions = pl.concat([primary.decisions, secondary], how="diagonal_relaxed").sort(
-        [*keys, "column"], nulls_last=False
-    )
-    return Pack(
-        indicators=published,
-        pooled=pooled,
-        decisions=decisions,
-        certificate=protection.certificate_frame(),
-        audit_passed=protection.certificate.ok,
-        utility=costs,
-        standard=request.standard,
-        reconciliations=tuple(reports),
-        not_computed=not_computed,
-        manifest={
-            **manifest_of(request, cuts, protection, reports),
-            **(
-                unknown_ethnicity(reports) if request.standard.characteristic == "ethnicity" else {}
-            ),
-        },
-    )
 
 
 @dataclass(frozen=True)

@@ -78,8 +78,33 @@ def pooled_over_years(
     keys = ["indicator", "variant", *dims, "board", "group", "reference_group"]
     if rows.height == 0 or rows["year"].n_unique() < 2:
         return pl.DataFrame(schema=[*keys, *POOLED_COLUMNS])
+    comparisons = _comparisons(rows, keys)
+    index = comparisons.select(keys).with_row_index("_comparison")
     used = rows.filter("_published").sort([*keys, "year"], nulls_last=False)
-    comparisons = (
+    used = used.join(index, on=keys, how="left", nulls_equal=True)
+    values, methods = _pooled_statistics(used, standard, comparisons.height, confidence=confidence)
+    # one family per indicator and cut (wres.engine.families): a trend's adjusted p-value does not
+    # depend on the other cuts of the run
+    families = family_codes(comparisons, dims, ("indicator",))
+    values["trend_p_adjusted"] = adjust_within(values["trend_p"], families, method=adjust_method)
+    out = comparisons.with_columns(
+        *[_series(name, v) for name, v in values.items()],
+        ci_method=pl.lit(methods[0]),
+        trend_method=pl.lit(methods[1]),
+    )
+    return out.with_columns(
+        heterogeneity_df=pl.when(pl.col("heterogeneity_q").is_not_null()).then("heterogeneity_df"),
+        ci_method=pl.when(pl.col("ci_low").is_not_null()).then("ci_method"),
+        trend_method=pl.when(pl.col("trend_slope").is_not_null()).then("trend_method"),
+        status=pl.when(pl.col("pooled_relative_likelihood").is_null())
+        .then(pl.lit("not calculable"))
+        .otherwise(pl.lit("published")),
+    ).select([*keys, *POOLED_COLUMNS])
+
+
+def _comparisons(rows: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
+    """One row per comparison and cut: its years and how many of them are withheld."""
+    return (
         rows.group_by(keys, maintain_order=True)
         .agg(
             first_year=pl.col("year").min(),
@@ -89,18 +114,18 @@ def pooled_over_years(
         )
         .sort(keys, nulls_last=False)
     )
-    index = comparisons.select(keys).with_row_index("_comparison")
-    used = used.join(index, on=keys, how="left", nulls_equal=True)
+
+
+def _pooled_statistics(
+    used: pl.DataFrame, standard: Standard, k: int, *, confidence: float
+) -> tuple[dict[str, np.ndarray], tuple[str, str]]:
+    """Mantel-Haenszel pooling and the trend over the published years of each of ``k``
+    comparisons (``_comparison``), and the names of their methods."""
     top, bottom = _oriented(used, standard)
     strata_of = used["_comparison"].to_numpy().astype(np.int64)
-    k = comparisons.height
     mh = mantel_haenszel(*top, *bottom, level=confidence, strata_of=strata_of, n_comparisons=k)
     years = used["year"].to_numpy().astype(np.float64)
     slope = trend(years, *top, *bottom, strata_of=strata_of, n_comparisons=k)
-    # one family per indicator and cut (wres.engine.families): a trend's adjusted p-value does not
-    # depend on the other cuts of the run
-    families = family_codes(comparisons, dims, ("indicator",))
-    trend_p_adjusted = adjust_within(slope.p_value, families, method=adjust_method)
     values = {
         "years_used": mh.strata,
         "pooled_relative_likelihood": mh.estimate,
@@ -113,21 +138,8 @@ def pooled_over_years(
         "trend_slope": slope.slope,
         "trend_se": slope.se,
         "trend_p": slope.p_value,
-        "trend_p_adjusted": trend_p_adjusted,
     }
-    out = comparisons.with_columns(
-        *[_series(name, v) for name, v in values.items()],
-        ci_method=pl.lit(mh.method),
-        trend_method=pl.lit(slope.method),
-    )
-    return out.with_columns(
-        heterogeneity_df=pl.when(pl.col("heterogeneity_q").is_not_null()).then("heterogeneity_df"),
-        ci_method=pl.when(pl.col("ci_low").is_not_null()).then("ci_method"),
-        trend_method=pl.when(pl.col("trend_slope").is_not_null()).then("trend_method"),
-        status=pl.when(pl.col("pooled_relative_likelihood").is_null())
-        .then(pl.lit("not calculable"))
-        .otherwise(pl.lit("published")),
-    ).select([*keys, *POOLED_COLUMNS])
+    return values, (mh.method, slope.method)
 
 
 def _series(name: str, values: np.ndarray) -> pl.Series:

@@ -162,6 +162,28 @@ class Book:
             note = "Not calculable: the rate it would be divided by is zero."
         sheet.write_comment(r, c, note, {"author": "wres", "x_scale": 2.2, "y_scale": 1.6})
 
+    def headed_sheet(
+        self,
+        name: str,
+        title: str,
+        subtitle: str,
+        columns: Sequence[Column],
+        *,
+        header_height: int = 45,
+        frozen_columns: int = 0,
+    ) -> Worksheet:
+        """A sheet with its title, subtitle and column headings in row 4, frozen below them."""
+        sheet = self.book.add_worksheet(name)
+        sheet.write_string(0, 0, title, self.title)
+        sheet.write_string(1, 0, subtitle, self.subtitle)
+        for c, column in enumerate(columns):
+            sheet.set_column(c, c, column.width)
+        for c, column in enumerate(columns):
+            sheet.write_string(3, c, column.header, self.header)
+        sheet.set_row(3, header_height)
+        sheet.freeze_panes(4, frozen_columns)
+        return sheet
+
     def table_sheet(
         self,
         name: str,
@@ -173,15 +195,7 @@ class Book:
         comments: bool,
     ) -> int:
         """A titled, filterable table with a frozen header; returns the number of data rows."""
-        sheet = self.book.add_worksheet(name)
-        sheet.write_string(0, 0, title, self.title)
-        sheet.write_string(1, 0, subtitle, self.subtitle)
-        for c, column in enumerate(columns):
-            sheet.set_column(c, c, column.width)
-        for c, column in enumerate(columns):
-            sheet.write_string(3, c, column.header, self.header)
-        sheet.set_row(3, 45)
-        sheet.freeze_panes(4, 0)
+        sheet = self.headed_sheet(name, title, subtitle, columns)
         r = 3
         for row in rows:
             r += 1

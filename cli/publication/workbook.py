@@ -120,8 +120,15 @@ def _sorted_rows(book: Book, indicator_id: int, keys: Sequence[str]) -> Iterator
     yield from sorted(rows, key=key)
 
 
-def _share_sheet(book: Book, indicator_id: int, name: str) -> None:
-    """Indicator 1 as the return lays it out: staff group x band rows, a column per group."""
+Line = tuple[int, str, str]
+
+
+def _share_cells(
+    book: Book, indicator_id: int
+) -> tuple[list[str], dict[tuple[Any, ...], dict[str, Any]], list[Line]]:
+    """Indicator 1's groups; its rows by (year, staff group, band or cluster, group); its
+    sheet's lines (year, staff group, band) in order: latest year first, each cluster after
+    its last band, a cluster of one grade left out beside that grade's own line."""
     data = book.data
     frame = totals(data.rows(indicator_id), data.dims, keep=("staff_group", "band"))
     frame = frame.filter((pl.col("staff_group") != ALL) | (pl.col("band") == ALL))
@@ -149,6 +156,12 @@ def _share_sheet(book: Book, indicator_id: int, name: str) -> None:
 
     shown = {k for k in shown if not says_nothing_new(*k)}
     lines = sorted(shown, key=lambda k: (-k[0], k[1] == ALL, natural_key(k[1]), *order(k[2])))
+    return groups, cells, lines
+
+
+def _share_sheet(book: Book, indicator_id: int, name: str) -> None:
+    """Indicator 1 as the return lays it out: staff group x band rows, a column per group."""
+    groups, cells, lines = _share_cells(book, indicator_id)
     n = len(groups)
     columns = [
         Column("Year", "year", "year", 8),
@@ -158,23 +171,15 @@ def _share_sheet(book: Book, indicator_id: int, name: str) -> None:
         Column("Total headcount", "denominator", "int", 11),
         *(Column(f"{g}: % of row", "rate", "pct", 10) for g in groups),
     ]
-    sheet = book.book.add_worksheet(name)
-    sheet.write_string(
-        0, 0, f"{book.ctx.indicator_name(indicator_id)}: {book.ctx.title(indicator_id)}", book.title
-    )
-    sheet.write_string(
-        1,
-        0,
+    sheet = book.headed_sheet(
+        name,
+        f"{book.ctx.indicator_name(indicator_id)}: {book.ctx.title(indicator_id)}",
         "Organisation total, latest year first: each group's headcount and its share of the "
         f"row's headcount (Unknown, {book.ctx.unknown_meaning}, included in the total).",
-        book.subtitle,
+        columns,
+        header_height=30,
+        frozen_columns=3,
     )
-    for c, column in enumerate(columns):
-        sheet.set_column(c, c, column.width)
-    for c, column in enumerate(columns):
-        sheet.write_string(3, c, column.header, book.header)
-    sheet.set_row(3, 30)
-    sheet.freeze_panes(4, 3)
     r = 3
     for year, staff_group, band in lines:
         r += 1
