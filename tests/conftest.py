@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.engine.publication_fixtures import synthetic_pack
+from tests.engine.publication_fixtures import small_count_pack, synthetic_pack
 from wres.cli.app import app
 
 
@@ -16,6 +16,14 @@ def shared_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One synthetic trust's pack (three years, by site and by band), run once for every module
     that only reads it (the report, the workbook, the browser): no test writes into it."""
     return synthetic_pack(tmp_path_factory.mktemp("synthetic"))
+
+
+@pytest.fixture(scope="session")
+def small_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The pack of a small counts file whose one withheld count appears nowhere else
+    (``small_count_pack``), run once for the modules that only read it (the report, the
+    workbook): no test writes into it."""
+    return small_count_pack(tmp_path_factory.mktemp("small"))
 
 
 @pytest.fixture(scope="session")

@@ -24,11 +24,6 @@ def pack(shared_pack: Path) -> Path:
     return shared_pack
 
 
-@pytest.fixture(scope="module")
-def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return small_count_pack(tmp_path_factory.mktemp("small"))
-
-
 def report(pack: Path) -> str:
     return (pack / "publish" / "report.html").read_text(encoding="utf-8")
 
@@ -38,7 +33,7 @@ def text_of(page: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", page))
 
 
-@pytest.mark.parametrize("which", ["pack", "small"])
+@pytest.mark.parametrize("which", ["pack", "small_pack"])
 def test_the_report_loads_nothing_from_anywhere(which: str, request: pytest.FixtureRequest) -> None:
     page = report(request.getfixturevalue(which))
     assert page.startswith("<!DOCTYPE html>")
@@ -110,8 +105,8 @@ def test_significant_estimates_are_marked(pack: Path) -> None:
     assert 'class="pt sig"' in page
 
 
-def test_a_withheld_value_is_a_gap_with_its_reason_never_a_number(small: Path) -> None:
-    page = report(small)
+def test_a_withheld_value_is_a_gap_with_its_reason_never_a_number(small_pack: Path) -> None:
+    page = report(small_pack)
     seen = " ".join(text_of(page).split())
     true_ratio = (50 / 317) / (WITHHELD_COUNT / 418)
     assert f"{true_ratio:.2f}" not in seen
@@ -122,8 +117,8 @@ def test_a_withheld_value_is_a_gap_with_its_reason_never_a_number(small: Path) -
     assert "C a count from 1 to 7" in seen  # the code, in the methods
 
 
-def test_every_string_from_the_data_is_escaped(small: Path) -> None:
-    page = report(small)
+def test_every_string_from_the_data_is_escaped(small_pack: Path) -> None:
+    page = report(small_pack)
     assert HOSTILE_SITE not in page
     assert html.escape(HOSTILE_SITE, quote=False) in page or html.escape(HOSTILE_SITE) in page
     assert "<script" not in page.lower()
@@ -168,9 +163,11 @@ def test_the_manifest_may_lack_anything() -> None:
     assert "rule P9" in ctx.reason("suppressed: P9")
 
 
-def test_two_runs_into_different_folders_write_the_same_bytes(small: Path, tmp_path: Path) -> None:
+def test_two_runs_into_different_folders_write_the_same_bytes(
+    small_pack: Path, tmp_path: Path
+) -> None:
     again = small_count_pack(tmp_path)
-    assert again != small
+    assert again != small_pack
     for name in ("report.html", "wres.xlsx"):
-        first = (small / "publish" / name).read_bytes()
+        first = (small_pack / "publish" / name).read_bytes()
         assert first == (again / "publish" / name).read_bytes(), name

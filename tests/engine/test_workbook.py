@@ -20,7 +20,6 @@ from tests.engine.publication_fixtures import (
     WITHHELD_COUNT,
     published_numbers,
     published_tables,
-    small_count_pack,
 )
 from wres.cli.publication import workbook, write_publication
 from wres.cli.publication.context import context_from_manifest
@@ -34,11 +33,6 @@ DATA_SHEETS_EXCLUDED = {"Contents", "Notes"}
 @pytest.fixture(scope="module")
 def pack(shared_pack: Path) -> Path:
     return shared_pack
-
-
-@pytest.fixture(scope="module")
-def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return small_count_pack(tmp_path_factory.mktemp("small"))
 
 
 _LOADED: dict[Path, openpyxl.Workbook] = {}
@@ -176,7 +170,7 @@ def _published_value(value: float, published: list[float]) -> bool:
     return any(math.isclose(p, value, rel_tol=1e-13, abs_tol=0.0) for p in near)
 
 
-@pytest.mark.parametrize("which", ["pack", "small"])
+@pytest.mark.parametrize("which", ["pack", "small_pack"])
 def test_every_number_in_the_workbook_is_a_published_number(
     which: str, request: pytest.FixtureRequest
 ) -> None:
@@ -192,11 +186,11 @@ def test_every_number_in_the_workbook_is_a_published_number(
 
 
 def test_a_withheld_count_appears_nowhere_and_its_cells_carry_the_marker_and_rule(
-    small: Path,
+    small_pack: Path,
 ) -> None:
     true_rate = WITHHELD_COUNT / 418
     true_ratio = (50 / 317) / true_rate
-    book = load(small)
+    book = load(small_pack)
     for sheet, cell in cells(book):
         if is_number(cell.value):
             value = float(cell.value)
@@ -209,7 +203,7 @@ def test_a_withheld_count_appears_nowhere_and_its_cells_carry_the_marker_and_rul
     )  # fmt: skip
     assert str(row["status"].value) == "suppressed: C"
     for name in ("numerator", "rate", "relative_likelihood", "ci_low", "ci_high", "p_value"):
-        assert row[name].value == withheld_marker(small), name
+        assert row[name].value == withheld_marker(small_pack), name
     assert is_number(row["denominator"].value)  # 418 is not small: published
 
 
@@ -230,8 +224,8 @@ def test_withheld_cells_of_the_indicator_sheets_explain_the_rule_in_a_comment(
     assert commented > 0
 
 
-def test_data_strings_stay_text_never_formulas(small: Path) -> None:
-    book = load(small)
+def test_data_strings_stay_text_never_formulas(small_pack: Path) -> None:
+    book = load(small_pack)
     sites = {
         (cell.value, cell.data_type)
         for sheet, cell in cells(book)
