@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from wres.engine.errors import BadInputError
-from wres.engine.readers import read_extract
+from wres.engine.readers import LoadedExtract, read_extract
 from wres.engine.schema import EXTRACTS, Kind, parse_answer
 
 SURVEY_HEADER = (
@@ -20,6 +20,11 @@ SURVEY_HEADER = (
 def write(path: Path, header: str, *rows: str) -> Path:
     path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
     return path
+
+
+def read_survey(folder: Path, *rows: str) -> LoadedExtract:
+    """A survey extract of ``rows`` (under SURVEY_HEADER), written and read back."""
+    return read_extract(write(folder / "survey.csv", SURVEY_HEADER, *rows), "survey")
 
 
 def test_the_wdes_columns_are_optional_columns_of_their_extracts() -> None:
@@ -65,15 +70,13 @@ def test_an_answer_that_cannot_be_read_names_the_value() -> None:
 
 
 def test_survey_answers_and_scores_are_read_and_blanks_counted(tmp_path: Path) -> None:
-    path = write(
-        tmp_path / "survey.csv",
-        SURVEY_HEADER,
+    loaded = read_survey(
+        tmp_path,
         "2024,A,yes,no,yes,no,Yes,Yes,,Very satisfied,No adjustment required,7.22",
         "2024,A,no,no,yes,no,No,,no,Dissatisfied,,6.94",
         "2024,A,no,yes,yes,no,No,no,yes,satisfied,,10",
         "2024,A,no,no,yes,no,Yes,,,,Yes,",
     )
-    loaded = read_extract(path, "survey")
     data = loaded.data
     assert data["reported"].to_list() == [True, None, False, None]
     assert data["pressure"].to_list() == [None, False, True, None]
@@ -85,16 +88,14 @@ def test_survey_answers_and_scores_are_read_and_blanks_counted(tmp_path: Path) -
 
 
 def test_bad_answers_and_scores_name_file_row_and_column(tmp_path: Path) -> None:
-    path = write(
-        tmp_path / "survey.csv",
-        SURVEY_HEADER,
-        "2024,A,yes,no,yes,no,Yes,maybe,,Satisfied,,7",
-        "2024,A,yes,no,yes,no,Yes,,,Satisfied,,11",
-        '2024,A,yes,no,yes,no,Yes,,,Satisfied,,"7,5"',  # a decimal comma
-        "2024,A,yes,no,yes,no,Yes,,,Satisfied,,seven",
-    )
     with pytest.raises(BadInputError) as err:
-        read_extract(path, "survey")
+        read_survey(
+            tmp_path,
+            "2024,A,yes,no,yes,no,Yes,maybe,,Satisfied,,7",
+            "2024,A,yes,no,yes,no,Yes,,,Satisfied,,11",
+            '2024,A,yes,no,yes,no,Yes,,,Satisfied,,"7,5"',  # a decimal comma
+            "2024,A,yes,no,yes,no,Yes,,,Satisfied,,seven",
+        )
     found = [(p.row, p.column, p.message) for p in err.value.problems]
     rows = [(row, column) for row, column, _ in found if column != "ethnicity"]
     assert (2, "reported") in rows
