@@ -14,11 +14,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from tests.attacker.inputs import counts_file, record_inputs, synthetic
+from tests.synthetic_cases import ONE_DRAWN_CASE, SyntheticRun, run_strategies
 from wres.cli.app import app
 
 #: The figures of a row (its name is the rest of its columns).
@@ -94,16 +95,10 @@ def run(inputs: list[str], out: Path, *extra: str) -> Path:
 
 
 @dataclass(frozen=True)
-class Case:
+class Case(SyntheticRun):
     """One pair of runs: the same synthetic inputs without and with the cuts."""
 
-    trusts: int
-    first: int
-    span: int
-    seed: int
     cuts: tuple[str, ...]
-    policy: str
-    standard: str
     counts: bool
     #: both runs with ``--roll-up auto`` (the organisation level then has the band clusters)
     roll_up: bool = False
@@ -111,34 +106,23 @@ class Case:
 
 CASES = st.builds(
     Case,
-    trusts=st.integers(1, 2),
-    first=st.integers(2020, 2023),
-    span=st.integers(1, 2),
-    seed=st.integers(1, 1000),
+    **run_strategies(first=(2020, 2023)),
     cuts=st.sampled_from(CUTS),
-    policy=st.sampled_from(("wres-default", "nhs-digital", "ons-10-5", "staff-survey")),
-    standard=st.sampled_from(("wres", "wdes")),
     counts=st.booleans(),
 )
 
 
-@settings(
-    max_examples=1,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+@ONE_DRAWN_CASE
 @given(case=CASES)
-@example(case=Case(1, 2022, 2, 7, ("--by", "site", "--by", "band"), "wres-default", "wres", False))
-@example(case=Case(2, 2023, 1, 3, ("--by", "band,staff_group"), "nhs-digital", "wres", True))
-@example(case=Case(1, 2023, 2, 5, ("--by", "site", "--by", "band"), "wres-default", "wres", False,
-                   roll_up=True))  # fmt: skip
+@example(case=Case(1, 2022, 2, 7, "wres", "wres-default", ("--by", "site", "--by", "band"), False))
+@example(case=Case(2, 2023, 1, 3, "wres", "nhs-digital", ("--by", "band,staff_group"), True))
+@example(case=Case(1, 2023, 2, 5, "wres", "wres-default", ("--by", "site", "--by", "band"),
+                   False, roll_up=True))  # fmt: skip
 def test_a_cut_never_costs_an_organisation_level_figure(
     tmp_path_factory: pytest.TempPathFactory, case: Case
 ) -> None:
     tmp = tmp_path_factory.mktemp("levels")
-    years = range(case.first, case.first + case.span)
-    data = synthetic(tmp / "data", trusts=case.trusts, years=years, seed=case.seed)
+    data = case.write(tmp / "data")
     if case.counts and case.standard == "wres":
         inputs = ["--counts", str(counts_file(data, tmp / "counts.csv"))]
     else:
