@@ -33,15 +33,20 @@ FIGURES = (
 )
 
 
-def policy(
-    at_most: int, *, zeros: bool = False, rounding: int = 1, base_at_most: int = 0
-) -> Policy:
-    text = (
+def policy_text(at_most: int, zeros: bool, rounding: int, base_at_most: int) -> str:
+    """The policy file of a rule (at_most, zeros, rounding, base_at_most)."""
+    return (
         f"[primary]\nsuppress_if_count_at_most = {at_most}\n"
         f"suppress_zero_counts = {str(zeros).lower()}\n"
         f"suppress_if_base_at_most = {base_at_most}\n"
         f"[rounding]\nround_counts_to_nearest = {rounding}\n"
     )
+
+
+def policy(
+    at_most: int, *, zeros: bool = False, rounding: int = 1, base_at_most: int = 0
+) -> Policy:
+    text = policy_text(at_most, zeros, rounding, base_at_most)
     return policy_from_toml(text, "test-policy.toml")
 
 
@@ -323,6 +328,15 @@ def check_statuses(frame: pl.DataFrame, decisions: pl.DataFrame) -> None:
         assert joined[str(column[0])].null_count() == joined.height, column
 
 
+def check_pack(out: Path, rule: tuple[int, bool, int, int]) -> None:
+    """Every published frame of the pack in ``out`` keeps ``rule``, and marks as suppressed
+    exactly the rows restricted/decisions.csv withholds cells of."""
+    decisions = pl.read_csv(out / "restricted" / "decisions.csv", infer_schema=False)
+    for frame in published_frames(out / "publish"):
+        check_publication(frame, rule)
+        check_statuses(frame, decisions)
+
+
 @settings(
     max_examples=30,
     deadline=None,
@@ -355,17 +369,10 @@ def check_statuses(frame: pl.DataFrame, decisions: pl.DataFrame) -> None:
 def test_nothing_published_breaks_the_policy(
     text: str, rule: tuple[int, bool, int, int], level: str
 ) -> None:
-    at_most, zeros, rounding, base_at_most = rule
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         (work / "counts.csv").write_text(text, encoding="utf-8")
-        (work / "policy.toml").write_text(
-            f"[primary]\nsuppress_if_count_at_most = {at_most}\n"
-            f"suppress_zero_counts = {str(zeros).lower()}\n"
-            f"suppress_if_base_at_most = {base_at_most}\n"
-            f"[rounding]\nround_counts_to_nearest = {rounding}\n",
-            encoding="utf-8",
-        )
+        (work / "policy.toml").write_text(policy_text(*rule), encoding="utf-8")
         result = RUNNER.invoke(
             app,
             [
@@ -391,10 +398,7 @@ def test_nothing_published_breaks_the_policy(
             assert not (work / "out" / "publish").exists()
             return
         assert result.exit_code == 0, result.output
-        decisions = pl.read_csv(work / "out" / "restricted" / "decisions.csv", infer_schema=False)
-        for frame in published_frames(work / "out" / "publish"):
-            check_publication(frame, rule)
-            check_statuses(frame, decisions)
+        check_pack(work / "out", rule)
 
 
 @st.composite
@@ -440,23 +444,13 @@ def staff_and_board(draw: st.DrawFn) -> tuple[str, str]:
 def test_nothing_published_from_records_breaks_the_policy(
     extracts: tuple[str, str], rule: tuple[int, bool, int, int]
 ) -> None:
-    at_most, zeros, rounding, base_at_most = rule
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         (work / "staff.csv").write_text(extracts[0], encoding="utf-8")
         (work / "board.csv").write_text(extracts[1], encoding="utf-8")
-        (work / "policy.toml").write_text(
-            f"[primary]\nsuppress_if_count_at_most = {at_most}\n"
-            f"suppress_zero_counts = {str(zeros).lower()}\n"
-            f"suppress_if_base_at_most = {base_at_most}\n"
-            f"[rounding]\nround_counts_to_nearest = {rounding}\n",
-            encoding="utf-8",
-        )
+        (work / "policy.toml").write_text(policy_text(*rule), encoding="utf-8")
         args = ["run", "--staff", work / "staff.csv", "--board", work / "board.csv"]
         args += ["--policy", work / "policy.toml", "--by", "site", "--out", work / "out", "-q"]
         result = RUNNER.invoke(app, [str(a) for a in args])
         assert result.exit_code == 0, result.output
-        decisions = pl.read_csv(work / "out" / "restricted" / "decisions.csv", infer_schema=False)
-        for frame in published_frames(work / "out" / "publish"):
-            check_publication(frame, rule)
-            check_statuses(frame, decisions)
+        check_pack(work / "out", rule)
