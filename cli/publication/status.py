@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
+from wres.engine.pooling import POOLED_COLUMNS
 from wres.engine.rollup import CLUSTERS
 from wres.engine.schema import AFC_BANDS, MEDICAL_GRADES, STAFF_GROUPS
 from wres.engine.standards import KINDS, Measure, MeasureKind
@@ -57,22 +58,11 @@ def _applicable(kind: MeasureKind) -> frozenset[str]:
 APPLICABLE: Mapping[Measure, frozenset[str]] = {m: _applicable(k) for m, k in KINDS.items()}
 #: Unknown ethnicity is never compared: only its own counts and rate apply.
 _NOT_COMPARED = frozenset(("numerator", "denominator", "rate"))
-#: The figures of a row of ``pooled.csv``.
-_POOLED = frozenset(
-    (
-        "pooled_relative_likelihood",
-        "ci_low",
-        "ci_high",
-        "heterogeneity_q",
-        "heterogeneity_df",
-        "heterogeneity_p",
-        "trend_ratio_per_year",
-        "trend_slope",
-        "trend_se",
-        "trend_p",
-        "trend_p_adjusted",
-    )
-)
+#: The figures of a row of ``pooled.csv``: its columns less its keys' years, methods and words.
+_POOLED = frozenset(POOLED_COLUMNS) - {
+    *("first_year", "last_year", "years_used", "years_withheld"),
+    *("ci_method", "trend_method", "status", "direction"),
+}
 
 #: How the people at risk of an indicator read in headings (its event: its declaration).
 AT_RISK_WORDS: Mapping[str, str] = {
