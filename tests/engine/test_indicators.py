@@ -205,6 +205,13 @@ def row(
     return found.row(0, named=True)
 
 
+def row_counts(r: dict[str, object]) -> tuple[tuple[object, object], tuple[object, object]]:
+    """A row's group counts and its reference group's, each (numerator, denominator)."""
+    group = (r["numerator"], r["denominator"])
+    reference = (r["reference_numerator"], r["reference_denominator"])
+    return group, reference
+
+
 @pytest.fixture(params=["records", "counts"])
 def trust(request: pytest.FixtureRequest, tmp_path: Path) -> pl.DataFrame:
     return evaluate(tmp_path, source=request.param)
@@ -215,8 +222,7 @@ def trust(request: pytest.FixtureRequest, tmp_path: Path) -> pl.DataFrame:
 
 def test_indicator_2_is_white_rate_over_bme_rate(trust: pl.DataFrame) -> None:
     r = row(trust, 2, "BME")
-    assert (r["numerator"], r["denominator"]) == (6 + 16, 60 + 20)
-    assert (r["reference_numerator"], r["reference_denominator"]) == (30, 100)
+    assert row_counts(r) == ((6 + 16, 60 + 20), (30, 100))
     assert r["reference_group"] == "White"
     assert r["relative_likelihood"] == pytest.approx((30 / 100) / (22 / 80))
     assert r["rate"] == pytest.approx(22 / 80)
@@ -227,8 +233,7 @@ def test_indicator_2_is_white_rate_over_bme_rate(trust: pl.DataFrame) -> None:
 
 def test_indicator_3_is_bme_rate_over_white_rate(trust: pl.DataFrame) -> None:
     r = row(trust, 3, "BME")
-    assert (r["numerator"], r["denominator"]) == (5, 20)
-    assert (r["reference_numerator"], r["reference_denominator"]) == (4, 40)
+    assert row_counts(r) == ((5, 20), (4, 40))
     assert r["relative_likelihood"] == pytest.approx((5 / 20) / (4 / 40))  # 2.5
     assert r["non_adverse_range"] == "above"
     assert "BME staff more likely to enter" in str(r["direction"])
@@ -240,8 +245,7 @@ def test_indicator_3_two_year_rolling_pools_the_year_and_the_one_before(
     trust: pl.DataFrame,
 ) -> None:
     r = row(trust, 3, "BME", variant="2-year rolling")
-    assert (r["numerator"], r["denominator"]) == (5 + 1, 20 + 20)
-    assert (r["reference_numerator"], r["reference_denominator"]) == (4 + 2, 40 + 40)
+    assert row_counts(r) == ((5 + 1, 20 + 20), (4 + 2, 40 + 40))
     assert r["relative_likelihood"] == pytest.approx((6 / 40) / (6 / 80))
     # the first year has no year before it, so no rolling figure
     rolling = trust.filter(pl.col("indicator") == 3, pl.col("variant") == "2-year rolling")
@@ -250,8 +254,7 @@ def test_indicator_3_two_year_rolling_pools_the_year_and_the_one_before(
 
 def test_indicator_4_is_white_rate_over_bme_rate(trust: pl.DataFrame) -> None:
     r = row(trust, 4, "BME")
-    assert (r["numerator"], r["denominator"]) == (10, 20)
-    assert (r["reference_numerator"], r["reference_denominator"]) == (30, 40)
+    assert row_counts(r) == ((10, 20), (30, 40))
     assert r["relative_likelihood"] == pytest.approx((30 / 40) / (10 / 20))  # 1.5
     assert r["non_adverse_range"] == "above"
 
@@ -358,8 +361,7 @@ def test_survey_percentages_per_group(
     trust: pl.DataFrame, indicator: int, bme: tuple[int, int], white: tuple[int, int]
 ) -> None:
     r = row(trust, indicator, "BME")
-    assert (r["numerator"], r["denominator"]) == bme
-    assert (r["reference_numerator"], r["reference_denominator"]) == white
+    assert row_counts(r) == (bme, white)
     assert r["rate"] == pytest.approx(bme[0] / bme[1])
     assert r["reference_rate"] == pytest.approx(white[0] / white[1])
     assert r["difference_pp"] == pytest.approx(100 * (bme[0] / bme[1] - white[0] / white[1]))
@@ -378,8 +380,7 @@ def test_indicator_9_is_bme_share_of_board_minus_share_of_workforce(
     trust: pl.DataFrame, board: str, members: int, bme: int
 ) -> None:
     r = row(trust, 9, "BME", board=board)
-    assert (r["numerator"], r["denominator"]) == (bme, members)
-    assert (r["reference_numerator"], r["reference_denominator"]) == (20, 65)
+    assert row_counts(r) == ((bme, members), (20, 65))
     assert r["reference_group"] == "workforce"
     assert r["difference_pp"] == pytest.approx(100 * (bme / members - 20 / 65))
     assert r["status"] == "published"
