@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from wres.engine.schema import (
@@ -87,11 +89,9 @@ def test_every_canonical_band_reads_back_as_itself() -> None:
         ("Medical & Dental", "Medical"),
         (" medical  staff ", "Medical"),
         ("Astronaut", UNKNOWN),
-        ("", UNKNOWN),
-        (None, UNKNOWN),
     ],
 )
-def test_staff_group_spellings(spelling: str | None, group: str) -> None:
+def test_staff_group_spellings(spelling: str, group: str) -> None:
     assert normalise_staff_group(spelling) == group
 
 
@@ -107,12 +107,18 @@ def test_staff_group_spellings(spelling: str | None, group: str) -> None:
         ("Non-disabled", "Not disabled"),
         ("Not declared", UNKNOWN),
         ("Prefer not to say", UNKNOWN),
-        ("", UNKNOWN),
-        (None, UNKNOWN),
     ],
 )
-def test_disability_spellings(spelling: str | None, status: str) -> None:
+def test_disability_spellings(spelling: str, status: str) -> None:
     assert normalise_disability(spelling) == status
+
+
+@pytest.mark.parametrize("normalise", [normalise_band, normalise_staff_group, normalise_disability])
+@pytest.mark.parametrize("blank", [None, "", "  "])
+def test_a_blank_is_unknown_in_every_vocabulary(
+    normalise: Callable[[str | None], str], blank: str | None
+) -> None:
+    assert normalise(blank) == UNKNOWN
 
 
 @pytest.mark.parametrize(
