@@ -25,12 +25,12 @@ import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
+from tests.engine.label_order import in_label_order
 from wres.cli.app import app
 from wres.cli.pack import write_pack
 from wres.cli.pipeline import run
 from wres.cli.request import RunRequest
 from wres.engine.counts import Block, count_records
-from wres.engine.cube import CountCube
 from wres.engine.errors import BadInputError, ConfigError
 from wres.engine.ethnicity import default_scheme
 from wres.engine.readers import ExtractReader
@@ -127,16 +127,6 @@ def spark_counts(extracts: Mapping[str, Path], dims: list[str], **kwargs: Any) -
         **kwargs,
     )
     return count_request(request, sources_of(request), dims)
-
-
-def in_label_order(cube: CountCube) -> tuple[tuple[Any, ...], np.ndarray]:
-    """A cube's labels and counts with every axis sorted by label (codes are a numbering)."""
-    labels, counts = [], cube.counts
-    for axis, found in enumerate(cube.labels):
-        order = sorted(range(len(found)), key=lambda i: (found[i] is None, str(found[i])))
-        labels.append(tuple(found[i] for i in order))
-        counts = np.take(counts, order, axis=axis)
-    return tuple(labels), counts
 
 
 def assert_same_counts(ours: Counted, theirs: Counted, *, same_codes: bool) -> None:

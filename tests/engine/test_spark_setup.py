@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from tests.engine.label_order import in_label_order
 from wres.cli.app import app
 from wres.engine.cube import ROWS, CountCube, CubeBuilder, Dictionary, Encoded, encode
 from wres.engine.errors import ConfigError, Problem
@@ -53,15 +54,6 @@ def test_without_java_the_message_names_the_package(
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(ConfigError, match=r"java is not on PATH and JAVA_HOME is not set"):
         require_java("4.0.0")
-
-
-def in_label_order(cube: CountCube) -> tuple[tuple[object, ...], np.ndarray]:
-    labels, counts = [], cube.counts
-    for axis, found in enumerate(cube.labels):
-        order = sorted(range(len(found)), key=lambda i: (found[i] is None, str(found[i])))
-        labels.append(tuple(found[i] for i in order))
-        counts = np.take(counts, order, axis=axis)
-    return tuple(labels), counts
 
 
 def test_partial_cubes_added_by_label_equal_one_count() -> None:
