@@ -6,17 +6,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+#: The staff extract's columns: a file of this line alone has no records.
+STAFF_HEADER = "year,ethnicity,band,staff_group,disciplinary,training,bank,staff_id,site"
 UNREADABLE: list[tuple[str, str | None, str]] = [
     ("missing.csv", None, "file not found"),
     ("staff.txt", "year\n2024\n", "accepted suffixes: .csv, .parquet, .xlsx, .xls"),
     ("staff.parquet", "PAR1 this is not parquet", "cannot read the file as Parquet"),
     ("staff.xlsx", "not a zip", "cannot read the file as Excel"),
     ("empty.csv", "", "empty"),
-    (
-        "header.csv",
-        "year,ethnicity,band,staff_group,disciplinary,training,bank,staff_id,site\n",
-        "no records",
-    ),
+    ("header.csv", STAFF_HEADER + "\n", "no records"),
 ]
 
 
