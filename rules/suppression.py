@@ -10,14 +10,15 @@ from true counts. Every withheld cell is recorded with its rule id and reason, n
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any, Protocol
 
 import numpy as np
 import polars as pl
 
-from wres.rules.policy import Policy
+from wres.rules.policy import Policy, PrimaryRule
 
 
 class Rule(StrEnum):
@@ -30,11 +31,93 @@ class Rule(StrEnum):
     DERIVED = "D1"
 
 
+class PrimaryCheck(Protocol):
+    """One primary rule: its code, its reason, and which counts of a pair it withholds. A new
+    rule is one class here and its place in :data:`PRIMARY_CHECKS`."""
+
+    @property
+    def rule(self) -> Rule: ...
+    @property
+    def reason(self) -> str: ...
+
+    def on_count(self, x: pl.Expr, n: pl.Expr, primary: PrimaryRule) -> pl.Expr:
+        """True where the count ``x`` of base ``n`` is withheld (nulls: not)."""
+        ...
+
+    def on_base(self, n: pl.Expr, primary: PrimaryRule) -> pl.Expr:
+        """True where the base ``n`` itself is withheld (nulls: not)."""
+        ...
+
+
+def _in_range(count: pl.Expr, primary: PrimaryRule) -> pl.Expr:
+    """True where ``count`` may not be published under the count rule (nulls: False)."""
+    small = (count >= 1) & (count <= primary.suppress_if_count_at_most)
+    if primary.suppress_zero_counts:
+        small = small | (count == 0)
+    return small.fill_null(value=False)
+
+
+class SmallBase:
+    """A group whose base is 1..N is not reported at all (the staff survey's 10)."""
+
+    rule = Rule.SMALL_BASE
+    reason = "group too small to report"
+
+    def on_count(self, x: pl.Expr, n: pl.Expr, primary: PrimaryRule) -> pl.Expr:
+        return self.on_base(n, primary)
+
+    def on_base(self, n: pl.Expr, primary: PrimaryRule) -> pl.Expr:
+        return ((n >= 1) & (n <= primary.suppress_if_base_at_most)).fill_null(value=False)
+
+
+class ZeroCount:
+    """A zero, where the policy says a zero can disclose (nobody in a group was disciplined)."""
+
+    rule = Rule.ZERO_COUNT
+    reason = "zero count, sensitive under this policy"
+
+    def on_count(self, x: pl.Expr, n: pl.Expr, primary: PrimaryRule) -> pl.Expr:
+        return self.on_base(x, primary)
+
+    def on_base(self, n: pl.Expr, primary: PrimaryRule) -> pl.Expr:
+        return (n == 0).fill_null(value=False) & pl.lit(primary.suppress_zero_counts)
+
+
+class SmallCount:
+    """A count from 1 to N."""
+
+    rule = Rule.SMALL_COUNT
+    reason = "count in the suppressed range"
+
+    def on_count(self, x: pl.Expr, n: pl.Expr, primary: PrimaryRule) -> pl.Expr:
+        return self.on_base(x, primary)
+
+    def on_base(self, n: pl.Expr, primary: PrimaryRule) -> pl.Expr:
+        return ((n >= 1) & (n <= primary.suppress_if_count_at_most)).fill_null(value=False)
+
+
+class SmallComplement:
+    """A count whose complement is in the range: "98 of 100" tells of the 2 who did not."""
+
+    rule = Rule.SMALL_COMPLEMENT
+    reason = "complement (denominator minus count) in the suppressed range"
+
+    def on_count(self, x: pl.Expr, n: pl.Expr, primary: PrimaryRule) -> pl.Expr:
+        return _in_range(n - x, primary)
+
+    def on_base(self, n: pl.Expr, primary: PrimaryRule) -> pl.Expr:
+        return pl.lit(value=False)
+
+
+#: The primary rules, the first that applies naming a count's decision.
+PRIMARY_CHECKS: tuple[PrimaryCheck, ...] = (
+    SmallBase(),
+    ZeroCount(),
+    SmallCount(),
+    SmallComplement(),
+)
 REASONS: dict[Rule, str] = {
-    Rule.SMALL_COUNT: "count in the suppressed range",
-    Rule.SMALL_COMPLEMENT: "complement (denominator minus count) in the suppressed range",
-    Rule.ZERO_COUNT: "zero count, sensitive under this policy",
-    Rule.SMALL_BASE: "group too small to report",
+    **{check.rule: check.reason for check in PRIMARY_CHECKS},
     Rule.DERIVED: "computed from a withheld count",
 }
 
@@ -68,15 +151,6 @@ class Suppressed:
     decisions: pl.DataFrame
 
 
-def _in_range(count: pl.Expr, policy: Policy) -> pl.Expr:
-    """True where ``count`` may not be published under the count rule (nulls: False)."""
-    primary = policy.primary
-    small = (count >= 1) & (count <= primary.suppress_if_count_at_most)
-    if primary.suppress_zero_counts:
-        small = small | (count == 0)
-    return small.fill_null(value=False)
-
-
 def public_rows(table: pl.DataFrame, policy: Policy) -> pl.Expr:
     """True on the rows whose own counts (numerator and denominator) are public knowledge under
     ``policy`` (``[primary] public_measures``): a board's members, in the rows of a board
@@ -89,33 +163,26 @@ def _rule_flags(policy: Policy, public: pl.Expr) -> dict[str, pl.Expr]:
     """For each count column, the rule that withholds it (null where published); the counts of
     the ``public`` rows' own pair are never withheld."""
     flags: dict[str, pl.Expr] = {}
+    primary = policy.primary
     for count, base in PAIRS:
         x, n = pl.col(count), pl.col(base)
-        zero_rule = pl.lit(Rule.ZERO_COUNT if policy.primary.suppress_zero_counts else None)
-        small_base = (n >= 1) & (n <= policy.primary.suppress_if_base_at_most)
-        small_x = pl.when(x == 0).then(zero_rule).otherwise(pl.lit(Rule.SMALL_COUNT))
-        flags[base] = (
-            pl.when(small_base.fill_null(value=False))
-            .then(pl.lit(Rule.SMALL_BASE))
-            .when(_in_range(n, policy))
-            .then(pl.when(n == 0).then(zero_rule).otherwise(pl.lit(Rule.SMALL_COUNT)))
-            .otherwise(pl.lit(None, pl.String))
-        )
-        flags[count] = (
-            pl.when(small_base.fill_null(value=False))
-            .then(pl.lit(Rule.SMALL_BASE))
-            .when(_in_range(x, policy))
-            .then(small_x)
-            .when(_in_range(n - x, policy))
-            .then(pl.lit(Rule.SMALL_COMPLEMENT))
-            .otherwise(pl.lit(None, pl.String))
-        )
+        flags[base] = _first_rule(check.on_base(n, primary) for check in PRIMARY_CHECKS)
+        flags[count] = _first_rule(check.on_count(x, n, primary) for check in PRIMARY_CHECKS)
         if count == PAIRS[0][0]:
             for column in (count, base):
                 flags[column] = (
                     pl.when(public).then(pl.lit(None, pl.String)).otherwise(flags[column])
                 )
     return flags
+
+
+def _first_rule(applies: Iterable[pl.Expr]) -> pl.Expr:
+    """The code of the first of :data:`PRIMARY_CHECKS` that applies (null: none does)."""
+    chain: Any = pl  # pl.when(...).then(...) and then .when(...).then(...) alike
+    for check, expr in zip(PRIMARY_CHECKS, applies, strict=True):
+        chain = chain.when(expr).then(pl.lit(check.rule))
+    out: pl.Expr = chain.otherwise(pl.lit(None, pl.String))
+    return out
 
 
 def apply_primary(table: pl.DataFrame, policy: Policy, key_columns: Sequence[str]) -> Suppressed:
