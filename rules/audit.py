@@ -24,7 +24,7 @@ every relation and bound). Nothing here returns or records a true value of a wit
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -184,28 +184,9 @@ def audit(
     the cells proved and the attacker's problems solved (``wres.engine.progress``).
     """
     matrix = tables.constraints.matrix
-    hidden = known.hidden
-    reported = np.flatnonzero(hidden)
+    reported = np.flatnonzero(known.hidden)
     up, down = _checked(matrix, known, truth, witnesses, progress)
-    at_most = policy.primary.suppress_if_count_at_most
-    if_small = np.minimum(
-        float(policy.secondary.min_attacker_interval), known.upper - known.lower + 1
-    )
-    t_all = None if truth is None else truth.astype(np.float64)
-    # The attacker's interval holds the true count: if it reaches down to the range (at most
-    # ``at_most``) it holds every value from there up to the count, so a count of at least
-    # ``at_most + required - 1`` passes whatever the interval; if it does not, nothing is required.
-    far = np.zeros(tables.n_cells, np.bool_) if t_all is None else t_all >= at_most + if_small - 1
-
-    def needed(found: Intervals) -> BoolArray:
-        """Withheld cells that could be small and are not yet proved to keep enough values."""
-        could_be_small = found.lower <= at_most
-        if t_all is None:
-            return hidden & could_be_small
-        lo = np.where(found.exact_lower, found.lower, t_all - down)
-        hi = np.where(found.exact_upper, found.upper, t_all + up)
-        return hidden & could_be_small & (hi - lo + 1 < if_small) & ~far
-
+    requirement = _requirement(tables, known, policy, truth, up=up, down=down)
     found: list[Witness] = []
     if local and truth is not None and not exhaustive:
         intervals, found, up, down = _with_local_witnesses(
@@ -213,11 +194,7 @@ def audit(
             known,
             truth,
             witnesses,
-            up=up,
-            down=down,
-            if_small=if_small,
-            far=far,
-            needed=needed,
+            requirement,
             exact_limit=exact_limit,
             limits=local_limits,
             progress=progress,
@@ -227,23 +204,63 @@ def audit(
             matrix,
             known.lower,
             known.upper,
-            hidden,
-            needed=None if exhaustive else needed,
-            witness=t_all,
+            known.hidden,
+            needed=None if exhaustive else requirement.needed,
+            witness=requirement.truth,
             exact_limit=exact_limit,
             progress=progress,
         )
-    return _certificate(
-        intervals,
-        reported,
-        truth=t_all,
-        up=up,
-        down=down,
-        at_most=at_most,
-        if_small=if_small,
-        far=far,
-        found=found,
+    return _certificate(intervals, reported, requirement, up=up, down=down, found=found)
+
+
+@dataclass(frozen=True, eq=False)
+class _Requirement:
+    """What the audit asks of each withheld cell, and what the protection's witnesses prove of
+    it before anything is solved."""
+
+    hidden: BoolArray
+    #: the top of the withheld range (``[primary] suppress_if_count_at_most``)
+    at_most: int
+    #: the values a cell keeps when the attacker cannot place it above the range
+    if_small: FloatArray
+    truth: FloatArray | None
+    #: cells far enough above the range to pass whatever their interval
+    far: BoolArray
+    #: how far the protection's witnesses move each cell up and down
+    up: FloatArray
+    down: FloatArray
+
+    def needed(self, found: Intervals) -> BoolArray:
+        """Withheld cells that could be small and are not yet proved to keep enough values."""
+        could_be_small = found.lower <= self.at_most
+        if self.truth is None:
+            return self.hidden & could_be_small
+        lo = np.where(found.exact_lower, found.lower, self.truth - self.down)
+        hi = np.where(found.exact_upper, found.upper, self.truth + self.up)
+        return self.hidden & could_be_small & (hi - lo + 1 < self.if_small) & ~self.far
+
+
+def _requirement(
+    tables: LinkedTables,
+    known: Knowledge,
+    policy: Policy,
+    truth: IntArray | None,
+    *,
+    up: FloatArray,
+    down: FloatArray,
+) -> _Requirement:
+    """The policy's requirement of each withheld cell of ``known``, with the witnesses' ``up``
+    and ``down`` around the ``truth``."""
+    at_most = policy.primary.suppress_if_count_at_most
+    if_small = np.minimum(
+        float(policy.secondary.min_attacker_interval), known.upper - known.lower + 1
     )
+    t_all = None if truth is None else truth.astype(np.float64)
+    # The attacker's interval holds the true count: if it reaches down to the range (at most
+    # ``at_most``) it holds every value from there up to the count, so a count of at least
+    # ``at_most + required - 1`` passes whatever the interval; if it does not, nothing is required.
+    far = np.zeros(tables.n_cells, np.bool_) if t_all is None else t_all >= at_most + if_small - 1
+    return _Requirement(known.hidden, at_most, if_small, t_all, far, up, down)
 
 
 def _with_local_witnesses(
@@ -251,12 +268,8 @@ def _with_local_witnesses(
     known: Knowledge,
     truth: IntArray,
     witnesses: Sequence[Witness],
+    requirement: _Requirement,
     *,
-    up: FloatArray,
-    down: FloatArray,
-    if_small: FloatArray,
-    far: BoolArray,
-    needed: Callable[[Intervals], BoolArray],
     exact_limit: int,
     limits: LocalLimits,
     progress: Progress,
@@ -265,14 +278,15 @@ def _with_local_witnesses(
     how far all of them move each cell up and down."""
     hidden = known.hidden
     t_all = truth.astype(np.float64)
-    todo = hidden & ~far & (up + down + 1 < if_small)
+    if_small, far = requirement.if_small, requirement.far
+    todo = hidden & ~far & (requirement.up + requirement.down + 1 < if_small)
     found = local_witnesses(
         matrix,
         known,
         truth,
         todo,
-        up=up,
-        down=down,
+        up=requirement.up,
+        down=requirement.down,
         required=if_small,
         levels=limits.levels,
         progress=progress,
@@ -288,7 +302,7 @@ def _with_local_witnesses(
             known.lower,
             known.upper,
             remaining,
-            needed=needed,
+            needed=requirement.needed,
             witness=t_all,
             exact_limit=exact_limit,
             outer=outer,
@@ -302,18 +316,17 @@ def _with_local_witnesses(
 def _certificate(
     intervals: Intervals,
     reported: IntArray,
+    requirement: _Requirement,
     *,
-    truth: FloatArray | None,
     up: FloatArray,
     down: FloatArray,
-    at_most: int,
-    if_small: FloatArray,
-    far: BoolArray,
     found: Sequence[Witness],
 ) -> Certificate:
     """The certificate of the ``reported`` cells: each cell's interval, the values proved
-    possible (exactly, by the witnesses' ``up`` and ``down`` around the ``truth``, or by being
-    ``far`` above the withheld range) against what it requires."""
+    possible (exactly, by the witnesses' ``up`` and ``down`` around the truth, or by being far
+    above the withheld range) against what the ``requirement`` asks."""
+    truth, at_most = requirement.truth, requirement.at_most
+    if_small, far = requirement.if_small, requirement.far
     lower = intervals.lower[reported]
     upper = intervals.upper[reported]
     exact = intervals.exact_lower[reported] & intervals.exact_upper[reported]

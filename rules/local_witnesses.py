@@ -6,7 +6,7 @@ true one, found over the cell's neighbourhood instead of its whole component.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -66,18 +66,10 @@ def local_witnesses(
     sparse = len(todo) <= SPARSE_UP_TO
     system = System.of(matrix)
     t = truth.astype(np.float64)
-    low, high = known.lower - t, known.upper - t
-    rise, fall = up.copy(), down.copy()
-    out: list[Witness] = []
-
-    def record(move: Move) -> None:
-        """Keep the witness; it proves every cell it moves by as much as it moves it."""
-        out.append(Witness(move.cells, move.deltas))
-        np.maximum.at(rise, move.cells, np.maximum(move.deltas, 0))
-        np.maximum.at(fall, move.cells, np.maximum(-move.deltas, 0))
+    search = _Search(system, known.lower - t, known.upper - t, sparse, up.copy(), down.copy())
 
     def tell() -> None:
-        proved = rise[asked] + fall[asked] + 1 >= required[asked]
+        proved = search.rise[asked] + search.fall[asked] + 1 >= required[asked]
         progress(PROVING, int(proved.sum()), len(asked))
 
     for depth, size in levels:
@@ -85,45 +77,76 @@ def local_witnesses(
             for start in range(0, len(todo), LOCAL_GROUP):
                 tell()
                 group = todo[start : start + LOCAL_GROUP]
-                short, amount = _still_short(group, sign, rise, fall, required, t, known.lower)
-                if not len(short):
-                    continue
-                together = prove_together(
-                    system,
-                    low,
-                    high,
-                    short,
-                    direction=sign,
-                    wanted=amount,
-                    depth=depth,
-                    size=max(1, size // 4),
-                    sparse=sparse,
+                short, amount = _still_short(
+                    group, sign, search.rise, search.fall, required, t, known.lower
                 )
-                if together is not None:
-                    record(together)
-                    gone = rise if sign > 0 else fall
-                    ahead = gone[short] < amount
-                    short, amount = short[ahead], amount[ahead]
-                    if not len(short):
-                        continue
-                moves = prove(
-                    system,
-                    low,
-                    high,
-                    short,
-                    direction=np.full(len(short), sign, np.int64),
-                    wanted=amount,
-                    depth=depth,
-                    size=size,
-                    sparse=sparse,
-                )
-                for move in moves:
-                    record(move)
-        todo = todo[rise[todo] + fall[todo] + 1 < required[todo]]
+                if len(short):
+                    search.prove_short(short, amount, sign=sign, depth=depth, size=size)
+        todo = todo[search.rise[todo] + search.fall[todo] + 1 < required[todo]]
         if not len(todo):
             break
     tell()
-    return out
+    return search.witnesses
+
+
+@dataclass(eq=False)
+class _Search:
+    """The state of one search for local witnesses: the system and how far each cell may move
+    down (``low``) and up (``high``) from its true count, how far the witnesses found so far
+    move each cell up (``rise``) and down (``fall``), and those witnesses."""
+
+    system: System
+    low: FloatArray
+    high: FloatArray
+    sparse: bool
+    rise: FloatArray
+    fall: FloatArray
+    witnesses: list[Witness] = field(default_factory=list)
+
+    def record(self, move: Move) -> None:
+        """Keep the witness; it proves every cell it moves by as much as it moves it."""
+        self.witnesses.append(Witness(move.cells, move.deltas))
+        np.maximum.at(self.rise, move.cells, np.maximum(move.deltas, 0))
+        np.maximum.at(self.fall, move.cells, np.maximum(-move.deltas, 0))
+
+    def prove_short(
+        self, short: IntArray, amount: IntArray, *, sign: int, depth: int, size: int
+    ) -> None:
+        """Witnesses moving the cells ``short`` by ``amount`` in direction ``sign`` within
+        neighbourhoods of ``depth`` relations and ``size`` cells: one move of them all together
+        (over a quarter of ``size``) when there is one, then one of its own for each cell it
+        leaves short."""
+        together = prove_together(
+            self.system,
+            self.low,
+            self.high,
+            short,
+            direction=sign,
+            wanted=amount,
+            depth=depth,
+            size=max(1, size // 4),
+            sparse=self.sparse,
+        )
+        if together is not None:
+            self.record(together)
+            gone = self.rise if sign > 0 else self.fall
+            ahead = gone[short] < amount
+            short, amount = short[ahead], amount[ahead]
+            if not len(short):
+                return
+        moves = prove(
+            self.system,
+            self.low,
+            self.high,
+            short,
+            direction=np.full(len(short), sign, np.int64),
+            wanted=amount,
+            depth=depth,
+            size=size,
+            sparse=self.sparse,
+        )
+        for move in moves:
+            self.record(move)
 
 
 def _still_short(  # noqa: PLR0917 - the arrays of one search
