@@ -165,20 +165,10 @@ def run_cells(
     ``public_measures``).
     """
     eth, node_of = ethnicity_hierarchy(groups)
-    everything = long_counts(evaluated, withheld, sources, dims, node_of)
-    cuts = cut_dimensions(everything, dims, labels or {}, nested or {})
-    everything = everything.with_columns(
-        pl.coalesce(
-            *(
-                pl.col(c).replace_strict(cut.node_of[c], default=None, return_dtype=pl.String)
-                for c in reversed(cut.columns)
-            ),
-            pl.lit(CUT_TOTAL),
-        ).alias(cut.name)
-        for cut in cuts
+    everything, cuts = _counts_at_cut_nodes(
+        evaluated, withheld, sources, dims, node_of, labels=labels or {}, nested=nested or {}
     )
-    dims = [cut.name for cut in cuts]
-    keys = [YEAR, "year_value", *dims, ETHNICITY]
+    keys = [YEAR, "year_value", *(cut.name for cut in cuts), ETHNICITY]
     if counts_file:
         everything, declared = split_conflicts(everything, ["span", *keys], declared)
     # Rolling figures are not in the system: each is withheld when a year it sums is (see
@@ -195,34 +185,64 @@ def run_cells(
         *(cut.hierarchy for cut in cuts),
         eth,
     ]
-    coords = np.empty((frame.height, len(hierarchies)), dtype=np.int32)
-    for d, h in enumerate(hierarchies):
-        pos = pl.DataFrame({"_label": list(h.labels), "_pos": np.arange(len(h.labels))})
-        coords[:, d] = (
-            frame.select(pl.col(h.name).alias("_label"))
-            .join(pos, on="_label", how="left", maintain_order="left")["_pos"]
-            .to_numpy()
-        )
-    strides = np.ones(len(hierarchies), dtype=np.int64)
-    for d in range(len(hierarchies) - 2, -1, -1):
-        strides[d] = strides[d + 1] * len(hierarchies[d + 1].labels)
+    return _system(
+        evaluated.height, frame, windows, hierarchies, model=model, sources=sources, public=public
+    )
+
+
+def _counts_at_cut_nodes(
+    evaluated: pl.DataFrame,
+    withheld: pl.DataFrame,
+    sources: Mapping[SourceKey, CountSource],
+    dims: Sequence[str],
+    node_of: Mapping[str, str],
+    *,
+    labels: Mapping[str, Sequence[str]],
+    nested: Mapping[str, tuple[str, Mapping[str, str]]],
+) -> tuple[pl.DataFrame, list[CutDimension]]:
+    """The run's counts in long form (:func:`long_counts`), each with its node in every cut
+    dimension (the cut columns' total when the row has none), and those dimensions."""
+    everything = long_counts(evaluated, withheld, sources, dims, node_of)
+    cuts = cut_dimensions(everything, dims, labels, nested)
+    everything = everything.with_columns(
+        pl.coalesce(
+            *(
+                pl.col(c).replace_strict(cut.node_of[c], default=None, return_dtype=pl.String)
+                for c in reversed(cut.columns)
+            ),
+            pl.lit(CUT_TOTAL),
+        ).alias(cut.name)
+        for cut in cuts
+    )
+    return everything, cuts
+
+
+def _system(
+    rows: int,
+    frame: pl.DataFrame,
+    windows: pl.DataFrame,
+    hierarchies: list[Hierarchy],
+    *,
+    model: MeasureModel,
+    sources: Mapping[SourceKey, CountSource],
+    public: Sequence[str],
+) -> RunCells:
+    """The cells of the counts of ``frame`` (one cell per key, in key order) in the
+    ``hierarchies``, their relations, and where the ``rows`` of the table and their rolling
+    figures (``windows``) are among them."""
+    coords, strides = _coordinates(frame, hierarchies)
     codes = coords.astype(np.int64) @ strides
     unique_codes, first, cell = np.unique(codes, return_index=True, return_inverse=True)
     values = frame["value"].to_numpy().astype(np.int64)
     if (values[first][cell] != values).any():
         msg = "one count published twice with different values (a bug in wres)"
         raise InternalError(msg)
-    hidden = np.zeros(len(unique_codes), np.bool_)
-    np.logical_or.at(hidden, cell, frame["hidden"].to_numpy())
-    real = np.zeros(len(unique_codes), np.bool_)
-    np.logical_or.at(real, cell, ~frame["phantom"].to_numpy())
-    shown = np.zeros(len(unique_codes), np.bool_)
-    np.logical_or.at(shown, cell, (frame["column"] != "zero").to_numpy())
-    visible = np.zeros(len(unique_codes), np.bool_)
-    np.logical_or.at(
-        visible,
-        cell,
-        ((frame["column"] != "zero") & ~frame["phantom"] & ~frame["hidden"]).to_numpy(),
+    n = len(unique_codes)
+    hidden = _any_row(cell, n, frame["hidden"].to_numpy())
+    real = _any_row(cell, n, ~frame["phantom"].to_numpy())
+    shown = _any_row(cell, n, (frame["column"] != "zero").to_numpy())
+    visible = _any_row(
+        cell, n, ((frame["column"] != "zero") & ~frame["phantom"] & ~frame["hidden"]).to_numpy()
     )
     cell_coords = coords[first]
     measure_of = cell_coords[:, 0].astype(np.int64)
@@ -235,9 +255,10 @@ def run_cells(
     tables = LinkedTables(
         tuple(hierarchies), np.ascontiguousarray(cell_coords), values[first], extra
     )
-    cell_of, parts_of = _row_cells(evaluated.height, frame, cell, windows, parts)
+    cell_of, parts_of = _row_cells(rows, frame, cell, windows, parts)
     derived = derived_mask(model, hierarchies[0])[measure_of]
     known = public_mask(model, hierarchies[0], sources, public)[measure_of] & real
+    eth = hierarchies[-1]  # the ethnicity dimension comes last
     about = about_mask(hierarchies[0], eth, sources, cell_coords)
     return RunCells(
         tables,
@@ -251,6 +272,31 @@ def run_cells(
         visible & real,
         about,
     )
+
+
+def _coordinates(
+    frame: pl.DataFrame, hierarchies: Sequence[Hierarchy]
+) -> tuple[npt.NDArray[np.int32], IntArray]:
+    """Each count's node in every dimension, and each dimension's stride in a cell's code."""
+    coords = np.empty((frame.height, len(hierarchies)), dtype=np.int32)
+    for d, h in enumerate(hierarchies):
+        pos = pl.DataFrame({"_label": list(h.labels), "_pos": np.arange(len(h.labels))})
+        coords[:, d] = (
+            frame.select(pl.col(h.name).alias("_label"))
+            .join(pos, on="_label", how="left", maintain_order="left")["_pos"]
+            .to_numpy()
+        )
+    strides = np.ones(len(hierarchies), dtype=np.int64)
+    for d in range(len(hierarchies) - 2, -1, -1):
+        strides[d] = strides[d + 1] * len(hierarchies[d + 1].labels)
+    return coords, strides
+
+
+def _any_row(cell: IntArray, n: int, flag: BoolArray) -> BoolArray:
+    """Per cell of ``n``: whether any of the counts in it (``cell``, per count) has ``flag``."""
+    out = np.zeros(n, np.bool_)
+    np.logical_or.at(out, cell, flag)
+    return out
 
 
 def about_mask(

@@ -260,34 +260,38 @@ def long_counts(
 ) -> pl.DataFrame:
     """One row per count of the table: its cell key, value, and whether the primary rules
     withheld it."""
-    source_frame = pl.DataFrame(
+    base = _rows_with_sources(evaluated, withheld, sources, dims)
+    board = pl.col("_kind") == Shape.BOARD.value
+    keys = ["row", "indicator", "year", "span", *dims]
+    long = pl.concat(
         [
-            (
-                i,
-                v,
-                b,
-                s.kind.value,
-                s.events,
-                s.at_risk,
-                s.workforce,
-                s.workforce_total or s.workforce,
-                s.span,
+            base.select(
+                *keys,
+                pl.lit(column).alias("column"),
+                measure.alias(MEASURE),
+                group.alias(ETHNICITY),
+                value.alias("value"),
+                hidden.alias("hidden"),
+                pl.lit(value=False).alias("phantom"),
+                # a board's rows are where it has members: its workforce columns say nothing
+                # of the rows it leaves out
+                ~(board & pl.lit(column.startswith("reference"))).alias("fills"),
             )
-            for (i, v, b), s in sources.items()
-        ],
-        schema={
-            "indicator": evaluated.schema["indicator"],
-            "variant": pl.String,
-            "board": pl.String,
-            "_kind": pl.String,
-            "_events": pl.String,
-            "_at_risk": pl.String,
-            "_workforce": pl.String,
-            "_workforce_total": pl.String,
-            "span": pl.Int64,
-        },
-        orient="row",
-    )
+            for column, measure, group, value, hidden in _count_parts()
+        ]
+        + _phantom_totals(base, keys)
+    ).filter(pl.col("value").is_not_null())
+    return _with_year_labels(_at_group_nodes(long, node_of))
+
+
+def _rows_with_sources(
+    evaluated: pl.DataFrame,
+    withheld: pl.DataFrame,
+    sources: Mapping[SourceKey, CountSource],
+    dims: Sequence[str],
+) -> pl.DataFrame:
+    """The table's rows (numbered, blank cut values labelled), whether the primary rules
+    withheld each count, and the measures of each row's source (``_kind``, ``_events``, ...)."""
     base = (
         evaluated.select(
             "indicator",
@@ -303,7 +307,7 @@ def long_counts(
         .with_row_index("row")
         .with_columns(pl.col("row").cast(pl.Int64))
         .join(
-            source_frame,
+            _source_frame(sources, evaluated.schema["indicator"]),
             on=["indicator", "variant", "board"],
             how="left",
             nulls_equal=True,
@@ -314,10 +318,47 @@ def long_counts(
         missing = base.filter(pl.col("_kind").is_null()).row(0, named=True)
         msg = f"no count source for indicator {missing['indicator']} {missing['variant']!r}"
         raise InternalError(msg)
+    return base
+
+
+def _source_frame(sources: Mapping[SourceKey, CountSource], indicator: pl.DataType) -> pl.DataFrame:
+    """One row per count source: its key (indicator, variant, board) and its measures."""
+    return pl.DataFrame(
+        [
+            (
+                i,
+                v,
+                b,
+                s.kind.value,
+                s.events,
+                s.at_risk,
+                s.workforce,
+                s.workforce_total or s.workforce,
+                s.span,
+            )
+            for (i, v, b), s in sources.items()
+        ],
+        schema={
+            "indicator": indicator,
+            "variant": pl.String,
+            "board": pl.String,
+            "_kind": pl.String,
+            "_events": pl.String,
+            "_at_risk": pl.String,
+            "_workforce": pl.String,
+            "_workforce_total": pl.String,
+            "span": pl.Int64,
+        },
+        orient="row",
+    )
+
+
+def _count_parts() -> list[tuple[str, pl.Expr, pl.Expr, pl.Expr, pl.Expr]]:
+    """Per count column of a row: the column, its measure, its group node, its value and
+    whether it is withheld, by the kind of the row's source."""
     board, ratio = (pl.col("_kind") == shape.value for shape in (Shape.BOARD, Shape.RATIO))
     total = pl.lit(ALL_GROUPS)
-    # (column, measure, group node, value, withheld)
-    parts: list[tuple[str, pl.Expr, pl.Expr, pl.Expr, pl.Expr]] = [
+    return [
         ("numerator", pl.col("_events"), pl.col("group"), pl.col("numerator"), _h("numerator")),
         (
             "denominator",
@@ -341,25 +382,10 @@ def long_counts(
             _h("reference_denominator"),
         ),
     ]
-    keys = ["row", "indicator", "year", "span", *dims]
-    long = pl.concat(
-        [
-            base.select(
-                *keys,
-                pl.lit(column).alias("column"),
-                measure.alias(MEASURE),
-                group.alias(ETHNICITY),
-                value.alias("value"),
-                hidden.alias("hidden"),
-                pl.lit(value=False).alias("phantom"),
-                # a board's rows are where it has members: its workforce columns say nothing
-                # of the rows it leaves out
-                ~(board & pl.lit(column.startswith("reference"))).alias("fills"),
-            )
-            for column, measure, group, value, hidden in parts
-        ]
-        + _phantom_totals(base, keys)
-    ).filter(pl.col("value").is_not_null())
+
+
+def _at_group_nodes(long: pl.DataFrame, node_of: Mapping[str, str]) -> pl.DataFrame:
+    """The counts with each group label replaced by its node of the ethnicity hierarchy."""
     nodes = pl.DataFrame(
         {"_label": [*node_of, ALL_GROUPS], "_node": [*node_of.values(), ALL_GROUPS]}
     )
@@ -371,8 +397,13 @@ def long_counts(
         label = long.filter(pl.col("_node").is_null())[ETHNICITY][0]
         msg = f"group {label!r} is not in the run's ethnicity hierarchy (a bug in wres)"
         raise InternalError(msg)
+    return long.with_columns(pl.col("_node").alias(ETHNICITY)).drop("_node")
+
+
+def _with_year_labels(long: pl.DataFrame) -> pl.DataFrame:
+    """The counts with their last year as ``year_value`` and, as ``year``, the label of the
+    year or the rolling window (``2022-2023``) they count."""
     return long.with_columns(
-        pl.col("_node").alias(ETHNICITY),
         pl.col("year").alias("year_value"),
         pl.when(pl.col("span") == 1)
         .then(pl.col("year").cast(pl.String))
@@ -382,7 +413,7 @@ def long_counts(
             + pl.col("year").cast(pl.String)
         )
         .alias(YEAR),
-    ).drop("_node")
+    )
 
 
 def _phantom_totals(base: pl.DataFrame, keys: Sequence[str]) -> list[pl.DataFrame]:

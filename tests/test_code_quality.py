@@ -84,8 +84,6 @@ LONG_LEFT = {
     "engine/pooling.py:pooled_over_years",
     "engine/protection/batches.py:_solve_batch",
     "engine/protection/patterns.py:search_patterns",
-    "rules/run_cells.py:run_cells",
-    "rules/run_counts.py:long_counts",
     "rules/run_protection.py:withhold",
     "rules/secondary.py:protect",
     "rules/secondary_patterns.py:complete_pattern",
