@@ -308,6 +308,31 @@ def withhold(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The published table with every count of a withheld cell withheld, and every figure
     computed from one (D1); and the decisions that adds (key, column, rule, reason)."""
+    flags, rule_of = _newly_withheld_counts(table, cells, protection)
+    decided = _count_decisions(table, keys, flags, rule_of)
+    flagged = table.with_columns(**{f"_new_{c}": f for c, f in flags.items()})
+    derived_new: dict[str, pl.Expr] = {}
+    for name, sources in DERIVED.items():
+        derived_new[name] = (
+            pl.any_horizontal([pl.col(f"_new_{s}") for s in sources]) & pl.col(name).is_not_null()
+        )
+    flagged = flagged.with_columns(**{f"_new_{n}": e for n, e in derived_new.items()})
+    for name in derived_new:
+        rows = np.flatnonzero(flagged[f"_new_{name}"].to_numpy())
+        if len(rows):
+            decided.append(
+                table[rows]
+                .select(keys)
+                .with_columns(column=pl.lit(name), rule=pl.lit(str(Rule.DERIVED)))
+            )
+    return _blanked(flagged, [*flags, *derived_new]), _with_reasons(decided)
+
+
+def _newly_withheld_counts(
+    table: pl.DataFrame, cells: RunCells, protection: Protection
+) -> tuple[dict[str, pl.Series], dict[str, npt.NDArray[np.object_]]]:
+    """Per count column: the rows whose published count the protection withholds (its cell is
+    withheld, or for a rolling count a year it sums), and the rule of each ("" for the rest)."""
     hidden = protection.hidden
     flags: dict[str, pl.Series] = {}
     rules = np.array(protection.rules, dtype=object)
@@ -324,6 +349,17 @@ def withhold(
         rule = np.where(by_window, str(ROLLING_RULE), rule)
         flags[column] = pl.Series(column, newly | by_window)
         rule_of[column] = rule
+    return flags, rule_of
+
+
+def _count_decisions(
+    table: pl.DataFrame,
+    keys: Sequence[str],
+    flags: Mapping[str, pl.Series],
+    rule_of: Mapping[str, npt.NDArray[np.object_]],
+) -> list[pl.DataFrame]:
+    """The decisions of the counts newly withheld: per count column, each row's key, the
+    column and the rule."""
     decided: list[pl.DataFrame] = []
     for column, newly in flags.items():
         rows = np.flatnonzero(newly.to_numpy())
@@ -338,43 +374,37 @@ def withhold(
                 rule=pl.Series(rule.astype(str), dtype=pl.String),
             )
         )
-    flagged = table.with_columns(**{f"_new_{c}": f for c, f in flags.items()})
-    derived_new: dict[str, pl.Expr] = {}
-    for name, sources in DERIVED.items():
-        derived_new[name] = (
-            pl.any_horizontal([pl.col(f"_new_{s}") for s in sources]) & pl.col(name).is_not_null()
-        )
-    flagged = flagged.with_columns(**{f"_new_{n}": e for n, e in derived_new.items()})
-    for name in derived_new:
-        rows = np.flatnonzero(flagged[f"_new_{name}"].to_numpy())
-        if len(rows):
-            decided.append(
-                table[rows]
-                .select(keys)
-                .with_columns(column=pl.lit(name), rule=pl.lit(str(Rule.DERIVED)))
-            )
-    changed = [*flags, *derived_new]
+    return decided
+
+
+def _blanked(flagged: pl.DataFrame, changed: Sequence[str]) -> pl.DataFrame:
+    """The table with each ``changed`` figure blank where its ``_new_`` flag is set, those rows'
+    status the public marker's, and the notes of a blank figure (its range, method, test)
+    blank with it."""
     any_new = pl.any_horizontal([pl.col(f"_new_{c}") for c in changed])
     out = flagged.with_columns(
         *[pl.when(pl.col(f"_new_{c}")).then(None).otherwise(pl.col(c)).alias(c) for c in changed],
         status=pl.when(any_new).then(pl.lit(PUBLIC_STATUS)).otherwise(pl.col("status")),
     )
-    out = out.with_columns(
+    return out.with_columns(
         non_adverse_range=pl.when(pl.col("relative_likelihood").is_not_null()).then(
             pl.col("non_adverse_range")
         ),
         ci_method=pl.when(pl.col("ci_low").is_not_null()).then(pl.col("ci_method")),
         test=pl.when(pl.col("p_value").is_not_null()).then(pl.col("test")),
     ).drop([f"_new_{c}" for c in changed])
+
+
+def _with_reasons(decided: Sequence[pl.DataFrame]) -> pl.DataFrame:
+    """The decisions in one frame, each with its rule's reason (empty when there are none)."""
     reasons: dict[str, str] = {str(k): v for k, v in SECONDARY_REASONS.items()}
     reasons |= {str(k): v for k, v in PRIMARY_REASONS.items()}
     reasons["P0"] = "the same count is withheld in another row of the run"
     reasons[ROLLING_RULE] = "a rolling figure summing a year whose count is withheld"
-    decisions = (
+    return (
         pl.concat(decided).with_columns(
             reason=pl.col("rule").replace_strict(reasons, return_dtype=pl.String)
         )
         if decided
         else pl.DataFrame()
     )
-    return out, decisions

@@ -84,7 +84,6 @@ LONG_LEFT = {
     "engine/pooling.py:pooled_over_years",
     "engine/protection/batches.py:_solve_batch",
     "engine/protection/patterns.py:search_patterns",
-    "rules/run_protection.py:withhold",
     "rules/secondary.py:protect",
     "rules/secondary_patterns.py:complete_pattern",
     "rules/secondary_repairs.py:audit_and_repair",
