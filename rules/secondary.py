@@ -46,6 +46,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from wres.engine.errors import ConfigError, InternalError
@@ -205,46 +206,61 @@ def protect(
     repairs. It only watches: the result is the same with or without it."""
     canonical = np.argsort(tables.codes, kind="stable")
     if not np.array_equal(canonical, np.arange(tables.n_cells)):
-        marked = None if primary is None else primary[canonical]
-        gone = None if absent is None else absent[canonical]
-        first = None if balance is None else balance[canonical]
-        kept = None if fixed is None else fixed[canonical]
-        wanted = None if keep is None else keep[canonical]
-        before = None if withheld is None else withheld[canonical]
-        spare = None if reserve is None else reserve[canonical]
-        coarse = None if coarseness is None else coarseness[canonical]
         done = protect(
             tables.reordered(canonical),
             policy,
-            primary=marked,
+            primary=None if primary is None else primary[canonical],
             settings=settings,
-            absent=gone,
-            fixed=kept,
-            balance=first,
-            keep=wanted,
-            withheld=before,
-            reserve=spare,
-            coarseness=coarse,
+            absent=None if absent is None else absent[canonical],
+            fixed=None if fixed is None else fixed[canonical],
+            balance=None if balance is None else balance[canonical],
+            keep=None if keep is None else keep[canonical],
+            withheld=None if withheld is None else withheld[canonical],
+            reserve=None if reserve is None else reserve[canonical],
+            coarseness=None if coarseness is None else coarseness[canonical],
             progress=progress,
         )
         return done.renumbered(canonical, tables)
+    return _protect_in_order(
+        tables,
+        policy,
+        primary=primary,
+        settings=settings,
+        absent=absent,
+        fixed=fixed,
+        balance=balance,
+        keep=keep,
+        withheld=withheld,
+        reserve=reserve,
+        coarseness=coarseness,
+        progress=progress,
+    )
+
+
+def _protect_in_order(
+    tables: LinkedTables,
+    policy: Policy,
+    *,
+    primary: BoolArray | None,
+    settings: ProtectSettings | None,
+    absent: BoolArray | None,
+    fixed: BoolArray | None,
+    balance: BoolArray | None,
+    keep: BoolArray | None,
+    withheld: BoolArray | None,
+    reserve: BoolArray | None,
+    coarseness: IntArray | None,
+    progress: Progress,
+) -> Protection:
+    """:func:`protect` of tables whose cells are in canonical order (by key)."""
     absent = np.zeros(tables.n_cells, np.bool_) if absent is None else absent.astype(np.bool_)
     values = tables.values
     if (values < 0).any():
         msg = "protect() needs every true count (no unknown cells)"
         raise InternalError(msg)
-    rules = np.array([""] * tables.n_cells, dtype=object)
-    if primary is None:
-        primary = primary_cells(tables, policy)
-        rules[primary & (values == 0)] = ProtectionRule.ZERO_COUNT
-        rules[primary & (values > 0)] = ProtectionRule.SMALL_COUNT
-    else:
-        primary = primary.astype(np.bool_) & ~absent
-        rules[primary] = ProtectionRule.MARKED
+    primary, rules = _primary_and_rules(tables, policy, primary, absent)
     lowest = 0 if policy.primary.suppress_zero_counts else 1
-    figures = values.copy()
-    if policy.rounding.round_counts_to_nearest > 1:
-        figures = np.array([published_count(policy, int(v)) for v in values], dtype=np.int64)
+    figures = _published_figures(policy, values)
     settings = settings or ProtectSettings()
     if settings.local_witnesses is None:
         settings = replace(settings, local_witnesses=tables.n_cells > LOCAL_ABOVE)
@@ -253,16 +269,13 @@ def protect(
     before = mask(withheld, tables.n_cells) & ~primary & ~absent
     spare = mask(reserve, tables.n_cells) & ~before & ~primary & ~absent
     hideable = (values >= lowest) & ~primary & ~absent & ~mask(fixed, tables.n_cells)
-    cost = cell_costs(values, policy.secondary.cost)
-    if coarseness is not None:
-        cost = cost * np.int64(policy.secondary.coarser_level_cost) ** coarseness.astype(np.int64)
     task = Task(
         tables=tables,
         policy=policy,
         settings=settings,
         primary=primary,
         hideable=hideable & ~spare & ~before,
-        cost=cost,
+        cost=_costs(policy, values, coarseness),
         figures=figures,
         absent=absent,
         balance=np.zeros(tables.n_cells, np.bool_) if balance is None else balance,
@@ -270,23 +283,73 @@ def protect(
         withheld=before,
         progress=progress,
     )
+    return _withheld_and_audited(
+        task, rules, before=before, keeps=keep is not None, reserve=spare & hideable
+    )
+
+
+def _primary_and_rules(
+    tables: LinkedTables, policy: Policy, primary: BoolArray | None, absent: BoolArray
+) -> tuple[BoolArray, npt.NDArray[np.object_]]:
+    """The primary cells (the policy's, P1 and P3, unless a caller marks them, P0) and each
+    cell's rule so far ("" for the rest)."""
+    values = tables.values
+    rules = np.array([""] * tables.n_cells, dtype=object)
+    if primary is None:
+        primary = primary_cells(tables, policy)
+        rules[primary & (values == 0)] = ProtectionRule.ZERO_COUNT
+        rules[primary & (values > 0)] = ProtectionRule.SMALL_COUNT
+    else:
+        primary = primary.astype(np.bool_) & ~absent
+        rules[primary] = ProtectionRule.MARKED
+    return primary, rules
+
+
+def _published_figures(policy: Policy, values: IntArray) -> IntArray:
+    """The figure each count is published as: rounded when the policy rounds."""
+    if policy.rounding.round_counts_to_nearest > 1:
+        return np.array([published_count(policy, int(v)) for v in values], dtype=np.int64)
+    return values.copy()
+
+
+def _costs(policy: Policy, values: IntArray, coarseness: IntArray | None) -> IntArray:
+    """Each cell's cost of withholding (:func:`cell_costs`), times ``[secondary]
+    coarser_level_cost`` to the power of its ``coarseness``."""
+    cost = cell_costs(values, policy.secondary.cost)
+    if coarseness is not None:
+        cost = cost * np.int64(policy.secondary.coarser_level_cost) ** coarseness.astype(np.int64)
+    return cost
+
+
+def _withheld_and_audited(
+    task: Task,
+    rules: npt.NDArray[np.object_],
+    *,
+    before: BoolArray,
+    keeps: bool,
+    reserve: BoolArray,
+) -> Protection:
+    """The first pattern (with the cells withheld ``before``, and the kept cells published
+    again when the protection ``keeps`` them), then the audit and its repairs, as a protection;
+    ``rules`` gets the rule of each cell withheld."""
+    primary = task.primary
     hidden, witnesses, first_notes = first_pattern(task)
     hidden |= before
     last_resort = task.hideable
-    if keep is not None:
+    if keeps:
         hidden &= ~task.keep
         task = replace(task, hideable=task.hideable & ~task.keep)
     rules[hidden & ~primary] = ProtectionRule.SECONDARY
     known, cert, notes = audit_and_repair(
-        task, hidden, witnesses, rules, last_resort, reserve=spare & hideable
+        task, hidden, witnesses, rules, last_resort, reserve=reserve
     )
     return Protection(
-        tables=tables,
+        tables=task.tables,
         primary=primary,
         secondary=hidden & ~primary,
         rules=tuple(str(r) for r in rules),
         certificate=cert,
-        figures=figures,
+        figures=task.figures,
         knowledge=known,
         notes=tuple(first_notes + notes),
     )

@@ -55,47 +55,17 @@ def audit_and_repair(
     may withhold any of ``last_resort``, and when that holds nothing more, of ``reserve``."""
     notes: list[str] = []
     rounds = 0
-
-    def run_audit() -> tuple[Knowledge, Certificate]:
-        told = task.progress if not rounds else prefixed(task.progress, f"round {rounds + 1}, ")
-        known = knowledge(task.policy, task.figures, hidden & ~task.absent, task.absent)
-        cert = audit(
-            task.tables,
-            known,
-            task.policy,
-            truth=task.values,
-            witnesses=witnesses,
-            exhaustive=task.settings.exhaustive_audit,
-            exact_limit=task.settings.exact_limit,
-            local=bool(task.settings.local_witnesses),
-            progress=told,
-        )
-        return known, cert
-
-    known, cert = run_audit()
+    known, cert = _audited(task, hidden, witnesses, rounds)
     while not cert.ok:
         failing = cert.failures[np.argsort(task.tables.codes[cert.failures], kind="stable")]
         repairing = f"round {rounds + 1}, {REPAIRING}"
         task.progress(repairing, 0, len(failing))
         witnesses += cert.found
-        moves: list[Witness] = []
-        if rounds < task.settings.repair_rounds and task.settings.local_witnesses:
-            added, moves = _repair_locally(task, hidden, failing)
-            witnesses += moves
-            rule = ProtectionRule.SECONDARY
-        elif rounds < task.settings.repair_rounds:
-            added = _repair(task, hidden, int(failing[0]))
-            rule = ProtectionRule.SECONDARY
-        else:
-            added, moves = _rays(task, hidden, failing, last_resort)
-            witnesses += moves
-            if not len(added):  # no ray withholds more: whole relations, so each round adds
-                added = _fallback(task.tables, hidden, last_resort, failing)
-            if not len(added) and reserve.any():
-                added = _fallback(task.tables, hidden, last_resort | reserve, failing)
-                notes.append(f"fallback S2 withheld {len(added)} reserved cell(s)")
-            rule = ProtectionRule.FALLBACK
-            notes.append(f"fallback S2 for {len(failing)} cell(s)")
+        added, moves, rule, said = _round_of_repairs(
+            task, hidden, failing, rounds=rounds, last_resort=last_resort, reserve=reserve
+        )
+        witnesses += moves
+        notes += said
         task.progress(repairing, len(failing), len(failing))
         if not len(added) and not moves:
             if rounds >= task.settings.repair_rounds:
@@ -106,8 +76,57 @@ def audit_and_repair(
         hidden[added] = True
         rules[added] = rule
         rounds += 1
-        known, cert = run_audit()
+        known, cert = _audited(task, hidden, witnesses, rounds)
     return known, cert, notes
+
+
+def _audited(
+    task: Task, hidden: BoolArray, witnesses: list[Witness], rounds: int
+) -> tuple[Knowledge, Certificate]:
+    """The attacker's knowledge with the cells ``hidden`` withheld, and the audit of it (told
+    as round ``rounds + 1`` after the first)."""
+    told = task.progress if not rounds else prefixed(task.progress, f"round {rounds + 1}, ")
+    known = knowledge(task.policy, task.figures, hidden & ~task.absent, task.absent)
+    cert = audit(
+        task.tables,
+        known,
+        task.policy,
+        truth=task.values,
+        witnesses=witnesses,
+        exhaustive=task.settings.exhaustive_audit,
+        exact_limit=task.settings.exact_limit,
+        local=bool(task.settings.local_witnesses),
+        progress=told,
+    )
+    return known, cert
+
+
+def _round_of_repairs(
+    task: Task,
+    hidden: BoolArray,
+    failing: IntArray,
+    *,
+    rounds: int,
+    last_resort: BoolArray,
+    reserve: BoolArray,
+) -> tuple[IntArray, list[Witness], ProtectionRule, list[str]]:
+    """The cells one round withholds for the ``failing`` cells, the moves that prove them, their
+    rule and the notes it makes: a repair (S1) while ``rounds`` are left, the fallback (S2)
+    after."""
+    if rounds < task.settings.repair_rounds and task.settings.local_witnesses:
+        added, moves = _repair_locally(task, hidden, failing)
+        return added, moves, ProtectionRule.SECONDARY, []
+    if rounds < task.settings.repair_rounds:
+        return _repair(task, hidden, int(failing[0])), [], ProtectionRule.SECONDARY, []
+    added, moves = _rays(task, hidden, failing, last_resort)
+    notes: list[str] = []
+    if not len(added):  # no ray withholds more: whole relations, so each round adds
+        added = _fallback(task.tables, hidden, last_resort, failing)
+    if not len(added) and reserve.any():
+        added = _fallback(task.tables, hidden, last_resort | reserve, failing)
+        notes.append(f"fallback S2 withheld {len(added)} reserved cell(s)")
+    notes.append(f"fallback S2 for {len(failing)} cell(s)")
+    return added, moves, ProtectionRule.FALLBACK, notes
 
 
 def _repair(task: Task, hidden: BoolArray, cell: int) -> IntArray:

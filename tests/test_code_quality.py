@@ -84,9 +84,7 @@ LONG_LEFT = {
     "engine/pooling.py:pooled_over_years",
     "engine/protection/batches.py:_solve_batch",
     "engine/protection/patterns.py:search_patterns",
-    "rules/secondary.py:protect",
     "rules/secondary_patterns.py:complete_pattern",
-    "rules/secondary_repairs.py:audit_and_repair",
     "cli/pipeline.py:run",
     "cli/publication/workbook.py:_share_sheet",
 }
