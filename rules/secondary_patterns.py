@@ -322,7 +322,6 @@ def complete_pattern(
     matrix = sp.csr_array(tables.constraints.matrix[extra])
     if not matrix.shape[0] or not witnesses:
         return witnesses
-    ranked_cell, ranked_coef = _balancing_cells(matrix, free, balance)
     n_w = len(witnesses)
     lengths = np.array([len(w.cells) for w in witnesses])
     owner = np.repeat(np.arange(n_w), lengths)
@@ -333,8 +332,33 @@ def complete_pattern(
     r, j, value = residual.row, residual.col, residual.data
     keep = np.abs(value) > 0.5
     r, j, value = r[keep], j[keep], value[keep]
-    # each relation's free cells in order of preference: the first the witness does not move
-    moved = np.sort(cells * n_w + owner)
+    target, coef = _balancing_targets(
+        _balancing_cells(matrix, free, balance), r, j, moved=np.sort(cells * n_w + owner), n_w=n_w
+    )
+    keep = target >= 0
+    j, value, target, coef = j[keep], value[keep], target[keep], coef[keep]
+    delta = -value / coef
+    keep = np.abs(delta - np.round(delta)) < 1e-9
+    all_cells = np.concatenate([cells, target[keep]])
+    all_deltas = np.concatenate([deltas, np.round(delta[keep]).astype(np.int64)])
+    all_owner = np.concatenate([owner, j[keep]])
+    by_owner = np.argsort(all_owner, kind="stable")
+    balanced = (all_cells[by_owner], all_deltas[by_owner], all_owner[by_owner])
+    return _shortened(witnesses, owner, deltas, balanced, slack)
+
+
+def _balancing_targets(
+    ranked: tuple[IntArray, npt.NDArray[np.float64]],
+    r: IntArray,
+    j: IntArray,
+    *,
+    moved: IntArray,
+    n_w: int,
+) -> tuple[IntArray, npt.NDArray[np.float64]]:
+    """For each relation ``r`` that witness ``j`` breaks, the cell that balances it and the
+    cell's coefficient there (-1: none): the first of the relation's ``ranked`` free cells that
+    the witness does not move (``moved``: its cells as ``cell * n_w + witness``, sorted)."""
+    ranked_cell, ranked_coef = ranked
     target = np.full(len(r), -1, np.int64)
     coef = np.ones(len(r))
     for k in range(ranked_cell.shape[1]):
@@ -344,19 +368,22 @@ def complete_pattern(
         usable = (target < 0) & (option >= 0) & (moved[at] != key)
         target[usable] = option[usable]
         coef[usable] = ranked_coef[r[usable], k]
-    keep = target >= 0
-    r, j, value, target, coef = r[keep], j[keep], value[keep], target[keep], coef[keep]
-    delta = -value / coef
-    keep = np.abs(delta - np.round(delta)) < 1e-9
-    all_cells = np.concatenate([cells, target[keep]])
-    all_deltas = np.concatenate([deltas, np.round(delta[keep]).astype(np.int64)])
-    all_owner = np.concatenate([owner, j[keep]])
-    by_owner = np.argsort(all_owner, kind="stable")
-    all_cells, all_deltas, all_owner = (
-        all_cells[by_owner],
-        all_deltas[by_owner],
-        all_owner[by_owner],
-    )
+    return target, coef
+
+
+def _shortened(
+    witnesses: list[Witness],
+    owner: IntArray,
+    deltas: IntArray,
+    balanced: tuple[IntArray, IntArray, IntArray],
+    slack: IntArray,
+) -> list[Witness]:
+    """The ``witnesses`` with their balancing moves (``balanced``: cells, deltas and owners,
+    by owner). A witness that moves a cell down is cut to as many steps of its unit move as
+    every cell it lowers has room for (``slack``), no more than it had (a ray: any number), and
+    dropped when that is none; the others are kept whole."""
+    all_cells, all_deltas, all_owner = balanced
+    n_w = len(witnesses)
     rays = np.array([w.ray for w in witnesses])
     amount = np.ones(n_w, np.int64)
     np.maximum.at(amount, owner, np.abs(deltas))

@@ -84,7 +84,6 @@ LONG_LEFT = {
     "engine/pooling.py:pooled_over_years",
     "engine/protection/batches.py:_solve_batch",
     "engine/protection/patterns.py:search_patterns",
-    "rules/secondary_patterns.py:complete_pattern",
     "cli/pipeline.py:run",
     "cli/publication/workbook.py:_share_sheet",
 }
