@@ -118,9 +118,11 @@ class Packer:
         if batch:
             yield from self._solve_batch(batch, relax=False)
 
-    def _solve_batch(
-        self, batch: Sequence[Job], *, relax: bool, force: bool = False
-    ) -> Iterator[tuple[Job, FloatArray, float, bool]]:
+    def _stacked(
+        self, batch: Sequence[Job], *, relax: bool, force: bool
+    ) -> tuple[sp.csr_array, FloatArray, Bounds, FloatArray, npt.NDArray[np.int8], list[int]]:
+        """The batch's problems side by side in one programme: its constraint matrix (block
+        diagonal), right-hand side, bounds, objective, integrality and each job's first column."""
         rows, cols, data, lo, hi, rhs, integrality, cost = [], [], [], [], [], [], [], []
         col_start = []
         n_cols = n_rows = 0
@@ -146,12 +148,25 @@ class Packer:
             (np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))),
             shape=(n_rows, n_cols),
         )
-        b = np.concatenate(rhs)
-        ints = np.concatenate(integrality)
-        result = milp(
+        bounds = Bounds(np.concatenate(lo), np.concatenate(hi))
+        return (
+            matrix,
+            np.concatenate(rhs),
+            bounds,
             np.concatenate(cost),
+            np.concatenate(integrality),
+            col_start,
+        )
+
+    def _solve_batch(
+        self, batch: Sequence[Job], *, relax: bool, force: bool = False
+    ) -> Iterator[tuple[Job, FloatArray, float, bool]]:
+        matrix, b, bounds, cost, ints, col_start = self._stacked(batch, relax=relax, force=force)
+        n_rows = matrix.shape[0]
+        result = milp(
+            cost,
             integrality=ints,
-            bounds=Bounds(np.concatenate(lo), np.concatenate(hi)),
+            bounds=bounds,
             constraints=[LinearConstraint(matrix, b, b)] if n_rows else [],
             options={"mip_rel_gap": 0.0, "node_limit": NODE_LIMIT, "presolve": True},
         )

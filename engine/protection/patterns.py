@@ -248,6 +248,12 @@ class _Lookup:
         return cls(none, codes[order], order)
 
 
+def _check_lengths(primaries: IntArray, need: IntArray, *per_cell: IntArray, n: int) -> None:
+    if len(primaries) != len(need) or any(a.shape != (n,) for a in per_cell):
+        msg = "search_patterns: arrays of different lengths (a bug in wres)"
+        raise InternalError(msg)
+
+
 def search_patterns(
     *,
     trees: Sequence[Tree],
@@ -274,9 +280,7 @@ def search_patterns(
     up to ``max_fan`` patterns through it that share out their room (see ``_kernels.search``).
     """
     n_cells = coords.shape[0]
-    if not (len(primaries) == len(need) and value.shape == lower.shape == cost.shape == (n_cells,)):
-        msg = "search_patterns: arrays of different lengths (a bug in wres)"
-        raise InternalError(msg)
+    _check_lengths(primaries, need, value, lower, cost, n=n_cells)
     lines = line_patterns(trees, max_per_node)
     coords = np.ascontiguousarray(coords, dtype=np.int32)
     strides = strides.astype(np.int64)
@@ -285,33 +289,28 @@ def search_patterns(
     is_primary = np.zeros(n_cells, np.bool_)
     is_primary[primaries] = True
     initially = hidden | is_primary
-    work = initially.copy()
     toll = np.zeros(n_cells, np.int64) if toll is None else toll.astype(np.int64)
-    kernel_lines = _kernel_lines(strides, lines, lookup)
     chosen, pat_up, pat_down, status, fan_owner, fan_choice, fan_up, fan_down = _kernels.search(
         primaries.astype(np.int64),
         need.astype(np.int64),
         coords,
-        kernel_lines,
+        _kernel_lines(strides, lines, lookup),
         value.astype(np.int64),
         lower.astype(np.int64),
         cost.astype(np.int64),
         toll,
         eligible.astype(np.bool_),
         is_primary,
-        work,
+        initially.copy(),
         np.zeros(n_cells, np.int64),
         np.zeros(n_cells, np.int64),
         max_support,
         np.int64(min(fan_above, int(_kernels.INF))),
         max_fan,
     )
-    picked = np.flatnonzero(status == 1)
-    owners = np.concatenate([primaries[picked], primaries[fan_owner]]).astype(np.int64)
-    choices = np.concatenate([chosen[picked], fan_choice])
-    ups = np.concatenate([pat_up[picked], fan_up]).astype(np.int64)
-    downs = np.concatenate([pat_down[picked], fan_down]).astype(np.int64)
-    fans = np.concatenate([np.full(len(picked), -1), fan_owner]).astype(np.int64)
+    owners, choices, ups, downs, fans = _patterns_found(
+        primaries, (chosen, pat_up, pat_down, status), (fan_owner, fan_choice, fan_up, fan_down)
+    )
     supports = [
         _support_of(int(cell), choice, coords, strides, lines, lookup, max_support)
         for cell, choice in zip(owners, choices, strict=True)
@@ -319,6 +318,19 @@ def search_patterns(
     need_of_cell = np.zeros(n_cells, np.int64)
     need_of_cell[primaries] = need
     kept = _reverse_delete(supports, ups, downs, cost, is_primary, need_of_cell)
+    return _result(initially, supports, kept, (owners, ups, downs, fans), primaries[status == 2])
+
+
+def _result(
+    initially: BoolArray,
+    supports: Sequence[tuple[IntArray, IntArray]],
+    kept: IntArray,
+    found: tuple[IntArray, IntArray, IntArray, IntArray],
+    unprotected: IntArray,
+) -> SearchResult:
+    """The cells hidden with the ``kept`` patterns (of those ``found``: the cell each protects,
+    its room up and down, its fan) and their supports."""
+    owners, ups, downs, fans = found
     new_hidden = initially.copy()
     for j in kept:
         cells = supports[j][0]
@@ -332,9 +344,27 @@ def search_patterns(
         pattern_up=ups[kept],
         pattern_down=downs[kept],
         pattern_primary=owners[kept],
-        unprotected=primaries[status == 2],
+        unprotected=unprotected,
         pattern_fan=_whole_fans(fans, kept),
     )
+
+
+def _patterns_found(
+    primaries: IntArray,
+    own: tuple[IntArray, IntArray, IntArray, IntArray],
+    fan: tuple[IntArray, IntArray, IntArray, IntArray],
+) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray]:
+    """Every pattern the kernel chose, a cell's own first and then the fans' parts: the cell it
+    protects, its choice, its room up and down, and its fan's owner (-1: not a fan's part)."""
+    chosen, up, down, status = own
+    fan_owner, fan_choice, fan_up, fan_down = fan
+    picked = np.flatnonzero(status == 1)
+    owners = np.concatenate([primaries[picked], primaries[fan_owner]]).astype(np.int64)
+    choices = np.concatenate([chosen[picked], fan_choice])
+    ups = np.concatenate([up[picked], fan_up]).astype(np.int64)
+    downs = np.concatenate([down[picked], fan_down]).astype(np.int64)
+    fans = np.concatenate([np.full(len(picked), -1), fan_owner]).astype(np.int64)
+    return owners, choices, ups, downs, fans
 
 
 def _whole_fans(fans: IntArray, kept: IntArray) -> IntArray:
