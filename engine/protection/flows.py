@@ -26,10 +26,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint
 
 from wres.engine.progress import MOVING, Progress, silent
 from wres.engine.protection.cleanup import clean_up
+from wres.engine.protection.highs import milp
 from wres.engine.protection.moves import EPSILON, BoolArray, FloatArray, IntArray, Moves
 
 #: Cost per unit moved of a cell already withheld, relative to the cheapest new cell.
