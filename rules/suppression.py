@@ -49,14 +49,6 @@ class PrimaryCheck(Protocol):
         ...
 
 
-def _in_range(count: pl.Expr, primary: PrimaryRule) -> pl.Expr:
-    """True where ``count`` may not be published under the count rule (nulls: False)."""
-    small = (count >= 1) & (count <= primary.suppress_if_count_at_most)
-    if primary.suppress_zero_counts:
-        small = small | (count == 0)
-    return small.fill_null(value=False)
-
-
 class SmallBase:
     """A group whose base is 1..N is not reported at all (the staff survey's 10)."""
 
@@ -107,6 +99,12 @@ class SmallComplement:
 
     def on_base(self, n: pl.Expr, primary: PrimaryRule) -> pl.Expr:
         return pl.lit(value=False)
+
+
+def _in_range(count: pl.Expr, primary: PrimaryRule) -> pl.Expr:
+    """True where ``count`` may not be published under the count rule: the zero and small-count
+    rules together (nulls: False)."""
+    return ZeroCount().on_base(count, primary) | SmallCount().on_base(count, primary)
 
 
 #: The primary rules, the first that applies naming a count's decision.
