@@ -372,6 +372,57 @@ def _made_whole(
     leaves out, the groups a count of everyone is published without, the derived counts."""
     frame = pl.concat([frame, known_zeros(frame, cuts)], how="diagonal_relaxed")
     frame = pl.concat([frame, everyone_rest(frame, eth, keys)], how="diagonal_relaxed")
-    return pl.concat(
+    frame = pl.concat(
         [frame, derived_cells(frame, model, keys, at_most=at_most)], how="diagonal_relaxed"
+    )
+    return pl.concat([frame, unpublished_levels(frame, cuts, keys)], how="diagonal_relaxed")
+
+
+def unpublished_levels(
+    frame: pl.DataFrame, cuts: Sequence[CutDimension], keys: Sequence[str]
+) -> pl.DataFrame:
+    """Where a chain of nested cut columns publishes its inner values and the total but not the
+    values between (every organisation and the nation, but no region: ``--by
+    organisation,region``), the counts of those values as cells nobody publishes, so that every
+    relation of the chain is whole. A relation is in the system only when all its cells are, so
+    without them the nation would not be the sum of its regions, nor a region of its
+    organisations, and a reader's ``nation - the other organisations`` would be missing: a
+    count withheld in one organisation alone would be recovered exactly. Deepest first, so a
+    longer chain is whole at every level; made only where every child has a cell."""
+    cell_keys = [MEASURE, *keys]
+    cells = frame.unique(cell_keys, keep="first", maintain_order=True).select(*cell_keys, "value")
+    made: list[pl.DataFrame] = []
+    for cut in cuts:
+        h = cut.hierarchy
+        others = [k for k in cell_keys if k != cut.name]
+        inner = [i for i in range(1, len(h.labels)) if h.children[i]]
+        sums: dict[int, pl.DataFrame] = {}
+        for node in sorted(inner, key=lambda i: -cut.level[h.labels[i]]):
+            kids = [h.labels[c] for c in h.children[node]]
+            have = pl.concat([cells, *sums.values()]).filter(pl.col(cut.name) == h.labels[node])
+            sums[node] = (
+                pl.concat([cells, *sums.values()])
+                .filter(pl.col(cut.name).is_in(kids))
+                .group_by(others)
+                .agg(n=pl.col(cut.name).n_unique(), value=pl.col("value").sum())
+                .filter(pl.col("n") == len(kids))
+                .join(have.select(others), on=others, how="anti", nulls_equal=True)
+                .select(*others, pl.lit(h.labels[node]).alias(cut.name), "value")
+                .select(cells.columns)
+            )
+        # only where the level above has a cell: elsewhere the sum relates nothing published
+        for node in sorted(inner, key=lambda i: cut.level[h.labels[i]]):
+            above = pl.concat([cells, *made]).filter(pl.col(cut.name) == h.labels[h.parents[node]])
+            kept = sums[node].join(above.select(others), on=others, how="semi", nulls_equal=True)
+            if kept.height:
+                made.append(kept)
+    if not made:
+        return frame.clear()
+    return pl.concat(made).with_columns(
+        row=pl.lit(-1, pl.Int64),
+        span=pl.lit(1, pl.Int64),
+        column=pl.lit("unpublished level"),
+        hidden=pl.lit(value=False),
+        phantom=pl.lit(value=True),
+        fills=pl.lit(value=False),
     )
