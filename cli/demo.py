@@ -15,6 +15,7 @@ from wres.cli.progress import WRITING, progress_bar
 from wres.cli.request import RunRequest
 from wres.cli.summary import print_summary, print_unrecognised_notes, print_utility
 from wres.engine.ethnicity import default_scheme
+from wres.engine.parallel import default_jobs
 from wres.engine.standards import load_standard
 from wres.engine.synth import OutputFormat, check_out_dir, parse_years, write_synthetic
 from wres.rules.policy import load_policy
@@ -40,6 +41,7 @@ def demo(
     organisation_name: options.OrganisationName = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stdout.")] = False,
     force: options.Force = False,
+    jobs: options.Jobs = None,
 ) -> None:
     """Synthesise one NHS trust, compute all nine WRES indicators and write the pack.
 
@@ -73,6 +75,7 @@ def demo(
                 command=[*command, *(["--organisation-name", named] if named else [])],
                 progress=progress,
                 organisation_name=named,
+                jobs=jobs or default_jobs(),
             )
             pack = run(request)
             if progress is not None:

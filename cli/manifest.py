@@ -40,6 +40,8 @@ def _protection_summary(protection: Protection) -> dict[str, Any]:
         "applied": True,
         "attacker_audit": "passed" if cert.ok else "FAILED",
         "cells": protection.tables.n_cells,
+        # no relation joins one part's counts to another's: each protected on its own
+        "parts": protection.parts,
         "withheld_primary": int(protection.primary.sum()),
         "withheld_secondary": int(protection.secondary.sum()),
         # withheld, then published: a reader recovers them exactly from the rest

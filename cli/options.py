@@ -89,8 +89,21 @@ class EngineChoice(StrEnum):
 Engine = Annotated[
     EngineChoice,
     typer.Option(
-        help="Where records are counted: local (this process) or spark (Apache Spark: "
-        'pip install "wres[spark]"; the session of spark-submit, or local mode on every core).',
+        help="Where records are counted and the protection's parts run: local (this machine) "
+        'or spark (Apache Spark: pip install "wres[spark]"; the session of spark-submit, or '
+        "local mode on every core).",
+    ),
+]
+
+Jobs = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        min=1,
+        metavar="N",
+        help="Processes protecting the run's independent parts at once (engine local); "
+        "the output is the same for any N.  [default: the machine's cores]",
+        show_default=False,
     ),
 ]
 

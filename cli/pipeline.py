@@ -34,6 +34,7 @@ from wres.engine.indicators import (
     with_adjusted_p,
 )
 from wres.engine.measures import Bound, Split
+from wres.engine.parallel import ProcessPool, Runner
 from wres.engine.pooling import pooled_over_years
 from wres.engine.progress import silent
 from wres.engine.protection.batches import InconsistentSystemError
@@ -174,7 +175,11 @@ def run(request: RunRequest) -> Pack:
     del evaluated
     try:
         protection = protect_run(
-            cells, request.policy, first=first, progress=request.progress or silent
+            cells,
+            request.policy,
+            first=first,
+            progress=request.progress or silent,
+            runner=_runner(request),
         )
     except InconsistentSystemError as err:
         raise BadInputError(_disagreeing(request, cells, err)) from None
@@ -202,6 +207,15 @@ def run(request: RunRequest) -> Pack:
             ),
         },
     )
+
+
+def _runner(request: RunRequest) -> Runner:
+    """Where the protection's parts run: Spark tasks (engine spark), or ``--jobs`` processes."""
+    if request.engine == "spark":
+        from wres.engine.spark.parts import on_spark  # noqa: PLC0415 - needs the spark extra
+
+        return on_spark
+    return ProcessPool(request.jobs)
 
 
 def _check_inputs(request: RunRequest) -> None:

@@ -6,7 +6,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from wres.cli.console import stderr
 from wres.engine.progress import Progress as ProgressCallback
@@ -55,6 +62,7 @@ def progress_bar(*, enabled: bool = True) -> Iterator[ProgressCallback | None]:
         BarColumn(),
         TextColumn("{task.fields[count]}"),
         TimeElapsedColumn(),
+        TimeRemainingColumn(),  # an estimate, once a stage with a total has made progress
     )
     with Progress(*columns, console=stderr(), transient=True) as bar:
         yield _StageBar(bar)

@@ -43,8 +43,13 @@ class RunRequest:
     #: told how far the run has got, for a progress display (``wres.engine.progress``): the records
     #: read of each extract ("reading staff"), then secondary suppression and its audit
     progress: Progress | None = None
-    #: where records are counted: in this process, or on Apache Spark (wres.engine.spark)
+    #: where records are counted and the protection's parts run: on this machine, or on Apache
+    #: Spark (wres.engine.spark)
     engine: Literal["local", "spark"] = "local"
+    #: processes protecting the run's parts at once (engine local); more than 1 starts fresh
+    #: Python processes, so a script that asks for them runs under ``if __name__ ==
+    #: "__main__":`` (``wres run``'s default is the machine's cores)
+    jobs: int = 1
     #: Spark DataFrames by extract name, counted (engine "spark") like the extract files
     frames: Mapping[str, Any] = field(default_factory=dict)
     #: stop (UnrecognisedEthnicityError) when more than this percentage of an input's rows used

@@ -21,6 +21,7 @@ from wres.cli.validate import parse_mapping
 from wres.engine.errors import ConfigError
 from wres.engine.ethnicity import Level, load_scheme
 from wres.engine.indicators import REFERENCES, Settings
+from wres.engine.parallel import default_jobs
 from wres.engine.reconciliation import UNRECOGNISED_AT_MOST_PERCENT
 from wres.engine.standards import load_standard
 from wres.rules.policy import load_policy
@@ -183,6 +184,7 @@ def run_command(
     ] = False,
     as_json: options.Json = False,
     engine: options.Engine = options.EngineChoice.LOCAL,
+    jobs: options.Jobs = None,
 ) -> None:
     """Compute the WRES (or, with --standard wdes, WDES) indicators and write a safe pack.
 
@@ -224,6 +226,7 @@ def run_command(
                 command=_command(ctx),
                 progress=progress,
                 engine=engine.value,
+                jobs=jobs or default_jobs(),
                 unrecognised_at_most_percent=unrecognised_at_most,
                 accept_unrecognised=accept_unrecognised,
                 organisation_name=options.organisation_name(organisation_name),

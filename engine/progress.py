@@ -30,6 +30,8 @@ PROVING = "audit: withheld cells proved"
 SETTLING = "audit: components settled"
 #: exact attacker intervals: programmes solved, of those to solve (one per cell and bound)
 SOLVING = "audit: attacker problems solved"
+#: a run's independent parts protected and audited (``wres.rules.run_parts``), of all
+PARTS = "secondary suppression and audit: parts protected"
 #: cells failing the audit given further withheld cells
 REPAIRING = "repair: failing cells"
 

@@ -6,6 +6,7 @@ withheld withheld with it (D1).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -14,6 +15,7 @@ import numpy.typing as npt
 import polars as pl
 
 from wres.engine.errors import InternalError
+from wres.engine.parallel import Runner, in_process
 from wres.engine.progress import Progress, prefixed, silent
 from wres.engine.protection.batches import InconsistentSystemError
 from wres.engine.protection.intervals import attacker_intervals, propagate_bounds
@@ -29,6 +31,7 @@ from wres.rules.run_counts import (
     FloatArray,
     IntArray,
 )
+from wres.rules.run_parts import connected_parts, merged, part_of
 from wres.rules.secondary import Protection, protect
 from wres.rules.secondary_settings import REASONS as SECONDARY_REASONS
 from wres.rules.secondary_settings import ProtectSettings
@@ -68,14 +71,18 @@ def protect_run(
     first: FirstLevel | None = None,
     settings: ProtectSettings = RUN_SETTINGS,
     progress: Progress = silent,
+    runner: Runner = in_process,
 ) -> Protection:
     """Protect the run's cells, its primary cells marked as the run decided them (``settings``:
-    how hard the protection works, :data:`RUN_SETTINGS` for a run).
+    how hard the protection works, :data:`RUN_SETTINGS` for a run), part by part
+    (:mod:`wres.rules.run_parts`: the run's system falls into parts no relation joins, each
+    protected and audited on its own by ``runner``, in this process by default).
 
     A run withholds some zeros (a small group's zero events, the remainder of a count equal to
     its denominator), and its one public marker does not say which: the attacker's least value
     of a withheld cell is 0, as under a policy whose zeros are sensitive. ``progress`` is told
-    how far the protection and its audit have got (``wres.engine.progress``).
+    how far the protection and its audit have got (``wres.engine.progress``): the parts done,
+    or for a run of one part its stages.
 
     Levels of importance: with ``first`` (a run with ``--by`` cuts), the organisation-level
     rows are protected first as the run without the cuts protects them; then the whole run,
@@ -84,29 +91,110 @@ def protect_run(
     else to withhold may take one, and says so in its notes). Every withheld cell, the
     organisation's too, is audited in the whole system. Within a stage a cell costs
     ``[secondary] coarser_level_cost`` times as much per cut column at its total."""
+    links = _links(cells, first)
+    n = cells.tables.n_cells
+    systems = [cells.tables.constraints.matrix]
+    if first is not None:
+        systems.append(first.cells.tables.constraints.matrix)
+    label = connected_parts(systems, np.column_stack([links[0], n + links[1]]))
+    tasks, parts = _tasks(cells, first, links, label, (policy, settings))
+    if len(tasks) == 1:
+        return _protect_part(tasks[0], progress)
+    done = runner(
+        _protect_part, tasks, weights=[t.cells.tables.n_cells for t in tasks], progress=progress
+    )
+    whole = merged(cells, parts, done)
+    notes = [note for note in whole.notes if not _RECOVERED.fullmatch(note)]
+    if whole.recovered:
+        notes.append(RECOVERABLE_NOTE.format(n=whole.recovered))
+    return replace(whole, notes=tuple(notes))
+
+
+@dataclass(frozen=True, eq=False)
+class PartTask:
+    """One part of a run to protect: its cells, its organisation-level cells (when the run
+    has that level first), and the counts both systems have (whole, first, shown: each row's
+    cell in each, and whether the row shows the count after the primary rules)."""
+
+    cells: RunCells
+    first: RunCells | None
+    links: tuple[IntArray, IntArray, BoolArray]
+    policy: Policy
+    settings: ProtectSettings
+
+
+def _links(cells: RunCells, first: FirstLevel | None) -> tuple[IntArray, IntArray, BoolArray]:
+    """Every count the organisation level and the whole run both have: its cell in the whole
+    run, in the organisation level, and whether that level's row shows it."""
+    whole: list[IntArray] = [np.zeros(0, np.int64)]
+    inner: list[IntArray] = [np.zeros(0, np.int64)]
+    shown: list[BoolArray] = [np.zeros(0, np.bool_)]
+    if first is not None:
+        for column in COUNT_COLUMNS:
+            mine = first.cells.cell_of[column]
+            there = cells.cell_of[column][first.rows]
+            both = (mine >= 0) & (there >= 0)
+            whole.append(there[both])
+            inner.append(mine[both])
+            shown.append(first.shown[column][both])
+    return np.concatenate(whole), np.concatenate(inner), np.concatenate(shown)
+
+
+def _tasks(
+    cells: RunCells,
+    first: FirstLevel | None,
+    links: tuple[IntArray, IntArray, BoolArray],
+    label: IntArray,
+    how: tuple[Policy, ProtectSettings],
+) -> tuple[list[PartTask], list[IntArray]]:
+    """One task per part (each protected ``how``), and each part's cells in the whole run."""
+    policy, settings = how
+    n = cells.tables.n_cells
+    count = int(label.max()) + 1 if len(label) else 0
+    order = np.argsort(label, kind="stable")
+    bounds = np.searchsorted(label[order], np.arange(count + 1))
+    local = np.empty(len(label), np.int64)
+    tasks, parts = [], []
+    for k in range(count):
+        at = order[bounds[k] : bounds[k + 1]]
+        whole_at, first_at = at[at < n], at[at >= n] - n
+        local[whole_at] = np.arange(len(whole_at))
+        local[first_at + n] = np.arange(len(first_at))
+        mine = label[links[0]] == k
+        task_links = (local[links[0][mine]], local[links[1][mine] + n], links[2][mine])
+        tasks.append(
+            PartTask(
+                part_of(cells, whole_at),
+                part_of(first.cells, first_at) if first is not None and len(first_at) else None,
+                task_links,
+                policy,
+                settings,
+            )
+        )
+        parts.append(whole_at)
+    return tasks, parts
+
+
+def _protect_part(task: PartTask, progress: Progress = silent) -> Protection:
+    """One part of :func:`protect_run`."""
+    cells, first, policy, settings = task.cells, task.first, task.policy, task.settings
     if first is None:
         return published_when_known(
             _protect_cells(cells, policy, settings=settings, progress=progress)
         )
     told = prefixed(progress, "organisation level, ")
     # as the run without the cuts protects them, to the last figure published after all
-    inner = published_when_known(
-        _protect_cells(first.cells, policy, settings=settings, progress=told)
-    )
-    published = np.zeros(cells.tables.n_cells, np.bool_)
+    inner = published_when_known(_protect_cells(first, policy, settings=settings, progress=told))
+    at, inner_at, shown = task.links
+    hid = inner.hidden[inner_at]
     withheld = np.zeros(cells.tables.n_cells, np.bool_)
+    withheld[at[hid]] = True
+    # a count the rows leave blank that no stage withholds (a zero anyone can tell) is
+    # neither: the whole run decides it again
+    published = np.zeros(cells.tables.n_cells, np.bool_)
+    published[at[~hid & shown]] = True
     rule_of = np.full(cells.tables.n_cells, "", dtype=object)
-    for column in COUNT_COLUMNS:
-        mine = first.cells.cell_of[column]
-        whole = cells.cell_of[column][first.rows]
-        both = (mine >= 0) & (whole >= 0)
-        at, inner_at = whole[both], mine[both]
-        hid = inner.hidden[inner_at]
-        withheld[at[hid]] = True
-        # a count the rows leave blank that no stage withholds (a zero anyone can tell) is
-        # neither: the whole run decides it again
-        published[at[~hid & first.shown[column][both]]] = True
-        rule_of[at[hid]] = np.array(inner.rules, dtype=object)[inner_at[hid]]
+    rule_of[at[hid]] = np.array(inner.rules, dtype=object)[inner_at[hid]]
     if (published & withheld).any():
         msg = "one organisation-level count both withheld and published (a bug in wres)"
         raise InternalError(msg)
@@ -130,6 +218,7 @@ def protect_run(
 
 #: The note of a protection that published withheld cells a reader recovers exactly anyway.
 RECOVERABLE_NOTE = "published {n} withheld cell(s) that a reader recovers exactly anyway"
+_RECOVERED = re.compile(re.escape(RECOVERABLE_NOTE).replace(r"\{n\}", r"\d+"))
 
 
 def _pinned_by_programme(

@@ -88,6 +88,8 @@ class Protection:
     #: cells the protection withheld and then published, since a reader recovers them exactly
     #: from what is published (``wres.rules.run_protection.published_when_known``)
     recovered: int = 0
+    #: the independent parts of the system protected one by one (``wres.rules.run_parts``)
+    parts: int = 1
 
     def renumbered(self, order: IntArray, tables: LinkedTables) -> Protection:
         """This protection of ``tables.reordered(order)``, told in ``tables``' own order."""

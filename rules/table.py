@@ -245,6 +245,24 @@ class LinkedTables:
         extra = tuple((new_index[np.asarray(c)], np.asarray(k)) for c, k in self.extra_rows)
         return LinkedTables(self.hierarchies, self.coords[order], self.values[order], extra)
 
+    def subset(self, cells: IntArray) -> LinkedTables:
+        """The tables of ``cells`` alone (ascending), numbered in that order: every relation
+        whose cells are all among them, and no other (for a part closed under the relations,
+        its own system exactly)."""
+        index = np.full(self.n_cells, -1, np.int64)
+        index[cells] = np.arange(len(cells))
+        extra: tuple[tuple[IntArray, IntArray], ...] = ()
+        if self.extra_rows:
+            sizes = np.array([len(c) for c, _ in self.extra_rows])
+            inside = index[np.concatenate([np.asarray(c) for c, _ in self.extra_rows])] >= 0
+            starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+            whole = np.logical_and.reduceat(inside, starts) & (sizes > 0)
+            extra = tuple(
+                (index[np.asarray(self.extra_rows[r][0])], np.asarray(self.extra_rows[r][1]))
+                for r in np.flatnonzero(whole)
+            )
+        return LinkedTables(self.hierarchies, self.coords[cells], self.values[cells], extra)
+
     # --- structure --------------------------------------------------------------------------
 
     @property
