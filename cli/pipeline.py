@@ -52,6 +52,7 @@ from wres.rules.policy import Policy
 from wres.rules.run_cells import RunCells, run_cells
 from wres.rules.run_counts import CountSource, SourceKey
 from wres.rules.run_protection import FirstLevel, protect_run, withhold
+from wres.rules.secondary import Protection
 from wres.rules.suppression import apply_primary, explain_comparisons
 
 
@@ -173,16 +174,7 @@ def run(request: RunRequest) -> Pack:
     # every count before withholding, for what the protection costs (restricted/utility.csv)
     computed = evaluated.select(*TABLE_COLUMNS, *dims, *COUNT_COLUMNS)
     del evaluated
-    try:
-        protection = protect_run(
-            cells,
-            request.policy,
-            first=first,
-            progress=request.progress or silent,
-            runner=_runner(request),
-        )
-    except InconsistentSystemError as err:
-        raise BadInputError(_disagreeing(request, cells, err)) from None
+    protection = _protected(request, cells, first)
     table, secondary = withhold(primary.table, cells, protection, keys)
     costs = utility(computed, table, dims)
     del computed
@@ -207,6 +199,21 @@ def run(request: RunRequest) -> Pack:
             ),
         },
     )
+
+
+def _protected(request: RunRequest, cells: RunCells, first: FirstLevel | None) -> Protection:
+    """The run's cells protected (``wres.rules.run_protection.protect_run``), its parts where
+    the request says; a counts file whose figures contradict each other is bad input."""
+    try:
+        return protect_run(
+            cells,
+            request.policy,
+            first=first,
+            progress=request.progress or silent,
+            runner=_runner(request),
+        )
+    except InconsistentSystemError as err:
+        raise BadInputError(_disagreeing(request, cells, err)) from None
 
 
 def _runner(request: RunRequest) -> Runner:

@@ -53,13 +53,18 @@ def default_jobs() -> int:
 
 @dataclass(frozen=True)
 class ProcessPool:
-    """Parts in ``jobs`` processes of their own (``--jobs N``), the largest started first.
+    """Parts in ``jobs`` processes of their own (``--jobs N``), the largest started first;
+    a small run's in this process.
 
     The processes are started fresh (``spawn``): a forked copy of a process running polars'
     threads can hang. At most twice ``jobs`` parts wait in the pool at a time, so only those
     are copied to it at once."""
 
     jobs: int
+    #: below this much work in all (the items' weights: a run's cells), the items run in this
+    #: process: starting the processes (each imports wres and loads its compiled kernels, a
+    #: few seconds) would cost more than it saves
+    at_least: int = 50_000
 
     def __call__(
         self,
@@ -69,7 +74,7 @@ class ProcessPool:
         weights: Sequence[int],
         progress: Progress,
     ) -> list[R]:
-        if self.jobs <= 1 or len(items) <= 1:
+        if self.jobs <= 1 or len(items) <= 1 or sum(weights) < self.at_least:
             return in_process(work, items, weights=weights, progress=progress)
         order = sorted(range(len(items)), key=lambda i: (-weights[i], i))
         results: dict[int, R] = {}

@@ -98,8 +98,9 @@ def protect_run(
         systems.append(first.cells.tables.constraints.matrix)
     label = connected_parts(systems, np.column_stack([links[0], n + links[1]]))
     tasks, parts = _tasks(cells, first, links, label, (policy, settings))
-    if len(tasks) == 1:
-        return _protect_part(tasks[0], progress)
+    if len(tasks) <= 1:  # one part (or none: a run with nothing to publish) is the run
+        one = PartTask(cells, None if first is None else first.cells, links, policy, settings)
+        return _protect_part(one, progress)
     done = runner(
         _protect_part, tasks, weights=[t.cells.tables.n_cells for t in tasks], progress=progress
     )

@@ -4,13 +4,16 @@ pack one process gives, byte for byte, audit and decisions included."""
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from tests.attacker.inputs import record_inputs, synthetic
+from wres.cli import pipeline
 from wres.cli.app import app
+from wres.engine.parallel import ProcessPool
 
 runner = CliRunner()
 #: two small trusts over two years, by organisation and region: one part per year and family
@@ -29,8 +32,12 @@ def run(data: Path, out: Path, *args: str) -> Path:
     return out
 
 
-def test_two_processes_publish_what_one_publishes(data: Path, tmp_path: Path) -> None:
+def test_two_processes_publish_what_one_publishes(
+    data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     one = run(data, tmp_path / "one", "--jobs", "1")
+    # a run this small stays in its own process unless told otherwise
+    monkeypatch.setattr(pipeline, "ProcessPool", partial(ProcessPool, at_least=0))
     two = run(data, tmp_path / "two", "--jobs", "2")
     manifest = json.loads((one / "restricted" / "manifest.json").read_text(encoding="utf-8"))
     protection = manifest["secondary_protection"]

@@ -233,8 +233,10 @@ def wres_run(data: Path, out: Path, *options: str) -> None:
         (("--by", "band"), NOTHING_WITHHELD),
         (("--by", "site,band"), NOTHING_WITHHELD),
         (("--by", "band", "--by", "site", "--lattice"), NOTHING_WITHHELD),
+        # the protection's parts (two years, four families of measures) as Spark tasks
+        (("--by", "site", "--jobs", "1"), "wres-default"),
     ],
-    ids=["band", "site-band", "lattice"],
+    ids=["band", "site-band", "lattice", "site-protected-in-parts"],
 )
 def test_a_run_on_spark_publishes_the_local_pack_byte_for_byte(
     spark: Any, data: Path, tmp_path: Path, cuts: tuple[str, ...], policy: str

@@ -94,4 +94,4 @@ def same(a: Protection, b: Protection) -> bool:
 def test_a_pool_of_processes_gives_what_this_process_gives(jobs: int) -> None:
     run = run_of(copies(table(), 4))
     here = protect_run(run, POLICY, runner=in_process)
-    assert same(protect_run(run, POLICY, runner=ProcessPool(jobs)), here)
+    assert same(protect_run(run, POLICY, runner=ProcessPool(jobs, at_least=0)), here)
