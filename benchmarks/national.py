@@ -14,6 +14,11 @@ Parquet files on disk to the written pack. Two ways of growing the data:
 - ``Nx-rows``: every trust N times as large (staff repeated under new staff ids): N times the
   rows, the same cells, so the cube, the statistics and the pack stay the same size.
 
+``--protection`` instead times the protection's growth (issue 21): one year (2024) of the first
+20, 40 and 80 trusts (``--trusts``), each run with ``--jobs 1`` and ``--jobs 2`` in the same
+session, with the cells, parts and secondary cells of each from its manifest: the time per
+thousand cells should stay about level as the trusts double.
+
 ``--cuts`` instead runs the 1x data with fewer and more cuts (``--by region``; the
 ``organisation,region,band`` roll-up; its lattice): reading and counting are the same one pass
 whatever the cuts, so only the statistics and the pack grow with the rows published.
@@ -25,6 +30,7 @@ change the figures; rerun when it is quiet and compare runs made together.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shutil
 import subprocess
@@ -108,6 +114,42 @@ def compare_cuts(data: Path, work: Path) -> None:
         print(f"| `{name}` | {rows / 1e6:.2f}M | {wall:.1f} s | {peak:.2f} GB |", flush=True)
 
 
+def slice_of(source: Path, target: Path, trusts: int, year: int) -> None:
+    """One year of the first ``trusts`` organisations (by code) of every extract."""
+    if all((target / f"{name}.parquet").exists() for name in EXTRACTS):
+        return
+    target.mkdir(parents=True, exist_ok=True)
+    codes = (
+        pl.scan_parquet(source / "staff.parquet").select(pl.col("organisation").unique().sort())
+    ).collect()["organisation"][:trusts]
+    for name in EXTRACTS:
+        frame = pl.scan_parquet(source / f"{name}.parquet")
+        if "year" in frame.collect_schema().names():
+            frame = frame.filter(pl.col("year") == year)
+        frame.filter(pl.col("organisation").is_in(codes)).sink_parquet(target / f"{name}.parquet")
+
+
+def protection_growth(base: Path, work: Path, trusts: list[int]) -> None:
+    print("| trusts (2024) | cells | parts | secondary | --jobs 1 | --jobs 2 | s per 1,000 cells |")
+    print("|---|---|---|---|---|---|---|")
+    for n in trusts:
+        data = work / f"trusts-{n}"
+        slice_of(base, data, n, 2024)
+        times = []
+        for jobs in (1, 2):
+            wall, _ = timed_run(data, work / f"pack-{n}-{jobs}", (*BY, "--jobs", str(jobs)))
+            times.append(wall)
+        manifest = json.loads((work / f"pack-{n}-1" / "restricted" / "manifest.json").read_text())
+        done = manifest["secondary_protection"]
+        cells = int(done["cells"])
+        print(
+            f"| {n} | {cells:,} | {done['parts']} | {done['withheld_secondary']:,} "
+            f"| {times[0]:.0f} s | {times[1]:.0f} s ({times[1] / times[0]:.2f}x) "
+            f"| {times[0] / (cells / 1000):.2f} |",
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, default=Path("wres-national"))
@@ -115,9 +157,16 @@ def main() -> None:
         "--scales", nargs="+", default=["1x", "2x-rows", "4x-rows", "2x-trusts", "4x-trusts"]
     )
     parser.add_argument("--cuts", action="store_true", help="1x with other cut sets")
+    parser.add_argument(
+        "--protection", action="store_true", help="one year of more and more trusts, 1 and 2 jobs"
+    )
+    parser.add_argument("--trusts", nargs="+", type=int, default=[20, 40, 80])
     args = parser.parse_args()
     base = args.work / "1x"
     synthesise(base)
+    if args.protection:
+        protection_growth(base, args.work, args.trusts)
+        return
     if args.cuts:
         compare_cuts(base, args.work)
         return

@@ -60,6 +60,7 @@ from wres.rules.run_counts import (
     everyone_rest,
     known_zeros,
     long_counts,
+    made_cells,
     window_parts,
 )
 from wres.rules.table import Hierarchy, LinkedTables
@@ -418,11 +419,4 @@ def unpublished_levels(
                 made.append(kept)
     if not made:
         return frame.clear()
-    return pl.concat(made).with_columns(
-        row=pl.lit(-1, pl.Int64),
-        span=pl.lit(1, pl.Int64),
-        column=pl.lit("unpublished level"),
-        hidden=pl.lit(value=False),
-        phantom=pl.lit(value=True),
-        fills=pl.lit(value=False),
-    )
+    return made_cells(pl.concat(made), "unpublished level", phantom=True, fills=False)

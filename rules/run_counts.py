@@ -159,15 +159,8 @@ def known_zeros(frame: pl.DataFrame, cuts: Sequence[CutDimension]) -> pl.DataFra
         out.append(missing.select(keys))
     if not out:
         return frame.clear()
-    return pl.concat(out).with_columns(
-        row=pl.lit(-1, pl.Int64),
-        span=pl.lit(1, pl.Int64),
-        column=pl.lit("zero"),
-        value=pl.lit(0, pl.Int64),
-        hidden=pl.lit(value=False),
-        phantom=pl.lit(value=False),
-        fills=pl.lit(value=True),
-    )
+    zeros = pl.concat(out).with_columns(value=pl.lit(0, pl.Int64))
+    return made_cells(zeros, "zero", phantom=False, fills=True)
 
 
 def everyone_rest(frame: pl.DataFrame, eth: Hierarchy, keys: Sequence[str]) -> pl.DataFrame:
@@ -205,15 +198,23 @@ def everyone_rest(frame: pl.DataFrame, eth: Hierarchy, keys: Sequence[str]) -> p
                         "value": rest if k == 0 else 0})  # fmt: skip
     if not out:
         return frame.clear()
-    return pl.DataFrame(
+    rest = pl.DataFrame(
         out, schema={c: frame.schema[c] for c in (MEASURE, *keys)} | {"value": pl.Int64}
-    ).with_columns(
+    )
+    return made_cells(rest, "rest of everyone", phantom=True, fills=False)
+
+
+def made_cells(frame: pl.DataFrame, column: str, *, phantom: bool, fills: bool) -> pl.DataFrame:
+    """Cells the run's system needs that no row of the table is (``column`` says why): not
+    withheld, and ``phantom`` when nobody publishes them (unknown to the attacker) or a zero
+    anyone can tell; ``fills`` a published cut's row left out."""
+    return frame.with_columns(
         row=pl.lit(-1, pl.Int64),
         span=pl.lit(1, pl.Int64),
-        column=pl.lit("rest of everyone"),
+        column=pl.lit(column),
         hidden=pl.lit(value=False),
-        phantom=pl.lit(value=True),
-        fills=pl.lit(value=False),
+        phantom=pl.lit(value=phantom),
+        fills=pl.lit(value=fills),
     )
 
 
