@@ -51,7 +51,8 @@ from wres.rules.disclosure import count_sources, cut_values, declarations, group
 from wres.rules.policy import Policy
 from wres.rules.run_cells import RunCells, run_cells
 from wres.rules.run_counts import CountSource, SourceKey
-from wres.rules.run_protection import FirstLevel, protect_run, withhold
+from wres.rules.run_parts import FirstLevel
+from wres.rules.run_protection import protect_run, withhold
 from wres.rules.secondary import Protection
 from wres.rules.suppression import apply_primary, explain_comparisons
 

@@ -24,7 +24,9 @@ Spark tasks (``--engine spark``). The result does not depend on the order they f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -32,9 +34,91 @@ from scipy.sparse.csgraph import connected_components
 
 from wres.rules.attacker_knowledge import Knowledge
 from wres.rules.audit import Certificate
+from wres.rules.policy import Policy
 from wres.rules.run_cells import RunCells
-from wres.rules.run_counts import BoolArray, IntArray
+from wres.rules.run_counts import COUNT_COLUMNS, BoolArray, IntArray
 from wres.rules.secondary import Protection
+from wres.rules.secondary_settings import ProtectSettings
+
+
+@dataclass(frozen=True, eq=False)
+class FirstLevel:
+    """The organisation-level rows of a run with ``--by`` cuts (the rows the same run without
+    them has), protected first and on their own: what the run without the cuts publishes there,
+    the run with them publishes too."""
+
+    #: the system of those rows alone (:func:`run_cells` of them, with the run's own rows'
+    #: cut columns only)
+    cells: RunCells
+    #: each of those rows' position in the whole table
+    rows: IntArray
+    #: per count column: whether each of those rows shows its count after the primary rules
+    shown: Mapping[str, BoolArray]
+
+
+@dataclass(frozen=True, eq=False)
+class PartTask:
+    """One part of a run to protect: its cells, its organisation-level cells (when the run
+    has that level first), and the counts both systems have (whole, first, shown: each row's
+    cell in each, and whether the row shows the count after the primary rules)."""
+
+    cells: RunCells
+    first: RunCells | None
+    links: tuple[IntArray, IntArray, BoolArray]
+    policy: Policy
+    settings: ProtectSettings
+
+
+def first_links(cells: RunCells, first: FirstLevel | None) -> tuple[IntArray, IntArray, BoolArray]:
+    """Every count the organisation level and the whole run both have: its cell in the whole
+    run, in the organisation level, and whether that level's row shows it."""
+    whole: list[IntArray] = [np.zeros(0, np.int64)]
+    inner: list[IntArray] = [np.zeros(0, np.int64)]
+    shown: list[BoolArray] = [np.zeros(0, np.bool_)]
+    if first is not None:
+        for column in COUNT_COLUMNS:
+            mine = first.cells.cell_of[column]
+            there = cells.cell_of[column][first.rows]
+            both = (mine >= 0) & (there >= 0)
+            whole.append(there[both])
+            inner.append(mine[both])
+            shown.append(first.shown[column][both])
+    return np.concatenate(whole), np.concatenate(inner), np.concatenate(shown)
+
+
+def part_tasks(
+    cells: RunCells,
+    first: FirstLevel | None,
+    links: tuple[IntArray, IntArray, BoolArray],
+    label: IntArray,
+    how: tuple[Policy, ProtectSettings],
+) -> tuple[list[PartTask], list[IntArray]]:
+    """One task per part (each protected ``how``), and each part's cells in the whole run."""
+    policy, settings = how
+    n = cells.tables.n_cells
+    count = int(label.max()) + 1 if len(label) else 0
+    order = np.argsort(label, kind="stable")
+    bounds = np.searchsorted(label[order], np.arange(count + 1))
+    local = np.empty(len(label), np.int64)
+    tasks, parts = [], []
+    for k in range(count):
+        at = order[bounds[k] : bounds[k + 1]]
+        whole_at, first_at = at[at < n], at[at >= n] - n
+        local[whole_at] = np.arange(len(whole_at))
+        local[first_at + n] = np.arange(len(first_at))
+        mine = label[links[0]] == k
+        task_links = (local[links[0][mine]], local[links[1][mine] + n], links[2][mine])
+        tasks.append(
+            PartTask(
+                part_of(cells, whole_at),
+                part_of(first.cells, first_at) if first is not None and len(first_at) else None,
+                task_links,
+                policy,
+                settings,
+            )
+        )
+        parts.append(whole_at)
+    return tasks, parts
 
 
 def connected_parts(matrices: Sequence[sp.csr_array], links: IntArray | None = None) -> IntArray:
@@ -106,9 +190,7 @@ def merged(cells: RunCells, parts: Sequence[IntArray], done: Sequence[Protection
         figures[at] = p.figures
         k = p.knowledge
         lower[at], upper[at], hidden[at], absent[at] = k.lower, k.upper, k.hidden, k.absent
-    notes: list[str] = []
-    for p in done:
-        notes += [note for note in p.notes if note not in notes]
+    notes = _summed([note for p in done for note in p.notes])
     return Protection(
         tables=tables,
         primary=primary,
@@ -121,6 +203,21 @@ def merged(cells: RunCells, parts: Sequence[IntArray], done: Sequence[Protection
         recovered=sum(p.recovered for p in done),
         parts=len(done),
     )
+
+
+def _summed(notes: Sequence[str]) -> list[str]:
+    """The parts' notes, those that differ only in one count (``fallback S2 for 3 cell(s)``)
+    as one with the counts added up, in the order each first appears."""
+    totals: dict[str, int | None] = {}
+    for note in notes:
+        numbers = re.findall(r"\b\d+\b", note)
+        shape = re.sub(r"\b\d+\b", "{}", note)
+        if len(numbers) != 1:
+            totals.setdefault(note, None)
+            continue
+        before = totals.get(shape)
+        totals[shape] = int(numbers[0]) + (before or 0)
+    return [shape if n is None else shape.replace("{}", str(n)) for shape, n in totals.items()]
 
 
 def _certificates(parts: Sequence[IntArray], certs: Sequence[Certificate]) -> Certificate:

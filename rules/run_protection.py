@@ -6,9 +6,8 @@ withheld withheld with it (D1).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
@@ -31,7 +30,14 @@ from wres.rules.run_counts import (
     FloatArray,
     IntArray,
 )
-from wres.rules.run_parts import connected_parts, merged, part_of
+from wres.rules.run_parts import (
+    FirstLevel,
+    PartTask,
+    connected_parts,
+    first_links,
+    merged,
+    part_tasks,
+)
 from wres.rules.secondary import Protection, protect
 from wres.rules.secondary_settings import REASONS as SECONDARY_REASONS
 from wres.rules.secondary_settings import ProtectSettings
@@ -44,24 +50,18 @@ ROLLING_RULE = "S3"
 
 #: A run's system is large and sparse: the audit solves the interval of every withheld cell
 #: that neither a witness pattern nor its distance above the range proves, and no more.
+#: A cell the local witnesses leave unproved is solved over its whole part only in a part of
+#: at most 5,000 unknown cells, else repaired: a year's trusts are one part per family of
+#: measures, and on 20 trusts the programmes over parts of tens of thousands of cells took more
+#: than 8 minutes (one year, --jobs 1), against 211 s in all with this limit.
 RUN_SETTINGS = ProtectSettings(
-    exact_limit=0, method="patterns", repair_rounds=2, local_witnesses=True, cleanup_up_to=0
+    exact_limit=0,
+    method="patterns",
+    repair_rounds=2,
+    local_witnesses=True,
+    cleanup_up_to=0,
+    whole_limit=5_000,
 )
-
-
-@dataclass(frozen=True, eq=False)
-class FirstLevel:
-    """The organisation-level rows of a run with ``--by`` cuts (the rows the same run without
-    them has), protected first and on their own: what the run without the cuts publishes there,
-    the run with them publishes too."""
-
-    #: the system of those rows alone (:func:`run_cells` of them, with the run's own rows'
-    #: cut columns only)
-    cells: RunCells
-    #: each of those rows' position in the whole table
-    rows: IntArray
-    #: per count column: whether each of those rows shows its count after the primary rules
-    shown: Mapping[str, BoolArray]
 
 
 def protect_run(
@@ -91,89 +91,20 @@ def protect_run(
     else to withhold may take one, and says so in its notes). Every withheld cell, the
     organisation's too, is audited in the whole system. Within a stage a cell costs
     ``[secondary] coarser_level_cost`` times as much per cut column at its total."""
-    links = _links(cells, first)
+    links = first_links(cells, first)
     n = cells.tables.n_cells
     systems = [cells.tables.constraints.matrix]
     if first is not None:
         systems.append(first.cells.tables.constraints.matrix)
     label = connected_parts(systems, np.column_stack([links[0], n + links[1]]))
-    tasks, parts = _tasks(cells, first, links, label, (policy, settings))
+    tasks, parts = part_tasks(cells, first, links, label, (policy, settings))
     if len(tasks) <= 1:  # one part (or none: a run with nothing to publish) is the run
         one = PartTask(cells, None if first is None else first.cells, links, policy, settings)
         return _protect_part(one, progress)
     done = runner(
         _protect_part, tasks, weights=[t.cells.tables.n_cells for t in tasks], progress=progress
     )
-    whole = merged(cells, parts, done)
-    notes = [note for note in whole.notes if not _RECOVERED.fullmatch(note)]
-    if whole.recovered:
-        notes.append(RECOVERABLE_NOTE.format(n=whole.recovered))
-    return replace(whole, notes=tuple(notes))
-
-
-@dataclass(frozen=True, eq=False)
-class PartTask:
-    """One part of a run to protect: its cells, its organisation-level cells (when the run
-    has that level first), and the counts both systems have (whole, first, shown: each row's
-    cell in each, and whether the row shows the count after the primary rules)."""
-
-    cells: RunCells
-    first: RunCells | None
-    links: tuple[IntArray, IntArray, BoolArray]
-    policy: Policy
-    settings: ProtectSettings
-
-
-def _links(cells: RunCells, first: FirstLevel | None) -> tuple[IntArray, IntArray, BoolArray]:
-    """Every count the organisation level and the whole run both have: its cell in the whole
-    run, in the organisation level, and whether that level's row shows it."""
-    whole: list[IntArray] = [np.zeros(0, np.int64)]
-    inner: list[IntArray] = [np.zeros(0, np.int64)]
-    shown: list[BoolArray] = [np.zeros(0, np.bool_)]
-    if first is not None:
-        for column in COUNT_COLUMNS:
-            mine = first.cells.cell_of[column]
-            there = cells.cell_of[column][first.rows]
-            both = (mine >= 0) & (there >= 0)
-            whole.append(there[both])
-            inner.append(mine[both])
-            shown.append(first.shown[column][both])
-    return np.concatenate(whole), np.concatenate(inner), np.concatenate(shown)
-
-
-def _tasks(
-    cells: RunCells,
-    first: FirstLevel | None,
-    links: tuple[IntArray, IntArray, BoolArray],
-    label: IntArray,
-    how: tuple[Policy, ProtectSettings],
-) -> tuple[list[PartTask], list[IntArray]]:
-    """One task per part (each protected ``how``), and each part's cells in the whole run."""
-    policy, settings = how
-    n = cells.tables.n_cells
-    count = int(label.max()) + 1 if len(label) else 0
-    order = np.argsort(label, kind="stable")
-    bounds = np.searchsorted(label[order], np.arange(count + 1))
-    local = np.empty(len(label), np.int64)
-    tasks, parts = [], []
-    for k in range(count):
-        at = order[bounds[k] : bounds[k + 1]]
-        whole_at, first_at = at[at < n], at[at >= n] - n
-        local[whole_at] = np.arange(len(whole_at))
-        local[first_at + n] = np.arange(len(first_at))
-        mine = label[links[0]] == k
-        task_links = (local[links[0][mine]], local[links[1][mine] + n], links[2][mine])
-        tasks.append(
-            PartTask(
-                part_of(cells, whole_at),
-                part_of(first.cells, first_at) if first is not None and len(first_at) else None,
-                task_links,
-                policy,
-                settings,
-            )
-        )
-        parts.append(whole_at)
-    return tasks, parts
+    return merged(cells, parts, done)
 
 
 def _protect_part(task: PartTask, progress: Progress = silent) -> Protection:
@@ -219,7 +150,6 @@ def _protect_part(task: PartTask, progress: Progress = silent) -> Protection:
 
 #: The note of a protection that published withheld cells a reader recovers exactly anyway.
 RECOVERABLE_NOTE = "published {n} withheld cell(s) that a reader recovers exactly anyway"
-_RECOVERED = re.compile(re.escape(RECOVERABLE_NOTE).replace(r"\{n\}", r"\d+"))
 
 
 def _pinned_by_programme(

@@ -21,12 +21,13 @@ from wres.engine.protection._kernels import INF
 from wres.engine.protection.local import DEPTH, NEIGHBOURHOOD, Move, System, repair
 from wres.rules.attacker_knowledge import Knowledge, Witness, knowledge
 from wres.rules.audit import Certificate, audit
-from wres.rules.local_witnesses import LOCAL_LIMITS
+from wres.rules.local_witnesses import LOCAL_LIMITS, LocalLimits
 from wres.rules.secondary_patterns import find_patterns
 from wres.rules.secondary_settings import (
     BoolArray,
     IntArray,
     ProtectionRule,
+    ProtectSettings,
     Task,
 )
 from wres.rules.table import LinkedTables
@@ -80,6 +81,13 @@ def audit_and_repair(
     return known, cert, notes
 
 
+def _limits(settings: ProtectSettings) -> LocalLimits:
+    """The audit's local limits, with the settings' whole-component limit when they have one."""
+    if settings.whole_limit is None:
+        return LOCAL_LIMITS
+    return replace(LOCAL_LIMITS, whole_limit=settings.whole_limit)
+
+
 def _audited(
     task: Task, hidden: BoolArray, witnesses: list[Witness], rounds: int
 ) -> tuple[Knowledge, Certificate]:
@@ -96,6 +104,7 @@ def _audited(
         exhaustive=task.settings.exhaustive_audit,
         exact_limit=task.settings.exact_limit,
         local=bool(task.settings.local_witnesses),
+        local_limits=_limits(task.settings),
         progress=told,
     )
     return known, cert

@@ -93,6 +93,10 @@ class ProtectSettings:
     #: ``LOCAL_ABOVE`` cells (smaller ones get the exact interval of every cell in a component
     #: of at most ``exact_limit`` withheld cells)
     local_witnesses: bool | None = None
+    #: with local witnesses: a cell they leave unproved is solved over its whole component only
+    #: in a component of at most this many unknown cells, else it fails and is repaired (None:
+    #: ``wres.rules.local_witnesses.LocalLimits.whole_limit``)
+    whole_limit: int | None = None
 
     def __post_init__(self) -> None:
         if self.method not in ("auto", "moves", "patterns"):

@@ -12,7 +12,7 @@ from tests.synthetic_tables import full_table
 from wres.engine.parallel import ProcessPool, in_process
 from wres.rules.policy import load_policy
 from wres.rules.run_cells import RunCells
-from wres.rules.run_parts import connected_parts
+from wres.rules.run_parts import _summed, connected_parts
 from wres.rules.run_protection import protect_run
 from wres.rules.secondary import Protection
 from wres.rules.table import Hierarchy, LinkedTables
@@ -95,3 +95,19 @@ def test_a_pool_of_processes_gives_what_this_process_gives(jobs: int) -> None:
     run = run_of(copies(table(), 4))
     here = protect_run(run, POLICY, runner=in_process)
     assert same(protect_run(run, POLICY, runner=ProcessPool(jobs, at_least=0)), here)
+
+
+def test_the_parts_notes_are_added_up() -> None:
+    notes = [
+        "fallback S2 for 3 cell(s)",
+        "published 4 withheld cell(s) that a reader recovers exactly anyway",
+        "fallback S2 for 2 cell(s)",
+        "cleanup stopped at the work limit: 7 secondary cell(s) not tried again",
+        "fallback S2 for 1 cell(s)",
+    ]
+    assert _summed(notes) == [
+        "fallback S2 for 6 cell(s)",
+        "published 4 withheld cell(s) that a reader recovers exactly anyway",
+        "cleanup stopped at the work limit: 7 secondary cell(s) not tried again",
+    ]
+    assert _summed(["a note of 1 and 2", "a note of 1 and 2"]) == ["a note of 1 and 2"]
