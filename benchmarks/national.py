@@ -119,9 +119,9 @@ def slice_of(source: Path, target: Path, trusts: int, year: int) -> None:
     if all((target / f"{name}.parquet").exists() for name in EXTRACTS):
         return
     target.mkdir(parents=True, exist_ok=True)
-    codes = (
-        pl.scan_parquet(source / "staff.parquet").select(pl.col("organisation").unique().sort())
-    ).collect()["organisation"][:trusts]
+    staff = pl.scan_parquet(source / "staff.parquet")
+    every = staff.select(pl.col("organisation").unique().sort()).collect()["organisation"]
+    codes = every[:trusts].to_list()
     for name in EXTRACTS:
         frame = pl.scan_parquet(source / f"{name}.parquet")
         if "year" in frame.collect_schema().names():
