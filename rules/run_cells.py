@@ -400,10 +400,10 @@ def unpublished_levels(
         sums: dict[int, pl.DataFrame] = {}
         for node in sorted(inner, key=lambda i: -cut.level[h.labels[i]]):
             kids = [h.labels[c] for c in h.children[node]]
-            have = pl.concat([cells, *sums.values()]).filter(pl.col(cut.name) == h.labels[node])
+            known = pl.concat([cells, *sums.values()])  # the deeper levels' sums included
+            have = known.filter(pl.col(cut.name) == h.labels[node])
             sums[node] = (
-                pl.concat([cells, *sums.values()])
-                .filter(pl.col(cut.name).is_in(kids))
+                known.filter(pl.col(cut.name).is_in(kids))
                 .group_by(others)
                 .agg(n=pl.col(cut.name).n_unique(), value=pl.col("value").sum())
                 .filter(pl.col("n") == len(kids))

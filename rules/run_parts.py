@@ -239,9 +239,3 @@ def _certificates(parts: Sequence[IntArray], certs: Sequence[Certificate]) -> Ce
         passed=joined("passed"),
         proof=tuple(proofs[i] for i in order),
     )
-
-
-def mask_of(at: IntArray, n: int) -> BoolArray:
-    out = np.zeros(n, np.bool_)
-    out[at] = True
-    return out
