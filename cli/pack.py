@@ -26,6 +26,7 @@ import polars as pl
 
 from wres.cli.publication import WRITERS, write_publication
 from wres.engine.errors import ConfigError
+from wres.engine.funnels import funnel_table
 from wres.engine.precision import as_published
 from wres.engine.reconciliation import Reconciliation
 from wres.engine.staging import cannot_write, is_staging, staging_folder
@@ -38,6 +39,8 @@ CERTIFICATE = "certificate.csv"
 MANIFEST = "manifest.json"
 #: Every unrecognised ethnicity spelling of the inputs, in restricted/.
 UNRECOGNISED_FILE = "unrecognised_ethnicity.csv"
+#: The funnel table of a run with an organisation cut (``wres.engine.funnels``).
+FUNNEL_FILE = "funnel.csv"
 #: What the protection costs: the share of counts published and the information lost.
 UTILITY_FILE = "utility.csv"
 #: Every file a pack holds, by folder: the only files a new pack may replace or remove.
@@ -48,6 +51,8 @@ PACK_FILES: Mapping[str, frozenset[str]] = {
             "indicators.parquet",
             "pooled.csv",
             "pooled.parquet",
+            FUNNEL_FILE,
+            "funnel.parquet",
             *(w.filename for w in WRITERS),
         }
     ),
@@ -164,9 +169,15 @@ class PackFolder:
             indicators.write_parquet(publish / "indicators.parquet", statistics=False)
             _write_csv(pooled, publish / "pooled.csv")
             pooled.write_parquet(publish / "pooled.parquet", statistics=False)
+            # computed from the published table alone: it can say nothing that table does not
+            funnel = funnel_table(indicators)
+            if not funnel.is_empty():
+                _write_csv(funnel, publish / FUNNEL_FILE)
+                funnel.write_parquet(publish / "funnel.parquet", statistics=False)
+                written["funnel"] = publish / FUNNEL_FILE
             # the workbook and the report, from the same published tables, in the same swap
-            written = write_publication(
-                publish, indicators, pooled, pack.manifest, standard=pack.standard
+            written |= write_publication(
+                publish, indicators, pooled, pack.manifest, standard=pack.standard, funnel=funnel
             )
         if pack.certificate is not None:
             _write_csv(pack.certificate, restricted / CERTIFICATE)

@@ -60,11 +60,13 @@ def write_publication(
     manifest: Mapping[str, Any],
     *,
     standard: Standard | None = None,
+    funnel: pl.DataFrame | None = None,
     writers: Sequence[WriterEntry] = WRITERS,
 ) -> dict[str, Path]:
     """Write every writer's file into ``folder``; return their paths by name. ``standard``: the
-    run's declarations (None: the shipped standard the manifest names)."""
+    run's declarations (None: the shipped standard the manifest names); ``funnel``: the funnel
+    table of a run with an organisation cut."""
     from wres.cli.publication.tables import published  # noqa: PLC0415
 
-    data = published(indicators, pooled, manifest, standard=standard)
+    data = published(indicators, pooled, manifest, standard=standard, funnel=funnel)
     return {w.name: w.load()(folder / w.filename, data) for w in writers}

@@ -9,7 +9,7 @@ counts; it selects, orders and formats published ones, so it cannot publish anyt
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -58,6 +58,8 @@ class Published:
     context: Context
     #: the reference group of the comparisons (White, or White British)
     reference: str
+    #: the funnel table of a run with an organisation cut (``wres.engine.funnels``), else empty
+    funnel: pl.DataFrame = field(default_factory=pl.DataFrame)
 
     @property
     def dims(self) -> list[str]:
@@ -103,9 +105,11 @@ def published(
     manifest: Mapping[str, Any],
     *,
     standard: Standard | None = None,
+    funnel: pl.DataFrame | None = None,
 ) -> Published:
     """Prepare the tables: each distinct row once, in a stable order. ``standard``: the run's
-    declarations (None: the shipped standard the manifest names)."""
+    declarations (None: the shipped standard the manifest names); ``funnel``: the run's funnel
+    table, if it has one."""
     # A cut can produce the same row twice (indicator 1's staff group x band rows are also in
     # a band cut); the outputs show each once.
     unique = indicators.unique(maintain_order=True)
@@ -115,4 +119,5 @@ def published(
         refs = [str(r) for r in unique["reference_group"].drop_nulls().unique().to_list()]
     refs = sorted(r for r in refs if r != "workforce")
     reference = refs[0] if refs else str(context.settings.get("reference_group", "White"))
-    return Published(unique, pooled, context, reference)
+    funnels = pl.DataFrame() if funnel is None else funnel
+    return Published(unique, pooled, context, reference, funnels)
