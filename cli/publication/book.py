@@ -56,6 +56,23 @@ _KIND_OF_COLUMN: Mapping[str, str] = {
     "years_withheld": "int",
     "pooled_relative_likelihood": "ratio",
     "heterogeneity_q": "float",
+    # the funnel table (wres.engine.funnels)
+    **dict.fromkeys(
+        (
+            "value",
+            "target",
+            "standard_error",
+            "precision",
+            "z",
+            "z_adjusted",
+            "phi",
+            "tau2",
+            *(f"{side}_{level}" for side in ("lower", "upper") for level in ("95", "998")),
+            *(f"adjusted_{s}_{lv}" for s in ("lower", "upper") for lv in ("95", "998")),
+        ),
+        "float",
+    ),
+    "organisations": "int",
     "heterogeneity_df": "int",
     "heterogeneity_p": "p",
     "trend_ratio_per_year": "ratio3",

@@ -16,6 +16,7 @@ from typing import Any
 from wres.cli.publication import charts
 from wres.cli.publication.bands import share_section
 from wres.cli.publication.context import Context
+from wres.cli.publication.funnels import funnel_section
 from wres.cli.publication.markup import (
     Page,
     definition_list,
@@ -109,6 +110,8 @@ svg.chart .dot-label{font-size:11px;fill:var(--muted)}
 svg.chart .link{stroke:#AEB7BD;stroke-width:3}
 svg.chart .gap-bar{fill:#fff;stroke:#AEB7BD;stroke-dasharray:4 3}
 svg.chart .bar{fill:var(--blue)}
+svg.chart .lim95{fill:none;stroke:#768692;stroke-width:1.5;stroke-dasharray:5 3}
+svg.chart .lim998{fill:none;stroke:#425563;stroke-width:1.5}
 .s0{--c:#005EB8}.s1{--c:#ED8B00}.s2{--c:#00A499}.s3{--c:#AE2573}.s4{--c:#330072}
 .s5{--c:#41B6E6}.s6{--c:#7C2855}.s7{--c:#006747}.ref{--c:#425563}.unknown{--c:#C8CED2}
 details{margin:6px 0}
@@ -407,6 +410,12 @@ def _sections(page: Page, data: Published) -> tuple[str, list[tuple[str, str]], 
     nav.append(("methods", "Methods and disclosure"))
     parts = [_summary(page, data)]
     parts += [section.render(page, data) for section in order]
+    funnels = funnel_section(
+        page, data.funnel, {i: short_title(page, i) for i in data.indicator_ids()}
+    )
+    if funnels:
+        nav.append(("funnels", "Organisations compared"))
+        parts.append(funnels)
     parts.append(_methods(page, data))
     return "".join(parts), nav, span
 

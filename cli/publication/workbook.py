@@ -386,6 +386,14 @@ def write_workbook(path: Path, data: Published, *, max_result_rows: int = MAX_RE
                 "homogeneity and trend, per comparison and cut (pooled.csv)",
             )
         )
+    if data.funnel.height:
+        sheets.append(
+            (
+                "Funnel",
+                "each organisation's figure against the whole run's, with 95% and 99.8% limits"
+                " plain and inflated for over-dispersion, and flags (funnel.csv)",
+            )
+        )
     _contents(book, sheets)
     _notes(book)
     for i in ids:
@@ -405,6 +413,13 @@ def write_workbook(path: Path, data: Published, *, max_result_rows: int = MAX_RE
         results.iter_rows(named=True),
         comments=False,
     )
+    _tables_after_results(book, data)
+    book.book.close()
+    return path
+
+
+def _tables_after_results(book: Book, data: Published) -> None:
+    """The sheets of whole published tables after ``All results``: pooled and funnel."""
     if data.pooled.height:
         pooled = data.pooled
         book.table_sheet(
@@ -415,5 +430,12 @@ def write_workbook(path: Path, data: Published, *, max_result_rows: int = MAX_RE
             pooled.iter_rows(named=True),
             comments=False,
         )
-    book.book.close()
-    return path
+    if data.funnel.height:
+        book.table_sheet(
+            "Funnel",
+            "Funnel",
+            "Organisations whose figure is withheld are listed, not plotted (status).",
+            [column_of(c) for c in data.funnel.columns],
+            data.funnel.iter_rows(named=True),
+            comments=False,
+        )
