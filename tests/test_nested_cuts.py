@@ -10,11 +10,14 @@ the regions' counts as cells nobody publishes (``wres.rules.run_cells.unpublishe
 
 Checked by the attacker that reads only ``publish/`` (``tests/attacker``), on eight trusts in
 several regions; the same run without those cells gives the attacker counts, so the test can
-fail.
+fail. The same pack's funnel table (a run by organisation has one) is checked to hold nothing
+the published table does not: each plotted figure is its published row's, recomputed by hand
+from that row's counts, and a withheld one is listed with no figure.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +26,7 @@ import pytest
 
 from tests.attacker.inputs import record_inputs, run_pack, run_pair
 from tests.attacker.verdict import Verdict, attack
+from tests.chromium import find_chromium, opened
 from tests.test_disclosure_attack import reader_policy
 from wres.engine.synth import write_synthetic
 from wres.rules import run_cells
@@ -102,3 +106,78 @@ def test_the_middle_level_is_made_where_the_level_above_has_a_cell() -> None:
     got = sorted(made.select("measure", "region / organisation", "value").rows())
     assert got == [("rows", "N", 5), ("rows", "S", 4)]
     assert made["phantom"].all()
+
+
+# --- the funnel table of the same pack (issue 22) ---------------------------------------------
+
+KEYS = ("indicator", "measure", "variant", "board", "group", "reference_group", "year")
+
+
+def _figure_by_hand(row: dict[str, str]) -> float:
+    """The plotted figure from a published row's own counts: the log of (a/n1)/(c/n2) for a
+    ratio, a/n1 for a share."""
+    a, n1 = float(row["numerator"]), float(row["denominator"])
+    if row["measure"] == "ratio":
+        c, n2 = float(row["reference_numerator"]), float(row["reference_denominator"])
+        return math.log((a / n1) / (c / n2))
+    return a / n1
+
+
+def test_the_funnel_says_nothing_the_published_table_does_not(packs: Packs) -> None:
+    publish = packs.pack / "publish"
+    funnel = pl.read_csv(publish / "funnel.csv", infer_schema_length=0)
+    table = pl.read_csv(publish / "indicators.csv", infer_schema_length=0)
+    organisations = table.filter(
+        (pl.col("organisation") != "All")
+        & pl.all_horizontal([pl.col(c) == "All" for c in ("region", "band", "staff_group")])
+    ).unique()
+    joined = funnel.join(
+        organisations, on=[*KEYS, "organisation"], how="left", nulls_equal=True, suffix="_p"
+    )
+    assert joined.height == funnel.height  # one published row per funnel row, no more
+    plotted = joined.filter(pl.col("status") == "plotted")
+    assert plotted.height > 20
+    assert {"1", "2", "9"} <= set(plotted["indicator"].unique())
+    for row in plotted.iter_rows(named=True):
+        assert row["status_p"].startswith("published")
+        assert float(row["value"]) == pytest.approx(_figure_by_hand(row), rel=1e-9)
+    # a withheld figure is listed, not plotted, with nothing beside its name
+    figures = [c for c in funnel.columns if c not in (*KEYS, "organisation", "status")]
+    rest = joined.filter(pl.col("status") != "plotted")
+    assert rest.height > 0
+    assert rest.select(figures[1:]).null_count().row(0) == (rest.height,) * len(figures[1:])
+    withheld = rest.filter(pl.col("status").str.contains("suppressed"))
+    assert withheld.height > 0
+    assert withheld.filter(
+        pl.col("relative_likelihood").is_not_null() & (pl.col("measure") == "ratio")
+    ).is_empty()
+
+
+@pytest.mark.skipif(find_chromium() is None, reason="chromium is not installed")
+def test_the_report_plots_every_published_organisation(packs: Packs) -> None:
+    funnel = pl.read_csv(packs.pack / "publish" / "funnel.csv", infer_schema_length=0)
+    with opened(packs.pack / "publish" / "report.html") as page:
+        section = page.locator("#funnels")
+        assert section.is_visible()
+        charts = section.locator("figure svg")
+        assert charts.count() >= 3
+        for k in range(charts.count()):
+            chart = charts.nth(k)
+            ident = chart.get_attribute("aria-labelledby") or ""
+            _, indicator, year = ident.split()[0].removesuffix("-t").split("-")
+            title = chart.locator("title").first.text_content() or ""
+            group = title.split(": ")[1].split(",")[0]
+            rows = funnel.filter(
+                (pl.col("indicator") == indicator)
+                & (pl.col("year") == year)
+                & (pl.col("group") == group)
+                & (pl.col("status") == "plotted")
+                & (pl.col("variant").is_null() | (pl.col("variant") == "standard"))
+                & (pl.col("board").is_null() | (pl.col("board") == "voting"))
+            )
+            # every published organisation of the comparison is a point with its name on hover
+            tips = chart.locator("g > title").all_text_contents()
+            assert len(tips) == rows.height > 0
+            assert sorted(t.split(":")[0] for t in tips) == sorted(rows["organisation"])
+            assert chart.locator("circle").count() >= rows.height
+            assert chart.bounding_box() is not None
