@@ -163,7 +163,22 @@ def _with_limits(
         ],
         how="diagonal_relaxed",
     )
-    return stacked.select(*first, *stats, "status").sort(first, nulls_last=True)
+    table = stacked.select(*first, *stats, "status").sort(first, nulls_last=True)
+    return _rounded(table)
+
+
+#: Published as the indicators are (``wres.engine.precision``): figures on the statistic's
+#: scale to 4 decimals, the rest to 3 significant figures; the flags were set at full precision.
+FOUR_DECIMALS = ("value", "target", "z", "z_adjusted")
+SIGNIFICANT = ("standard_error", "precision", "phi", "tau2")
+
+
+def _rounded(frame: pl.DataFrame) -> pl.DataFrame:
+    limits = [c for c in frame.columns if c.startswith(("lower_", "upper_", "adjusted_"))]
+    return frame.with_columns(
+        *[pl.col(c).round(4) for c in (*FOUR_DECIMALS, *limits)],
+        *[pl.col(c).round_sig_figs(3) for c in SIGNIFICANT],
+    )
 
 
 def _statistic_name() -> pl.Expr:

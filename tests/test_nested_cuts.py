@@ -140,7 +140,7 @@ def test_the_funnel_says_nothing_the_published_table_does_not(packs: Packs) -> N
     assert {"1", "2", "9"} <= set(plotted["indicator"].unique())
     for row in plotted.iter_rows(named=True):
         assert row["status_p"].startswith("published")
-        assert float(row["value"]) == pytest.approx(_figure_by_hand(row), rel=1e-9)
+        assert float(row["value"]) == pytest.approx(_figure_by_hand(row), abs=5e-5)  # 4 dp
     # a withheld figure is listed, not plotted, with nothing beside its name
     figures = [c for c in funnel.columns if c not in (*KEYS, "organisation", "status")]
     rest = joined.filter(pl.col("status") != "plotted")
