@@ -37,8 +37,9 @@ LEVEL_NAMES = {0.95: "95", 0.998: "998"}
 FLAG_NAMES = {1: "above", -1: "below", 0: "within"}
 
 
-def funnel_cuts(indicators: pl.DataFrame) -> list[str]:
-    """The cut columns of a published table: between ``year`` and ``board``."""
+def cut_columns(indicators: pl.DataFrame) -> list[str]:
+    """The cut dimensions of a published table: the columns between ``year`` and ``board``
+    (SPEC section 8)."""
     columns = indicators.columns
     if "year" not in columns or "board" not in columns:
         return []
@@ -49,7 +50,7 @@ def funnel_table(
     indicators: pl.DataFrame, *, method: str = "additive", winsorise: float = WINSORISE
 ) -> pl.DataFrame:
     """The funnel table of a published indicators table (empty without an organisation cut)."""
-    cuts = funnel_cuts(indicators)
+    cuts = cut_columns(indicators)
     if "organisation" not in cuts:
         return pl.DataFrame()
     others = [c for c in cuts if c != "organisation"]
@@ -77,17 +78,19 @@ def funnel_table(
             .otherwise(pl.lit("not plotted: ") + pl.col("status"))
         )
     )
-    units = units.sort([*keys, "year", "organisation"], nulls_last=True)
     return _with_limits(units, keys, method, winsorise)
+
+
+def _counts() -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
+    """A row's published counts a, n1, c, n2 as floats."""
+    names = ("numerator", "denominator", "reference_numerator", "reference_denominator")
+    a, n1, c, n2 = (pl.col(n).cast(pl.Float64) for n in names)
+    return a, n1, c, n2
 
 
 def _statistic() -> pl.Expr:
     """The plotted statistic of a row: the log ratio from its published counts, or its share."""
-    a, n1 = pl.col("numerator").cast(pl.Float64), pl.col("denominator").cast(pl.Float64)
-    c, n2 = (
-        pl.col("reference_numerator").cast(pl.Float64),
-        pl.col("reference_denominator").cast(pl.Float64),
-    )
+    a, n1, c, n2 = _counts()
     ratio = pl.col("relative_likelihood").is_not_null() & (a > 0) & (c > 0)
     return (
         pl.when(pl.col("measure").is_in(RATIO_MEASURES))
@@ -98,11 +101,7 @@ def _statistic() -> pl.Expr:
 
 def _standard_error() -> pl.Expr:
     """Katz's standard error of the log ratio, or the share's under the target share."""
-    a, n1 = pl.col("numerator").cast(pl.Float64), pl.col("denominator").cast(pl.Float64)
-    c, n2 = (
-        pl.col("reference_numerator").cast(pl.Float64),
-        pl.col("reference_denominator").cast(pl.Float64),
-    )
+    a, n1, c, n2 = _counts()
     p0 = pl.col("target")
     katz = (1 / a - 1 / n1 + 1 / c - 1 / n2).sqrt()
     share = (p0 * (1 - p0) / n1).sqrt()

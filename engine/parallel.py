@@ -46,6 +46,11 @@ def in_process(
     return out
 
 
+def largest_first(weights: Sequence[int]) -> list[int]:
+    """The items' positions, the most work first (ties in the items' order)."""
+    return sorted(range(len(weights)), key=lambda i: (-weights[i], i))
+
+
 def default_jobs() -> int:
     """The cores this process may use."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
@@ -76,7 +81,7 @@ class ProcessPool:
     ) -> list[R]:
         if self.jobs <= 1 or len(items) <= 1 or sum(weights) < self.at_least:
             return in_process(work, items, weights=weights, progress=progress)
-        order = sorted(range(len(items)), key=lambda i: (-weights[i], i))
+        order = largest_first(weights)
         results: dict[int, R] = {}
         waiting: dict[Future[R], int] = {}
         workers = min(self.jobs, len(items))

@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from wres.cli.publication.markup import Page, esc, figure, table
+from wres.cli.publication.markup import esc, figure, table
 from wres.cli.publication.svg import Canvas, LinearScale, LogScale
 from wres.engine.stats.funnel import funnel_limits
 
@@ -27,7 +27,7 @@ LEFT, RIGHT, TOP, BOTTOM = 64.0, 20.0, 30.0, 52.0
 CURVE_POINTS = 60
 
 
-def funnel_section(page: Page, funnel: pl.DataFrame, titles: dict[int, str]) -> str:
+def funnel_section(funnel: pl.DataFrame, titles: dict[int, str]) -> str:
     """The report's section of funnel plots ("" without a funnel table)."""
     if funnel.is_empty():
         return ""

@@ -407,15 +407,13 @@ def _sections(page: Page, data: Published) -> tuple[str, list[tuple[str, str]], 
     order = _sections_in_order(data)
     nav = [("summary", "At a glance")]
     nav += [(section.anchor, section.label(page)) for section in order]
-    nav.append(("methods", "Methods and disclosure"))
     parts = [_summary(page, data)]
     parts += [section.render(page, data) for section in order]
-    funnels = funnel_section(
-        page, data.funnel, {i: short_title(page, i) for i in data.indicator_ids()}
-    )
+    funnels = funnel_section(data.funnel, {i: short_title(page, i) for i in data.indicator_ids()})
     if funnels:
         nav.append(("funnels", "Organisations compared"))
         parts.append(funnels)
+    nav.append(("methods", "Methods and disclosure"))
     parts.append(_methods(page, data))
     return "".join(parts), nav, span
 

@@ -16,17 +16,10 @@ import polars as pl
 
 from wres.cli.publication.context import Context, context_from_manifest
 from wres.cli.publication.status import ALL, UNKNOWN, natural_key, rule_codes, title_case
+from wres.engine.funnels import cut_columns
 from wres.engine.standards import Measure, Standard
 
 # --- the tables ---------------------------------------------------------------------------------
-
-
-def cut_columns(indicators: pl.DataFrame) -> list[str]:
-    """The cut dimensions: the columns between ``year`` and ``board`` (SPEC section 8)."""
-    columns = indicators.columns
-    if "year" not in columns or "board" not in columns:
-        return []
-    return columns[columns.index("year") + 1 : columns.index("board")]
 
 
 def totals(frame: pl.DataFrame, dims: Sequence[str], keep: Sequence[str] = ()) -> pl.DataFrame:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TypeVar
 
+from wres.engine.parallel import largest_first
 from wres.engine.progress import PARTS, Progress
 from wres.engine.spark.session import quiet_pyspark, spark_session
 
@@ -31,7 +32,7 @@ def on_spark(
     if not items:
         return []
     session = spark_session()
-    order = sorted(range(len(items)), key=lambda i: (-weights[i], i))
+    order = largest_first(weights)
     progress(PARTS, 0, len(items))
     with quiet_pyspark():
         tasks = session.sparkContext.parallelize([(i, items[i]) for i in order], len(order))
